@@ -1,0 +1,54 @@
+"""Readers, one module per input format, each returning messages and rejected rows.
+
+`load(path, format="auto")` picks the reader from the file's header.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from analysis.io import messages_csv, tickets_csv, twcs
+from analysis.io.common import InputError, LoadResult, header_names
+
+FORMATS = ("twcs", "tickets-csv", "messages-csv")
+
+__all__ = ["FORMATS", "InputError", "LoadResult", "detect_format", "load"]
+
+
+def detect_format(path: Path) -> str:
+    """The format of a file, told from its header."""
+    header = set(header_names(path))
+    if header >= twcs.REQUIRED:
+        return "twcs"
+    if header >= tickets_csv.SIGNATURE:
+        return "tickets-csv"
+    if set(messages_csv.REQUIRED_FIELDS) <= header:
+        return "messages-csv"
+    raise InputError(
+        f"{path.name}: cannot tell the format from its header ({', '.join(sorted(header))}); "
+        f"pass --format (one of {', '.join(FORMATS)}) and, for messages-csv, a column mapping"
+    )
+
+
+def load(
+    path: str | os.PathLike,
+    format: str = "auto",  # noqa: A002 - the name users type on the command line
+    mapping: dict[str, str] | None = None,
+    timezone: str = "UTC",
+) -> LoadResult:
+    """Read a support data file into canonical messages, with every unusable row in `rejected`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a CSV file")
+    if format == "auto":
+        format = "messages-csv" if mapping else detect_format(path)
+    if format == "twcs":
+        return twcs.read(path)
+    if format == "tickets-csv":
+        return tickets_csv.read(path)
+    if format == "messages-csv":
+        return messages_csv.read(path, mapping=mapping, timezone=timezone)
+    raise InputError(f"unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}")

@@ -1,0 +1,130 @@
+"""What every reader shares: reading a CSV as strings, collecting rejected rows, normalising IDs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from analysis.schema import LOADED_COLUMNS
+
+
+class InputError(ValueError):
+    """Input that cannot be used at all; the message names the file (and row and column if known)."""
+
+
+@dataclass
+class LoadResult:
+    """What a reader returns: messages in the canonical columns, the rows it could not use, and counts."""
+
+    messages: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_read: int
+    format: str
+    path: Path
+    tickets: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+REJECTED_COLUMNS = ["source", "file", "row", "column", "value", "reason"]
+
+
+def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
+    """Read a CSV with pyarrow, every column as a string; malformed rows are returned, not raised.
+
+    `row` is the 1-based record number (the header is record 0), kept as a column so that
+    every later stage can name the input row.
+    """
+    malformed: list[dict] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        malformed.append(
+            {
+                "row": row.number if row.number is not None else -1,
+                "column": None,
+                "value": (row.text or "")[:200],
+                "reason": f"expected {row.expected_columns} columns, found {row.actual_columns}",
+            }
+        )
+        return "skip"
+
+    try:
+        names = header_names(path)
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        raise InputError(f"{path.name}: cannot be read as CSV ({error})") from error
+    frame = table.to_pandas(types_mapper=None)
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.insert(0, "_row", np.arange(1, len(frame) + 1))
+    return frame, malformed
+
+
+def header_names(path: Path) -> list[str]:
+    """The column names of a CSV file (its first record)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        try:
+            return next(csv.reader(handle))
+        except StopIteration:
+            raise InputError(f"{path.name}: the file is empty (no header row)") from None
+
+
+def rejected_frame(path: Path, rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows in one shape: source ("file:row N"), file, row, column, value, reason."""
+    frame = pd.DataFrame(rows, columns=["row", "column", "value", "reason"])
+    frame.insert(0, "file", path.name)
+    frame.insert(0, "source", path.name + ":row " + frame["row"].astype(str))
+    frame["row"] = frame["row"].astype("int64")
+    return frame[REJECTED_COLUMNS].reset_index(drop=True)
+
+
+def reject_where(
+    frame: pd.DataFrame, mask: pd.Series, column: str | None, reason: str
+) -> list[dict]:
+    """Rows where mask holds, as rejected records naming the column and the offending value."""
+    bad = frame.loc[mask]
+    values = bad[column].astype(str).str.slice(0, 200) if column else pd.Series("", index=bad.index)
+    return [
+        {"row": int(row), "column": column, "value": value, "reason": reason}
+        for row, value in zip(bad["_row"], values, strict=True)
+    ]
+
+
+def normalise_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """IDs as clean digit strings ('3.0' -> '3'); returns (ids, unreadable) where unreadable marks
+    values present but not an integer id (for example '1.2e+18', which has lost its digits)."""
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    present = text.notna() & (text != "")
+    unreadable = present & ~text.str.fullmatch(r"\d+").fillna(False)
+    clean = text.where(present & ~unreadable)
+    return clean.astype(object).where(clean.notna(), None), unreadable.astype(bool)
+
+
+def source_labels(path: Path, rows: pd.Series) -> pd.Series:
+    """'file:row N' for each input row, so every figure can be traced back to its input."""
+    return path.name + ":row " + rows.astype(str)
+
+
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """The loaded columns in their canonical order, with the input row kept for tracing."""
+    for column in LOADED_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    return frame[LOADED_COLUMNS + ["_row"]].reset_index(drop=True)

@@ -1,0 +1,126 @@
+"""Reader for the Kaggle "Customer Support on Twitter" file (twcs.csv) and files in its format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.io.common import (
+    InputError,
+    LoadResult,
+    canonical,
+    normalise_ids,
+    read_csv_as_strings,
+    reject_where,
+    rejected_frame,
+    source_labels,
+)
+
+COLUMNS = [
+    "tweet_id",
+    "author_id",
+    "inbound",
+    "created_at",
+    "text",
+    "response_tweet_id",
+    "in_response_to_tweet_id",
+]
+REQUIRED = {"tweet_id", "author_id", "inbound", "created_at", "text"}
+TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+TIME_EXAMPLE = "Tue Oct 31 22:10:47 +0000 2017"
+_TRUE = {"true", "1", "t", "yes"}
+_FALSE = {"false", "0", "f", "no"}
+
+
+def read(path: Path) -> LoadResult:
+    """Messages from a twcs.csv file: inbound authors are customers, the others are the brands."""
+    raw, malformed = read_csv_as_strings(path)
+    missing = REQUIRED - set(raw.columns)
+    if missing:
+        raise InputError(
+            f"{path.name}: not in twcs format, missing column(s) {sorted(missing)} "
+            f"(expected {COLUMNS})"
+        )
+    for optional in ("response_tweet_id", "in_response_to_tweet_id"):
+        if optional not in raw:
+            raw[optional] = None
+
+    rejected = list(malformed)
+    message_id, bad_id = normalise_ids(raw["tweet_id"])
+    parent_id, bad_parent = normalise_ids(raw["in_response_to_tweet_id"])
+    inbound_text = raw["inbound"].astype("string").str.strip().str.lower()
+    created_at = pd.to_datetime(raw["created_at"], format=TIME_FORMAT, errors="coerce", utc=True)
+    author = raw["author_id"].astype("string").str.strip()
+
+    checks = [
+        (message_id.isna() & ~bad_id, "tweet_id", "missing tweet id"),
+        (bad_id, "tweet_id", "cannot read the tweet id as a whole number (ids must not be floats)"),
+        (author.isna() | (author == ""), "author_id", "missing author"),
+        (
+            ~inbound_text.isin(_TRUE | _FALSE).fillna(False),
+            "inbound",
+            "cannot read inbound as True or False",
+        ),
+        (
+            created_at.isna(),
+            "created_at",
+            f"cannot read the time (expected like '{TIME_EXAMPLE}')",
+        ),
+        (
+            bad_parent,
+            "in_response_to_tweet_id",
+            "cannot read the parent tweet id as a whole number",
+        ),
+        (raw["text"].isna(), "text", "missing text"),
+    ]
+    unusable = pd.Series(False, index=raw.index)
+    for mask, column, reason in checks:
+        mask = mask.fillna(False).astype(bool) & ~unusable  # one reason per row: the first
+        rejected += reject_where(raw, mask, column, reason)
+        unusable |= mask
+
+    kept = raw.loc[~unusable]
+    messages = pd.DataFrame(
+        {
+            "message_id": message_id[~unusable],
+            "parent_id": parent_id[~unusable],
+            "author_id": author[~unusable].astype(object),
+            "role": inbound_text[~unusable].isin(_TRUE).map({True: "customer", False: "agent"}),
+            "channel": "twitter",
+            "created_at": created_at[~unusable],
+            "text": kept["text"],
+            "source": source_labels(path, kept["_row"]),
+            "_row": kept["_row"],
+        }
+    )
+    # The brand of an agent message is its author; customers get theirs from the conversation.
+    messages["brand"] = messages["author_id"].where(messages["role"] == "agent")
+    messages = _parents_from_response_lists(messages, kept["response_tweet_id"])
+    return LoadResult(
+        messages=canonical(messages),
+        rejected=rejected_frame(path, rejected),
+        rows_read=len(raw) + len(malformed),
+        format="twcs",
+        path=path,
+    )
+
+
+def _parents_from_response_lists(messages: pd.DataFrame, responses: pd.Series) -> pd.DataFrame:
+    """Fill a missing in_response_to link from the parent's response_tweet_id list, when it names one."""
+    listed = (
+        pd.DataFrame({"parent": messages["message_id"], "child": responses.astype("string")})
+        .dropna()
+        .assign(child=lambda f: f["child"].str.split(","))
+        .explode("child")
+    )
+    listed["child"], _ = normalise_ids(listed["child"])
+    listed = listed.dropna()
+    listed = listed.loc[listed["child"] != listed["parent"]].drop_duplicates("child")
+    parent_of = listed.set_index("child")["parent"]
+    fill = messages["parent_id"].isna()
+    messages.loc[fill, "parent_id"] = messages.loc[fill, "message_id"].map(parent_of)
+    messages["parent_id"] = (
+        messages["parent_id"].astype(object).where(messages["parent_id"].notna(), None)
+    )
+    return messages

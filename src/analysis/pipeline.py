@@ -1,0 +1,134 @@
+"""The one chain of stages that the CLI and every notebook share: load, clean, thread, check."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from analysis import clean, io, paths, schema, threads
+from analysis.io.common import REJECTED_COLUMNS, rejected_frame
+
+
+@dataclass
+class Tables:
+    """Everything a run produces, as tables, plus the load summary."""
+
+    messages: pd.DataFrame
+    exchanges: pd.DataFrame
+    rejected: pd.DataFrame
+    summary: dict
+    path: Path
+    format: str
+    tickets: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def run(
+    path: str | os.PathLike | None = None,
+    data_format: str = "auto",
+    mapping: dict[str, str] | None = None,
+    timezone: str = "UTC",
+    progress: bool = False,
+) -> Tables:
+    """Load a support data file (the demo data when path is None) into checked canonical tables."""
+    source = paths.resolve_data_path(path)
+    bar = tqdm(total=4, desc=source.name, unit="stage", disable=not progress or None)
+    bar.set_postfix_str("reading")
+    loaded = io.load(source, format=data_format, mapping=mapping, timezone=timezone)
+    bar.update()
+    bar.set_postfix_str("cleaning")
+    messages, duplicate_rows = clean.clean_messages(loaded.messages)
+    rejected = pd.concat(
+        [loaded.rejected, rejected_frame(source, duplicate_rows)], ignore_index=True
+    ).sort_values(["row", "reason"], kind="stable", ignore_index=True)[REJECTED_COLUMNS]
+
+    bar.update()
+    bar.set_postfix_str("threading")
+    messages = threads.build_conversations(messages).drop(columns="_row")
+    messages = schema.MESSAGES.validate(messages)
+    exchanges = threads.build_exchanges(messages)
+    tickets = loaded.tickets
+    if tickets is not None:
+        tickets = schema.TICKETS.validate(tickets)
+        exchanges = threads.exchanges_from_tickets(exchanges, tickets)
+    exchanges = schema.EXCHANGES.validate(exchanges)
+    bar.update()
+    bar.set_postfix_str("checking")
+
+    tables = Tables(
+        messages=messages,
+        exchanges=exchanges,
+        rejected=rejected,
+        summary={},
+        path=source,
+        format=loaded.format,
+        tickets=tickets,
+        notes=loaded.notes,
+    )
+    tables.summary = summarise(tables, rows_read=loaded.rows_read)
+    bar.update()
+    bar.close()
+    return tables
+
+
+def summarise(tables: Tables, rows_read: int) -> dict:
+    """The load summary: counts that reconcile (rows_read == messages + rejected) and the headline."""
+    exchanges = tables.exchanges
+    latency = exchanges["first_response_seconds"].dropna()
+    summary = {
+        "file": str(tables.path),
+        "format": tables.format,
+        "rows_read": int(rows_read),
+        "messages": len(tables.messages),
+        "rejected": len(tables.rejected),
+        "conversations": int(tables.messages["conversation_id"].nunique()),
+        "customer_messages": len(exchanges),
+        "agent_messages": int((tables.messages["role"] == "agent").sum()),
+        "answered": int(exchanges["answered"].sum()),
+        "unanswered": int((~exchanges["answered"]).sum()),
+        "median_first_response_seconds": float(latency.median()) if len(latency) else None,
+        "brands": int(tables.messages["brand"].nunique()),
+        "parent_missing": int(tables.messages["parent_missing"].sum()),
+        "cycles_broken": int(tables.messages["cycle_broken"].sum()),
+        "replies_before_parent": int(tables.messages["reply_before_parent"].sum()),
+        "latency_excluded": int(exchanges["latency_excluded_reason"].notna().sum()),
+        "first_message_at": _iso(tables.messages["created_at"].min()),
+        "last_message_at": _iso(tables.messages["created_at"].max()),
+        "notes": list(tables.notes),
+    }
+    if tables.tickets is not None:
+        summary["tickets"] = len(tables.tickets)
+    if summary["rows_read"] != summary["messages"] + summary["rejected"]:
+        raise AssertionError(  # a bug in a reader, never a user error: fail loudly
+            f"counts do not reconcile: {summary['rows_read']} rows read, "
+            f"{summary['messages']} kept, {summary['rejected']} rejected"
+        )
+    return summary
+
+
+def _iso(value: pd.Timestamp) -> str | None:
+    return None if pd.isna(value) else value.isoformat()
+
+
+def write_tables(tables: Tables, out_dir: Path) -> dict[str, Path]:
+    """Write messages, exchanges (parquet), rejected (CSV) and the load summary (JSON)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {
+        "messages": out_dir / "messages.parquet",
+        "exchanges": out_dir / "exchanges.parquet",
+        "rejected": out_dir / "rejected.csv",
+        "load_summary": out_dir / "load_summary.json",
+    }
+    schema.MESSAGES.validate(tables.messages).to_parquet(written["messages"], index=False)
+    schema.EXCHANGES.validate(tables.exchanges).to_parquet(written["exchanges"], index=False)
+    tables.rejected.to_csv(written["rejected"], index=False)
+    if tables.tickets is not None:
+        written["tickets"] = out_dir / "tickets.parquet"
+        tables.tickets.to_parquet(written["tickets"], index=False)
+    written["load_summary"].write_text(json.dumps(tables.summary, indent=2) + "\n")
+    return written

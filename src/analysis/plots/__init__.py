@@ -1,0 +1,44 @@
+"""Figure functions: data in, matplotlib Figure out. One brand palette for every figure.
+
+Topic modules (`plots.quality`, `plots.latency`, `plots.personalisation`, `plots.rubric`)
+hold the figures; this module holds what they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+# Colour-blind-safe (Okabe-Ito), then tab20 for long brand lists.
+_BASE_PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+]
+UNKNOWN_BRAND_COLOUR = "#999999"
+
+
+def brand_colours(brands: Iterable[object]) -> dict[str, str]:
+    """A stable colour per brand: the same brand gets the same colour in every figure."""
+    names = sorted({str(b) for b in brands if b is not None and str(b) not in ("", "nan", "<NA>")})
+    extra = [matplotlib.colors.to_hex(c) for c in plt.get_cmap("tab20").colors]
+    palette = _BASE_PALETTE + extra
+    colours = {name: palette[i % len(palette)] for i, name in enumerate(names)}
+    colours["unknown"] = UNKNOWN_BRAND_COLOUR
+    return colours
+
+
+def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, plt.Axes]:
+    """A figure and axes in the house style (no pyplot global state leaks into reports)."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    ax = fig.add_subplot()
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax

@@ -1,0 +1,139 @@
+"""The canonical tables, declared once and checked at the edges (after loading, before writing).
+
+`messages`: one row per message, whatever the input format.
+`exchanges`: one row per customer message, with its first direct agent reply or none.
+`tickets`: ticket-level fields from helpdesk exports.
+`rejected`: input rows that could not be used, with the reason.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+ROLES = ("customer", "agent")
+
+# Why an exchange is left out of latency figures (still counted, never dropped).
+LATENCY_EXCLUSIONS = (
+    "reply_before_complaint",  # the reply's timestamp is earlier than the message it answers
+    "complaint_time_unknown",  # the export has no time for the customer message
+)
+
+UTC = "UTC"
+
+
+def _utc_time(nullable: bool = False) -> pa.Column:
+    return pa.Column(pd.DatetimeTZDtype(unit="ns", tz=UTC), nullable=nullable, coerce=True)
+
+
+def _text(nullable: bool = True) -> pa.Column:
+    return pa.Column(str, nullable=nullable, coerce=True)
+
+
+MESSAGES = pa.DataFrameSchema(
+    {
+        "message_id": pa.Column(str, unique=True, nullable=False, coerce=True),
+        "conversation_id": _text(nullable=False),
+        "parent_id": _text(),  # the message this one answers; null for a conversation start
+        "author_id": _text(nullable=False),
+        "author_name": _text(),  # a person's name where the export gives one (tickets, helpdesks)
+        "role": pa.Column(str, pa.Check.isin(ROLES), nullable=False, coerce=True),
+        "brand": _text(),  # the company answering; null when no agent ever took part
+        "agent_id": _text(),  # the named agent where the data gives one
+        "channel": _text(nullable=False),
+        "created_at": _utc_time(nullable=True),
+        "text": pa.Column(str, nullable=False, coerce=True),
+        "source": _text(nullable=False),  # "file:line" of the input row, for tracing
+        # Threading flags: kept, and said, never silently fixed.
+        "parent_missing": pa.Column(bool, coerce=True),  # the parent is not in the file
+        "cycle_broken": pa.Column(bool, coerce=True),  # the parent link was cut to break a cycle
+        "reply_before_parent": pa.Column(bool, coerce=True),  # earlier than the message it answers
+    },
+    strict=False,
+    name="messages",
+)
+
+# The columns every loader returns before threading (threading adds conversation_id and flags).
+LOADED_COLUMNS = [
+    "message_id",
+    "parent_id",
+    "author_id",
+    "author_name",
+    "role",
+    "brand",
+    "agent_id",
+    "channel",
+    "created_at",
+    "text",
+    "source",
+]
+
+EXCHANGES = pa.DataFrameSchema(
+    {
+        # The customer message (the same fields as in messages).
+        "message_id": pa.Column(str, unique=True, coerce=True),
+        "conversation_id": _text(nullable=False),
+        "parent_id": _text(),
+        "author_id": _text(nullable=False),
+        "author_name": _text(),
+        "brand": _text(),
+        "channel": _text(nullable=False),
+        "created_at": _utc_time(nullable=True),
+        "text": _text(nullable=False),
+        "source": _text(nullable=False),
+        # Its first direct agent reply, all null when unanswered.
+        "reply_id": _text(),
+        "reply_author_id": _text(),
+        "reply_agent_id": _text(),
+        "reply_at": _utc_time(nullable=True),
+        "reply_channel": _text(),
+        "reply_text": _text(),
+        "reply_count": pa.Column(int, pa.Check.ge(0), coerce=True),  # direct agent replies
+        "answered": pa.Column(bool, coerce=True),
+        "first_response_seconds": pa.Column(float, pa.Check.ge(0), nullable=True, coerce=True),
+        "latency_excluded_reason": pa.Column(
+            str, pa.Check.isin(LATENCY_EXCLUSIONS), nullable=True, coerce=True
+        ),
+        "observed_until": _utc_time(
+            nullable=True
+        ),  # end of the data: where unanswered are censored
+    },
+    strict=False,
+    name="exchanges",
+)
+
+TICKETS = pa.DataFrameSchema(
+    {
+        "ticket_id": pa.Column(str, unique=True, coerce=True),
+        "created_at": _utc_time(nullable=True),
+        "first_response_at": _utc_time(nullable=True),
+        "resolved_at": _utc_time(nullable=True),
+        "status": _text(),
+        "priority": _text(),
+        "channel": _text(),
+        "agent_id": _text(),
+        "satisfaction": pa.Column(float, nullable=True, coerce=True),
+        "resolution_before_first_response": pa.Column(bool, coerce=True),
+        "source": _text(nullable=False),
+    },
+    strict=False,
+    name="tickets",
+)
+
+REJECTED = pa.DataFrameSchema(
+    {
+        "source": _text(nullable=False),
+        "line": pa.Column(int, coerce=True),
+        "column": _text(),
+        "reason": _text(nullable=False),
+    },
+    strict=False,
+    name="rejected",
+)
+
+
+def empty_rejected() -> pd.DataFrame:
+    """An empty rejected table with its columns."""
+    return pd.DataFrame({"source": [], "line": [], "column": [], "reason": [], "raw": []}).astype(
+        {"source": str, "line": int, "column": str, "reason": str, "raw": str}
+    )

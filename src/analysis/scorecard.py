@@ -1,0 +1,45 @@
+"""Aggregation with confidence intervals: shares with Wilson intervals, grouped scorecards."""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+
+def wilson_interval(
+    successes: np.ndarray | pd.Series | int,
+    trials: np.ndarray | pd.Series | int,
+    confidence: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a share; stays inside [0, 1] and behaves at 0 and n."""
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denominator = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denominator
+        half_width = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
+        low = np.where(n > 0, np.clip(centre - half_width, 0, 1), np.nan)
+        high = np.where(n > 0, np.clip(centre + half_width, 0, 1), np.nan)
+    return low, high
+
+
+def share_table(
+    frame: pd.DataFrame, by: str | list[str], flags: list[str], confidence: float = 0.95
+) -> pd.DataFrame:
+    """Per group: count, and for each boolean flag its share with a Wilson interval (NaN flags skipped)."""
+    keys = [by] if isinstance(by, str) else list(by)
+    grouped = frame.groupby(keys, dropna=False, observed=True)
+    out = grouped.size().rename("count").to_frame()
+    for flag in flags:
+        values = frame[flag].astype("float")
+        successes = values.groupby([frame[k] for k in keys], dropna=False, observed=True).sum()
+        trials = values.notna().groupby([frame[k] for k in keys], dropna=False, observed=True).sum()
+        low, high = wilson_interval(successes, trials, confidence)
+        out[f"{flag}_share"] = (successes / trials.replace(0, np.nan)).to_numpy()
+        out[f"{flag}_share_low"] = low
+        out[f"{flag}_share_high"] = high
+    return out.reset_index()
