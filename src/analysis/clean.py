@@ -10,9 +10,11 @@ import pandas as pd
 # Byte sequences that appear when UTF-8 was decoded as Latin-1/Windows-1252 ("Ã©", "â€™").
 _MOJIBAKE_HINT = r"[ÃÂâ][\x80-\xbf€™œ˜žŸ\u0080-\u00bf]|â€"
 
+_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
 
 def clean_text(text: pd.Series) -> pd.Series:
-    """HTML entities decoded, mojibake repaired, runs of whitespace folded to one space."""
+    """HTML entities decoded, mojibake repaired, quotes straightened, whitespace folded."""
     out = text.fillna("").astype(str)
     # The slow repairs only run on the few rows that need them (2.8M rows stay fast).
     has_entity = out.str.contains("&", regex=False)
@@ -21,6 +23,8 @@ def clean_text(text: pd.Series) -> pd.Series:
     looks_garbled = out.str.contains(_MOJIBAKE_HINT, regex=True)
     if looks_garbled.any():
         out.loc[looks_garbled] = out.loc[looks_garbled].map(ftfy.fix_text)
+    # Straight quotes everywhere, so "can’t" and "can't" read the same to every later rule.
+    out = out.str.translate(_STRAIGHT_QUOTES)
     return out.str.replace(r"\s+", " ", regex=True).str.strip()
 
 

@@ -301,7 +301,7 @@ def _arrival_times(
     """Complaint times with a daily cycle (busy evenings UTC) and quieter weekends."""
     hour_weight = 0.3 + np.exp(-0.5 * ((np.arange(24) - 17) / 4.0) ** 2)
     day_index = np.arange(days)
-    weekday = (start.dayofweek + day_index) % 7
+    weekday = (start.day_of_week + day_index) % 7
     day_weight = np.where(weekday >= 5, 0.65, 1.0)
     cell_weight = (day_weight[:, None] * hour_weight[None, :]).ravel()
     cells = rng.choice(cell_weight.size, size=count, p=cell_weight / cell_weight.sum())
@@ -312,11 +312,11 @@ def _arrival_times(
 def _hold_for_business_hours(times: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """Move replies outside 08:00-20:00 UTC weekdays to the next opening, plus a short queue."""
     out = times.to_series()
-    closed = (out.dt.dayofweek >= 5) | (out.dt.hour < 8) | (out.dt.hour >= 20)
+    closed = (out.dt.day_of_week >= 5) | (out.dt.hour < 8) | (out.dt.hour >= 20)
     next_day = (out.dt.normalize() + pd.Timedelta(hours=8)).where(
         out.dt.hour < 8, out.dt.normalize() + pd.Timedelta(days=1, hours=8)
     )
-    skip_weekend = next_day.dt.dayofweek.map({5: 2, 6: 1}).fillna(0)
+    skip_weekend = next_day.dt.day_of_week.map({5: 2, 6: 1}).fillna(0)
     opening = next_day + pd.to_timedelta(skip_weekend, unit="D")
     return pd.DatetimeIndex(
         out.where(~closed, opening + pd.to_timedelta(np.arange(len(out)) % 90, unit="min"))

@@ -68,10 +68,31 @@ def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         raise InputError(f"{path.name}: cannot be read as CSV ({error})") from error
+    _number_malformed_rows(path, malformed)
     frame = table.to_pandas(types_mapper=None)
     frame = frame.astype(object).where(frame.notna(), None)
-    frame.insert(0, "_row", np.arange(1, len(frame) + 1))
+    rows = np.arange(1, len(frame) + 1)
+    for skipped in sorted(r["row"] for r in malformed if r["row"] > 0):
+        rows[rows >= skipped] += 1  # parsed records after a malformed one move down a number
+    frame.insert(0, "_row", rows)
     return frame, malformed
+
+
+def _number_malformed_rows(path: Path, malformed: list[dict], limit: int = 50) -> None:
+    """Give malformed rows their record number when the parser could not (multi-line values)."""
+    import csv
+
+    unknown = [record for record in malformed[:limit] if record["row"] == -1]
+    if not unknown:
+        return
+    wanted = {record["value"]: record for record in unknown}
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for number, fields in enumerate(csv.reader(handle)):
+            record = wanted.get(",".join(fields)[:200])
+            if record is not None and record["row"] == -1:
+                record["row"] = number
+            if all(r["row"] != -1 for r in unknown):
+                break
 
 
 def header_names(path: Path) -> list[str]:
@@ -98,6 +119,8 @@ def reject_where(
     frame: pd.DataFrame, mask: pd.Series, column: str | None, reason: str
 ) -> list[dict]:
     """Rows where mask holds, as rejected records naming the column and the offending value."""
+    if not mask.any():
+        return []
     bad = frame.loc[mask]
     values = bad[column].astype(str).str.slice(0, 200) if column else pd.Series("", index=bad.index)
     return [

@@ -125,6 +125,12 @@ def read(
     messages["role"] = role[keep]
     messages["created_at"] = created_at[keep]
     messages["channel"] = messages["channel"].fillna(channel).str.lower()
+    # A helpdesk export is one company's: its brand is the file's name unless a column says.
+    messages["brand"] = messages["brand"].fillna(path.stem)
+    is_agent = messages["role"] == "agent"
+    messages.loc[is_agent, "agent_id"] = messages.loc[is_agent, "agent_id"].fillna(
+        messages.loc[is_agent, "author_id"]
+    )
     messages["source"] = source_labels(path, raw.loc[keep, "_row"])
     messages["_row"] = raw.loc[keep, "_row"]
     messages = messages.astype(object).where(messages.notna(), None)

@@ -31,6 +31,13 @@ TIME_EXAMPLE = "2023-06-01 12:15:36"
 CHANNELS = {"social media": "social", "email": "email", "chat": "chat", "phone": "phone"}
 
 
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column of the export, or an empty one when this export leaves it out."""
+    if name in frame:
+        return frame[name]
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
 def _first_present(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | None:
     for name in names:
         if name in frame:
@@ -56,13 +63,14 @@ def read(path: Path) -> LoadResult:
     if missing:
         raise InputError(f"{path.name}: not a ticket export, missing column(s) {sorted(missing)}")
 
+    created_column = next((c for c in CREATED_COLUMNS if c in raw), None)
     created_at, bad_created = _times(_first_present(raw, CREATED_COLUMNS), raw.index)
-    first_response_at, bad_first = _times(raw.get("First Response Time"), raw.index)
-    resolved_at, bad_resolved = _times(raw.get("Time to Resolution"), raw.index)
+    first_response_at, bad_first = _times(_column(raw, "First Response Time"), raw.index)
+    resolved_at, bad_resolved = _times(_column(raw, "Time to Resolution"), raw.index)
     ticket_id = raw["Ticket ID"].astype("string").str.strip().replace("", pd.NA)
-    satisfaction = pd.to_numeric(raw.get("Customer Satisfaction Rating"), errors="coerce")
+    satisfaction = pd.to_numeric(_column(raw, "Customer Satisfaction Rating"), errors="coerce")
     bad_satisfaction = (
-        raw.get("Customer Satisfaction Rating", pd.Series(None, index=raw.index))
+        _column(raw, "Customer Satisfaction Rating")
         .astype("string")
         .str.strip()
         .replace("", pd.NA)
@@ -74,7 +82,7 @@ def read(path: Path) -> LoadResult:
     checks = [
         (ticket_id.isna(), "Ticket ID", "missing ticket id"),
         (ticket_id.duplicated(keep="first"), "Ticket ID", "ticket id repeated (first kept)"),
-        (bad_created, "created", f"cannot read the time (expected like '{TIME_EXAMPLE}')"),
+        (bad_created, created_column, f"cannot read the time (expected like '{TIME_EXAMPLE}')"),
         (
             bad_first,
             "First Response Time",
@@ -94,28 +102,26 @@ def read(path: Path) -> LoadResult:
     unusable = pd.Series(False, index=raw.index)
     for mask, column, reason in checks:
         mask = mask.fillna(False).astype(bool) & ~unusable
-        if column == "created":
-            column = next((c for c in CREATED_COLUMNS if c in raw), column)
         rejected += reject_where(raw, mask, column, reason)
         unusable |= mask
 
     keep = ~unusable
     kept = raw.loc[keep]
-    product = kept.get("Product Purchased", pd.Series("", index=kept.index)).fillna("")
-    description = kept.get("Ticket Description", pd.Series("", index=kept.index)).fillna("")
+    product = _column(kept, "Product Purchased").fillna("")
+    description = _column(kept, "Ticket Description").fillna("")
     # A known defect of the Kaggle export: the template placeholder was never filled in.
     description = pd.Series(
         [d.replace("{product_purchased}", p) for d, p in zip(description, product, strict=True)],
         index=kept.index,
         dtype=object,
     )
-    subject = kept.get("Ticket Subject", pd.Series("", index=kept.index)).fillna("")
+    subject = _column(kept, "Ticket Subject").fillna("")
     channel_raw = kept["Ticket Channel"].fillna("").str.strip().str.lower()
     channel = channel_raw.map(CHANNELS).fillna(channel_raw.replace("", "unknown"))
     agent = _first_present(kept, AGENT_COLUMNS)
     brand = _first_present(kept, BRAND_COLUMNS)
-    customer = kept.get("Customer Email", pd.Series(None, index=kept.index))
-    customer = customer.fillna(kept.get("Customer Name", pd.Series(None, index=kept.index)))
+    customer = _column(kept, "Customer Email")
+    customer = customer.fillna(_column(kept, "Customer Name"))
     customer = customer.fillna("ticket-" + ticket_id[keep])
     source = source_labels(path, kept["_row"])
 
@@ -126,19 +132,19 @@ def read(path: Path) -> LoadResult:
             "created_at": created_at[keep],
             "first_response_at": first_at,
             "resolved_at": resolved,
-            "status": kept.get("Ticket Status"),
-            "priority": kept.get("Ticket Priority"),
+            "status": _column(kept, "Ticket Status"),
+            "priority": _column(kept, "Ticket Priority"),
             "channel": channel,
             "agent_id": agent,
             "satisfaction": satisfaction[keep].astype(float),
             "resolution_before_first_response": (resolved < first_at).fillna(False).astype(bool),
-            "customer_name": kept.get("Customer Name"),
-            "customer_email": kept.get("Customer Email"),
+            "customer_name": _column(kept, "Customer Name"),
+            "customer_email": _column(kept, "Customer Email"),
             "subject": subject,
             "description": description,
-            "resolution": kept.get("Resolution"),
+            "resolution": _column(kept, "Resolution"),
             "product": product,
-            "ticket_type": kept.get("Ticket Type"),
+            "ticket_type": _column(kept, "Ticket Type"),
             "brand": brand if brand is not None else path.stem,
             "source": source,
         }
@@ -150,7 +156,7 @@ def read(path: Path) -> LoadResult:
             "message_id": "ticket-" + ticket_id[keep],
             "parent_id": None,
             "author_id": customer,
-            "author_name": kept.get("Customer Name"),
+            "author_name": _column(kept, "Customer Name"),
             "role": "customer",
             "brand": brand if brand is not None else path.stem,
             "agent_id": None,

@@ -42,3 +42,24 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, plt.Axe
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
+
+
+def _show_figures_in_notebooks() -> None:
+    """Let a returned Figure render as a PNG in Jupyter and in the HTML reports.
+
+    Figures here are built without pyplot (so nothing leaks between them), and IPython only
+    knows how to draw pyplot-managed figures until told about the Figure class itself.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+    except ImportError:  # plain Python: nothing to register
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    png = shell.display_formatter.formatters["image/png"]
+    png.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight", dpi=110))
+
+
+_show_figures_in_notebooks()

@@ -1,0 +1,39 @@
+"""Text normalisation and duplicate handling."""
+
+import pandas as pd
+
+from analysis import clean
+
+
+def test_clean_text_decodes_entities_repairs_mojibake_and_folds_whitespace():
+    raw = pd.Series(
+        ["a &amp; b &gt; c", "canâ€™t login", "  two\n\nlines\t here ", None, "we’re “sorry”"]
+    )
+    assert clean.clean_text(raw).tolist() == [
+        "a & b > c",
+        "can't login",
+        "two lines here",
+        "",
+        "we're \"sorry\"",
+    ]
+
+
+def test_repeated_ids_are_rejected_saying_whether_they_were_exact_copies():
+    messages = pd.DataFrame(
+        {
+            "message_id": ["1", "2", "1", "2"],
+            "author_id": ["a", "b", "a", "b"],
+            "role": ["customer"] * 4,
+            "created_at": pd.to_datetime(["2017-01-01"] * 4, utc=True),
+            "text": ["x", "y", "x", "changed"],
+            "parent_id": [None, None, None, None],
+            "_row": [1, 2, 3, 4],
+        }
+    )
+    kept, rejected = clean.split_duplicates(messages)
+    assert kept["_row"].tolist() == [1, 2]
+    reasons = {r["row"]: r["reason"] for r in rejected}
+    assert reasons == {
+        3: "exact duplicate of row 1",
+        4: "message id already used by row 2 with different content",
+    }
