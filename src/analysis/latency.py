@@ -1,0 +1,846 @@
+"""Response latency: first-response, next-reply and resolution times, SLA shares, and survival
+curves in which unanswered messages are censored at the end of the data, never dropped.
+
+Definitions used throughout (and in every notebook figure):
+
+- **customer_messages**: every customer message (one exchange), whatever happened to it.
+- **answered / response_rate**: messages with at least one direct agent reply, over all messages
+  (replies with a broken timestamp still count as answers).
+- **latency-excluded**: a message whose latency cannot be measured (`latency_excluded_reason`:
+  the reply is earlier than the complaint, or the complaint has no time). Counted in
+  customer_messages and response_rate, left out of every time figure and every SLA share.
+- **median / p90 first response**: over answered, measurable messages only, with exact
+  distribution-free (order-statistic) confidence intervals. Because unanswered messages are
+  missing from them, they flatter brands that ignore hard complaints; the Kaplan-Meier median
+  (`km_median_*`) counts unanswered messages as censored at `observed_until` and does not.
+- **sla_{h}h_share**: the share of measurable customer messages (answered or not) answered within
+  h hours. Unanswered messages count as breaches, including recent ones whose clock was still
+  running when the data ends; `km_within_{h}h_share` (1 - S(h) from Kaplan-Meier) is the
+  censoring-aware counterpart.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from analysis.business_hours import (
+    DEFAULT_SCHEDULE,
+    WEEKDAY_NAMES,
+    BusinessHours,
+    business_seconds_between,
+)
+from analysis.scorecard import wilson_interval
+
+__all__ = [
+    "BusinessHours",
+    "DEFAULT_SLA_HOURS",
+    "add_business_first_response",
+    "add_time_of_week",
+    "by_brand",
+    "by_group",
+    "findings",
+    "format_seconds",
+    "in_minutes",
+    "kaplan_meier",
+    "km_median",
+    "next_reply_by_group",
+    "next_reply_times",
+    "resolution_by_group",
+    "resolution_times",
+    "sla_column",
+    "survival_by_brand",
+]
+
+DEFAULT_SLA_HOURS = (1, 24)
+UNKNOWN = "unknown"
+_MEDIAN_TOLERANCE = 1e-12  # products of fractions land a hair above 0.5
+
+
+def sla_column(hours: float) -> str:
+    """The SLA share column for a threshold in hours: 1 -> 'sla_1h_share', 0.5 -> 'sla_0.5h_share'."""
+    return f"sla_{hours:g}h_share"
+
+
+def format_seconds(seconds: float | None) -> str:
+    """A duration for people: '45 s', '12 min', '3.4 h', '2.1 days'; 'n/a' when unknown."""
+    if seconds is None or pd.isna(seconds):
+        return "n/a"
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86_400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
+
+
+def in_minutes(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    """A copy for reading: every *_seconds column as *_minutes, rounded; shares rounded to 3."""
+    out = table.copy()
+    renamed = {}
+    for column in table.columns:
+        name = str(column)
+        if "_seconds" in name:
+            out[column] = (table[column] / 60).round(digits)
+            renamed[column] = name.replace("_seconds", "_minutes")
+        elif name.endswith(("_share", "_rate", "_low", "_high")) and pd.api.types.is_float_dtype(
+            table[column]
+        ):
+            out[column] = table[column].round(3)
+    return out.rename(columns=renamed)
+
+
+# --- Business hours and time of week -------------------------------------------------------------
+
+
+def add_business_first_response(
+    exchanges: pd.DataFrame, schedule: BusinessHours | None = None
+) -> pd.DataFrame:
+    """A copy with business_first_response_seconds (null where first_response_seconds is null).
+
+    Default schedule: Mon-Fri 09:00-17:00 UTC, no holidays.
+    """
+    out = exchanges.copy()
+    measured = out["first_response_seconds"].notna().to_numpy()
+    seconds = np.full(len(out), np.nan)
+    if measured.any():
+        seconds[measured] = business_seconds_between(
+            out.loc[measured, "created_at"],
+            out.loc[measured, "reply_at"],
+            schedule or DEFAULT_SCHEDULE,
+        )
+    out["business_first_response_seconds"] = seconds
+    return out
+
+
+def add_time_of_week(
+    frame: pd.DataFrame, timezone: str = "UTC", column: str = "created_at"
+) -> pd.DataFrame:
+    """A copy with `hour` (0-23) and `weekday` (Mon..Sun, ordered) of `column` in a local time zone."""
+    out = frame.copy()
+    local = pd.to_datetime(out[column], utc=True).dt.tz_convert(timezone)
+    out["hour"] = local.dt.hour.astype("Int64")
+    weekday = pd.Categorical.from_codes(
+        local.dt.day_of_week.fillna(-1).astype(int), categories=list(WEEKDAY_NAMES), ordered=True
+    )
+    out["weekday"] = weekday
+    return out
+
+
+# --- Quantiles with exact intervals --------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _order_statistic_ranks(n: int, probability: float, confidence: float) -> tuple[int, int]:
+    """1-based ranks (lower, upper) of the exact distribution-free interval for a quantile.
+
+    [X_(l), X_(u)] covers the population quantile with probability B(u-1) - B(l-1) >= confidence,
+    where B is the Binomial(n, p) CDF; l is the largest rank with B(l-1) <= alpha/2 and u the
+    smallest with B(u-1) >= 1 - alpha/2. A rank of 0 (or n+1) means the bound does not exist at
+    this sample size.
+    """
+    k = np.arange(n + 1)
+    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    log_pmf = (
+        log_factorial[n]
+        - log_factorial[k]
+        - log_factorial[n - k]
+        + k * np.log(probability)
+        + (n - k) * np.log1p(-probability)
+    )
+    cdf = np.cumsum(np.exp(log_pmf))
+    alpha = 1 - confidence
+    lower = int(np.searchsorted(cdf, alpha / 2 + 1e-12, side="right"))
+    upper = int(np.searchsorted(cdf, 1 - alpha / 2 - 1e-12, side="left")) + 1
+    return lower, upper
+
+
+def _quantile_table(
+    values: np.ndarray,
+    codes: np.ndarray,
+    n_groups: int,
+    probabilities: tuple[float, ...],
+    confidence: float,
+) -> dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per group and probability: (quantile, low, high). Vectorised over rows; the only loop is
+    over distinct group sizes (for the order-statistic ranks)."""
+    keep = np.isfinite(values) & (codes >= 0)
+    values, codes = values[keep], codes[keep]
+    order = np.lexsort((values, codes))
+    ordered = values[order]
+    counts = np.bincount(codes, minlength=n_groups)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    present = counts > 0
+    result = {}
+    for probability in probabilities:
+        point = np.full(n_groups, np.nan)
+        low = np.full(n_groups, np.nan)
+        high = np.full(n_groups, np.nan)
+        # Linear interpolation between order statistics (numpy's and pandas' default quantile).
+        position = (counts[present] - 1) * probability
+        below = np.floor(position).astype(np.int64)
+        above = np.ceil(position).astype(np.int64)
+        base = offsets[present]
+        point[present] = ordered[base + below] + (ordered[base + above] - ordered[base + below]) * (
+            position - below
+        )
+        for n in np.unique(counts[present]):
+            lower_rank, upper_rank = _order_statistic_ranks(int(n), probability, confidence)
+            groups = np.flatnonzero(counts == n)
+            if lower_rank >= 1:
+                low[groups] = ordered[offsets[groups] + lower_rank - 1]
+            if upper_rank <= n:
+                high[groups] = ordered[offsets[groups] + upper_rank - 1]
+        result[probability] = (point, low, high)
+    return result
+
+
+# --- Kaplan-Meier --------------------------------------------------------------------------------
+
+
+def _km_arrays(durations: np.ndarray, events: np.ndarray) -> dict[str, np.ndarray]:
+    """Kaplan-Meier on numpy arrays: a row at time 0 and at every distinct duration."""
+    times, inverse = np.unique(np.concatenate([[0.0], durations]), return_inverse=True)
+    inverse = inverse[1:]
+    event_count = np.bincount(inverse, weights=events, minlength=len(times))
+    leaving = np.bincount(inverse, minlength=len(times))
+    at_risk = len(durations) - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(at_risk > 0, 1 - event_count / at_risk, 1.0)
+        survival = np.cumprod(step)
+        greenwood_terms = np.where(
+            event_count > 0, event_count / (at_risk * (at_risk - event_count)), 0.0
+        )
+    greenwood = np.cumsum(greenwood_terms)
+    return {
+        "time_seconds": times,
+        "at_risk_count": at_risk.astype(np.int64),
+        "event_count": event_count.astype(np.int64),
+        "censored_count": (leaving - event_count).astype(np.int64),
+        "survival": survival,
+        "greenwood_sum": greenwood,
+    }
+
+
+def _log_log_bands(
+    survival: np.ndarray, greenwood: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise bands on the log(-log S) scale: S ** exp(+-z * sqrt(greenwood) / |log S|)."""
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = z * np.sqrt(greenwood) / np.abs(np.log(survival))
+        low = survival ** np.exp(spread)
+        high = survival ** np.exp(-spread)
+    untouched = survival >= 1  # no event yet: the curve is exactly 1
+    low = np.where(untouched, 1.0, low)
+    high = np.where(untouched, 1.0, high)
+    emptied = survival <= 0  # the last one at risk had the event: 0 below, nothing known above
+    return np.where(emptied, 0.0, low), np.where(emptied, np.nan, high)
+
+
+def kaplan_meier(
+    durations_seconds: pd.Series | np.ndarray,
+    observed: pd.Series | np.ndarray,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Kaplan-Meier survival with Greenwood standard errors and log-log pointwise bands.
+
+    `observed` is True where the event (a reply) happened at the duration and False where the
+    wait was censored (still unanswered at the end of the data). Rows with an unknown duration
+    are ignored; a negative duration is an error (exclude it first). Returns one row at time 0
+    and one per distinct duration: time_seconds, at_risk_count, event_count, censored_count,
+    survival, survival_se (Greenwood: S * sqrt(sum d / (n (n - d)))), survival_low and
+    survival_high (pointwise, log(-log S) transformed, so they stay inside [0, 1]; once the
+    curve reaches 0 the low band is 0 and the high band NaN, as no interval exists there).
+    """
+    durations = np.asarray(durations_seconds, dtype=float)
+    events = np.asarray(observed, dtype=bool)
+    if durations.shape != events.shape:
+        raise ValueError("analysis: kaplan_meier needs one observed flag per duration")
+    known = ~np.isnan(durations)
+    durations, events = durations[known], events[known]
+    if (durations < 0).any():
+        raise ValueError(
+            f"analysis: kaplan_meier got {(durations < 0).sum()} negative durations; "
+            "exclude replies earlier than their message first"
+        )
+    arrays = _km_arrays(durations, events.astype(float))
+    low, high = _log_log_bands(arrays["survival"], arrays["greenwood_sum"], confidence)
+    curve = pd.DataFrame({key: value for key, value in arrays.items() if key != "greenwood_sum"})
+    with np.errstate(invalid="ignore"):
+        standard_error = arrays["survival"] * np.sqrt(arrays["greenwood_sum"])
+    curve["survival_se"] = np.where(arrays["survival"] <= 0, 0.0, standard_error)
+    curve["survival_low"] = low
+    curve["survival_high"] = high
+    return curve
+
+
+def _first_time_at_or_below(times: np.ndarray, curve: np.ndarray, level: float) -> float:
+    hits = np.flatnonzero(curve <= level + _MEDIAN_TOLERANCE)
+    return float(times[hits[0]]) if len(hits) else np.nan
+
+
+def _median_and_interval(
+    times: np.ndarray, survival: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[float, float, float]:
+    return (
+        _first_time_at_or_below(times, survival, 0.5),
+        _first_time_at_or_below(times, np.nan_to_num(low, nan=0.0), 0.5),
+        _first_time_at_or_below(times, np.nan_to_num(high, nan=1.0), 0.5),
+    )
+
+
+def km_median(curve: pd.DataFrame) -> tuple[float, float, float]:
+    """(median, low, high) time from a kaplan_meier table; NaN where the curve never gets there.
+
+    The median is the first time the survival curve is at or below 0.5. Its confidence interval
+    inverts the log-log pointwise bands (the approach of Brookmeyer and Crowley, 1982, as R's
+    survival package does it): the low end is the first time the lower band is at or below 0.5,
+    the high end the first time the upper band is. A NaN high end means "not reached".
+    """
+    return _median_and_interval(
+        curve["time_seconds"].to_numpy(dtype=float),
+        curve["survival"].to_numpy(dtype=float),
+        curve["survival_low"].to_numpy(dtype=float),
+        curve["survival_high"].to_numpy(dtype=float),
+    )
+
+
+def _survival_at(times: np.ndarray, survival: np.ndarray, seconds: float) -> float:
+    index = int(np.searchsorted(times, seconds, side="right")) - 1
+    return float(survival[index]) if index >= 0 else 1.0
+
+
+# --- Per-message measures ------------------------------------------------------------------------
+
+
+def _end_of_data(exchanges: pd.DataFrame) -> pd.Series:
+    """observed_until per row, falling back to the latest time anywhere in the table."""
+    candidates = [
+        pd.to_datetime(exchanges[column], utc=True)
+        for column in ("observed_until", "created_at", "reply_at")
+        if column in exchanges
+    ]
+    latest = max((c.max() for c in candidates if c.notna().any()), default=pd.NaT)
+    if "observed_until" in exchanges:
+        return pd.to_datetime(exchanges["observed_until"], utc=True).fillna(latest)
+    return pd.Series(latest, index=exchanges.index)
+
+
+def _first_response_measures(exchanges: pd.DataFrame) -> pd.DataFrame:
+    """Per exchange: answered, eligible (latency measurable), latency, and the KM duration/event.
+
+    A negative first_response_seconds (which the canonical table never holds, but a hand-made one
+    might) and a missing complaint time are treated as latency-excluded, like their reasons say.
+    """
+    answered = exchanges["answered"].fillna(False).astype(bool).to_numpy()
+    latency = pd.to_numeric(exchanges["first_response_seconds"], errors="coerce").to_numpy(float)
+    reason = exchanges.get("latency_excluded_reason")
+    excluded = (
+        reason.notna().to_numpy() if reason is not None else np.zeros(len(exchanges), dtype=bool)
+    )
+    excluded = excluded | (latency < 0) | exchanges["created_at"].isna().to_numpy()
+    eligible = ~excluded & (~answered | ~np.isnan(latency))
+    waited = (
+        (_end_of_data(exchanges) - pd.to_datetime(exchanges["created_at"], utc=True))
+        .dt.total_seconds()
+        .clip(lower=0)
+        .to_numpy(float)
+    )
+    duration = np.where(answered, latency, waited)
+    duration = np.where(eligible, duration, np.nan)
+    return pd.DataFrame(
+        {
+            "answered": answered,
+            "eligible": eligible,
+            "latency": np.where(eligible & answered, latency, np.nan),
+            "duration": duration,
+            "event": answered,
+        },
+        index=exchanges.index,
+    )
+
+
+def _group_keys(frame: pd.DataFrame, by: str | list[str], timezone: str) -> pd.DataFrame:
+    """The grouping columns, derived where asked ('hour', 'weekday', 'agent'), nulls -> 'unknown'."""
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys:
+        raise ValueError("analysis: by_group needs at least one column to group by")
+    derived = None
+    columns = {}
+    for key in keys:
+        if key in frame:
+            values = frame[key]
+        elif key in ("hour", "weekday"):
+            if derived is None:
+                derived = add_time_of_week(frame[["created_at"]], timezone)
+            values = derived[key]
+        elif key == "agent" and "reply_agent_id" in frame:
+            values = frame["reply_agent_id"]
+        else:
+            raise ValueError(
+                f"analysis: cannot group by {key!r}: no such column (have "
+                f"{', '.join(map(str, frame.columns))}; derived: hour, weekday, agent)"
+            )
+        columns[key] = _fill_unknown(values)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _fill_unknown(values: pd.Series) -> pd.Series:
+    """Nulls become 'unknown' while keeping the natural order of the known values."""
+    if not values.isna().any():
+        return values
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        if UNKNOWN not in values.cat.categories:
+            values = values.cat.add_categories([UNKNOWN])
+        return values.fillna(UNKNOWN)
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        known = sorted(values.dropna().unique())
+        return pd.Series(
+            pd.Categorical(values, categories=[*known, UNKNOWN], ordered=True), index=values.index
+        ).fillna(UNKNOWN)
+    return values.astype(object).where(values.notna(), UNKNOWN)
+
+
+def _summarise(
+    keys: pd.DataFrame,
+    measures: pd.DataFrame,
+    sla_hours: tuple[float, ...] | list[float],
+    confidence: float,
+    names: dict[str, str],
+    extra_latency: dict[str, pd.Series] | None = None,
+) -> pd.DataFrame:
+    """Counts, rates, quantiles with exact intervals, SLA shares and Kaplan-Meier medians per group."""
+    key_names = list(keys.columns)
+    grouped = keys.groupby(key_names, sort=True, observed=True, dropna=False)
+    codes = grouped.ngroup().to_numpy()
+    table = grouped.size().index.to_frame(index=False)
+    n_groups = len(table)
+    metric = names["metric"]
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=mask.astype(float), minlength=n_groups).astype(np.int64)
+
+    answered = measures["answered"].to_numpy(bool)
+    eligible = measures["eligible"].to_numpy(bool)
+    latency = measures["latency"].to_numpy(float)
+    total = np.bincount(codes, minlength=n_groups).astype(np.int64)
+    answered_count = count(answered)
+    eligible_count = count(eligible)
+    quantiles = _quantile_table(latency, codes, n_groups, (0.5, 0.9), confidence)
+
+    table[names["count"]] = total
+    table[names["answered"]] = answered_count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table[names["rate"]] = answered_count / np.where(total > 0, total, np.nan)
+        table[f"median_{metric}_seconds"] = quantiles[0.5][0]
+        table[f"p90_{metric}_seconds"] = quantiles[0.9][0]
+        within = {}
+        for hours in sla_hours:
+            within[hours] = count(eligible & answered & (latency <= hours * 3600))
+            table[sla_column(hours)] = within[hours] / np.where(
+                eligible_count > 0, eligible_count, np.nan
+            )
+
+    # Optional columns: intervals, counts behind them, censoring-aware figures.
+    table[f"{names['rate']}_low"], table[f"{names['rate']}_high"] = wilson_interval(
+        answered_count, total, confidence
+    )
+    table["latency_excluded_count"] = total - eligible_count
+    table[f"{metric}_measured_count"] = count(~np.isnan(latency))
+    for label, probability in (("median", 0.5), ("p90", 0.9)):
+        _, low, high = quantiles[probability]
+        table[f"{label}_{metric}_low_seconds"] = low
+        table[f"{label}_{metric}_high_seconds"] = high
+    for hours in sla_hours:
+        low, high = wilson_interval(within[hours], eligible_count, confidence)
+        table[f"{sla_column(hours)}_low"] = low
+        table[f"{sla_column(hours)}_high"] = high
+
+    km = _km_per_group(measures, codes, n_groups, sla_hours, confidence)
+    table[f"km_median_{metric}_seconds"] = km["median"]
+    table[f"km_median_{metric}_low_seconds"] = km["low"]
+    table[f"km_median_{metric}_high_seconds"] = km["high"]
+    for hours in sla_hours:
+        table[f"km_within_{hours:g}h_share"] = km[hours]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sums = np.bincount(codes, weights=np.nan_to_num(latency), minlength=n_groups)
+        table[f"mean_{metric}_seconds"] = sums / np.where(
+            table[f"{metric}_measured_count"] > 0, table[f"{metric}_measured_count"], np.nan
+        )
+
+    for prefix, values in (extra_latency or {}).items():
+        extra = np.where(eligible, pd.to_numeric(values, errors="coerce").to_numpy(float), np.nan)
+        extra_quantiles = _quantile_table(extra, codes, n_groups, (0.5, 0.9), confidence)
+        table[f"{prefix}_median_{metric}_seconds"] = extra_quantiles[0.5][0]
+        table[f"{prefix}_p90_{metric}_seconds"] = extra_quantiles[0.9][0]
+    return table
+
+
+def _km_per_group(
+    measures: pd.DataFrame,
+    codes: np.ndarray,
+    n_groups: int,
+    sla_hours: tuple[float, ...] | list[float],
+    confidence: float,
+) -> dict[object, np.ndarray]:
+    """KM median with its interval, and 1 - S(h) per SLA threshold, for each group (a loop over
+    groups, not rows)."""
+    out: dict[object, np.ndarray] = {
+        name: np.full(n_groups, np.nan) for name in ("median", "low", "high", *sla_hours)
+    }
+    duration = measures["duration"].to_numpy(float)
+    usable = ~np.isnan(duration)
+    group_codes = codes[usable]
+    order = np.argsort(group_codes, kind="stable")
+    durations = duration[usable][order]
+    events = measures["event"].to_numpy(bool)[usable][order]
+    bounds = np.searchsorted(group_codes[order], np.arange(n_groups + 1))
+    for group in range(n_groups):
+        start, stop = bounds[group], bounds[group + 1]
+        if stop == start:
+            continue
+        arrays = _km_arrays(durations[start:stop], events[start:stop].astype(float))
+        times, survival = arrays["time_seconds"], arrays["survival"]
+        low, high = _log_log_bands(survival, arrays["greenwood_sum"], confidence)
+        median, median_low, median_high = _median_and_interval(times, survival, low, high)
+        out["median"][group], out["low"][group], out["high"][group] = (
+            median,
+            median_low,
+            median_high,
+        )
+        for hours in sla_hours:
+            out[hours][group] = 1 - _survival_at(times, survival, hours * 3600)
+    return out
+
+
+# --- First response ------------------------------------------------------------------------------
+
+
+def by_group(
+    exchanges: pd.DataFrame,
+    by: str | list[str],
+    sla_hours: tuple[float, ...] | list[float] = DEFAULT_SLA_HOURS,
+    *,
+    timezone: str = "UTC",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """First-response figures per group (any exchange column, or derived 'hour'/'weekday'/'agent').
+
+    'hour' and 'weekday' are of the customer message in `timezone`; 'agent' is reply_agent_id
+    (null, i.e. 'unknown', for unanswered messages and for data that names no agent). Null group
+    values become 'unknown'. Columns: the keys, customer_messages, answered, response_rate,
+    median_first_response_seconds, p90_first_response_seconds, sla_{h}h_share per threshold, then
+    intervals, counts, Kaplan-Meier medians and, when the table has
+    business_first_response_seconds, business-hours quantiles. See the module docstring for the
+    definitions.
+    """
+    keys = _group_keys(exchanges, by, timezone)
+    measures = _first_response_measures(exchanges)
+    extra = {}
+    if "business_first_response_seconds" in exchanges:
+        extra["business"] = exchanges["business_first_response_seconds"]
+    return _summarise(
+        keys,
+        measures,
+        tuple(sla_hours),
+        confidence,
+        {
+            "count": "customer_messages",
+            "answered": "answered",
+            "rate": "response_rate",
+            "metric": "first_response",
+        },
+        extra,
+    )
+
+
+def by_brand(
+    exchanges: pd.DataFrame,
+    sla_hours: tuple[float, ...] | list[float] = DEFAULT_SLA_HOURS,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """First-response figures per brand (null brand -> 'unknown'); see by_group for the columns.
+
+    sla_{h}h_share is the share of customer messages (answered or not, latency-excluded ones left
+    out) answered within h hours: an unanswered message is a breach.
+    """
+    return by_group(exchanges, "brand", sla_hours, confidence=confidence)
+
+
+def findings(
+    brand_table: pd.DataFrame, sla_hours: tuple[float, ...] | list[float] = DEFAULT_SLA_HOURS
+) -> list[str]:
+    """Plain-language headlines from a by_brand table, for a notebook's summary cell."""
+    table = brand_table[brand_table["customer_messages"] > 0]
+    if table.empty:
+        return ["No customer messages to measure."]
+
+    def half_answered(row: pd.Series) -> str:
+        median = row["km_median_first_response_seconds"]
+        if pd.isna(median):
+            return f"{row['brand']} never answers half its messages within the data"
+        return f"{row['brand']} answers half its messages within {format_seconds(median)}"
+
+    ranked = table.sort_values("km_median_first_response_seconds", na_position="last")
+    if len(ranked) == 1:
+        lines = [f"{half_answered(ranked.iloc[0])}."]
+    else:
+        lines = [
+            f"Fastest: {half_answered(ranked.iloc[0])}; slowest: {half_answered(ranked.iloc[-1])}."
+        ]
+    lowest = table.loc[table["response_rate"].idxmin()]
+    lines.append(
+        f"{'Lowest response rate: ' if len(table) > 1 else 'Response rate: '}{lowest['brand']}, "
+        f"{lowest['response_rate']:.0%} of {lowest['customer_messages']:,} messages answered at all."
+    )
+    gap = table["km_median_first_response_seconds"] / table["median_first_response_seconds"]
+    if gap.notna().any() and gap.max() > 1.2:
+        flattered = table.loc[gap.idxmax()]
+        lines.append(
+            f"The median of answered messages flatters {flattered['brand']}"
+            f"{' most' if len(table) > 1 else ''}: "
+            f"{format_seconds(flattered['median_first_response_seconds'])} against "
+            f"{format_seconds(flattered['km_median_first_response_seconds'])} once unanswered "
+            "messages are counted as still waiting."
+        )
+    for hours in sla_hours:
+        column = sla_column(hours)
+        if table[column].notna().any():
+            best = table.loc[table[column].idxmax()]
+            worst = table.loc[table[column].idxmin()]
+            text = f"Answered within {hours:g} h: {best[column]:.0%} of messages to {best['brand']}"
+            if len(table) > 1 and worst[column] < best[column]:
+                text += f", down to {worst[column]:.0%} of those to {worst['brand']}"
+            lines.append(text + ".")
+    return lines
+
+
+def survival_by_brand(exchanges: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Kaplan-Meier time-to-first-response curves per brand (unanswered censored at observed_until).
+
+    Long table: brand, then the kaplan_meier columns. Latency-excluded messages are left out.
+    """
+    measures = _first_response_measures(exchanges)
+    brands = _fill_unknown(exchanges["brand"]).astype(str)
+    curves = []
+    usable = measures["duration"].notna()
+    for brand, rows in measures[usable].groupby(brands[usable], sort=True):
+        curve = kaplan_meier(rows["duration"], rows["event"], confidence)
+        curve.insert(0, "brand", brand)
+        curves.append(curve)
+    if not curves:
+        empty = kaplan_meier(np.array([]), np.array([], dtype=bool), confidence).iloc[0:0]
+        return empty.assign(brand=pd.Series(dtype=object))[["brand", *empty.columns]]
+    return pd.concat(curves, ignore_index=True)
+
+
+# --- Next reply on every customer turn -----------------------------------------------------------
+
+
+def next_reply_times(messages: pd.DataFrame) -> pd.DataFrame:
+    """For every customer message, the time until the next agent message in its conversation.
+
+    The next agent message need not be a direct reply (is_direct_reply says whether it is); an
+    agent message at the same second counts. Customer messages waiting on the same agent message
+    form one turn; turn_first marks the first of each, so per-turn figures do not count a customer
+    who wrote three times in a row three times. Columns: message_id, conversation_id, brand,
+    channel, author_id, created_at, next_agent_message_id, next_agent_id, next_agent_at,
+    next_reply_seconds (null when no agent wrote afterwards), replied, is_direct_reply,
+    turn_first, observed_until (the last message time in the table), duration_seconds (the reply
+    time, or the wait until observed_until when censored: ready for kaplan_meier with `replied`),
+    excluded_reason ('message_time_unknown' or null). Rows are in conversation and time order.
+    """
+    created = pd.to_datetime(messages["created_at"], utc=True)
+    observed_until = created.max()
+    base_columns = [
+        c
+        for c in ("message_id", "conversation_id", "brand", "channel", "author_id")
+        if c in messages
+    ]
+    is_customer = (messages["role"] == "customer").to_numpy()
+    customers = messages.loc[is_customer, base_columns].assign(created_at=created[is_customer])
+    agent_mask = (messages["role"] == "agent").to_numpy() & created.notna().to_numpy()
+    agents = pd.DataFrame(
+        {
+            "conversation_id": messages.loc[agent_mask, "conversation_id"],
+            "next_agent_message_id": messages.loc[agent_mask, "message_id"],
+            "next_agent_id": (
+                messages.loc[agent_mask, "agent_id"] if "agent_id" in messages else None
+            ),
+            "next_agent_parent_id": messages.loc[agent_mask, "parent_id"],
+            "next_agent_at": created[agent_mask],
+        }
+    ).sort_values(["next_agent_at", "next_agent_message_id"], kind="stable")
+
+    timed = customers[customers["created_at"].notna()].sort_values("created_at", kind="stable")
+    matched = pd.merge_asof(
+        timed,
+        agents,
+        left_on="created_at",
+        right_on="next_agent_at",
+        by="conversation_id",
+        direction="forward",
+        allow_exact_matches=True,
+    )
+    untimed = customers[customers["created_at"].isna()]
+    out = pd.concat([matched, untimed], ignore_index=True)
+    out["next_reply_seconds"] = (out["next_agent_at"] - out["created_at"]).dt.total_seconds()
+    out["replied"] = out["next_agent_message_id"].notna()
+    out["is_direct_reply"] = out["replied"] & (
+        out["next_agent_parent_id"].astype(object) == out["message_id"].astype(object)
+    )
+    out["observed_until"] = observed_until
+    waited = (observed_until - out["created_at"]).dt.total_seconds()
+    out["duration_seconds"] = out["next_reply_seconds"].where(out["replied"], waited)
+    out["excluded_reason"] = np.where(out["created_at"].isna(), "message_time_unknown", None)
+    out = out.sort_values(["conversation_id", "created_at"], kind="stable", na_position="last")
+    turn = out[["conversation_id", "next_agent_message_id"]].astype(object)
+    out["turn_first"] = ~turn.duplicated() & out["created_at"].notna()
+    columns = [
+        *base_columns,
+        "created_at",
+        "next_agent_message_id",
+        "next_agent_id",
+        "next_agent_at",
+        "next_reply_seconds",
+        "replied",
+        "is_direct_reply",
+        "turn_first",
+        "observed_until",
+        "duration_seconds",
+        "excluded_reason",
+    ]
+    return out[columns].reset_index(drop=True)
+
+
+def next_reply_by_group(
+    next_replies: pd.DataFrame,
+    by: str | list[str] = "brand",
+    sla_hours: tuple[float, ...] | list[float] = DEFAULT_SLA_HOURS,
+    *,
+    turns_only: bool = False,
+    timezone: str = "UTC",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Next-reply figures per group from next_reply_times (per turn with turns_only=True).
+
+    Columns mirror by_group: customer_messages, replied, reply_rate, median_next_reply_seconds,
+    p90_next_reply_seconds, sla_{h}h_share (a message no agent followed is a breach), then
+    intervals and Kaplan-Meier medians (no later agent message: censored at observed_until).
+    """
+    frame = next_replies[next_replies["turn_first"]] if turns_only else next_replies
+    known = frame["created_at"].notna().to_numpy()
+    replied = frame["replied"].to_numpy(bool)
+    latency = frame["next_reply_seconds"].to_numpy(float)
+    measures = pd.DataFrame(
+        {
+            "answered": replied,
+            "eligible": known,
+            "latency": np.where(known & replied, latency, np.nan),
+            "duration": np.where(known, frame["duration_seconds"].to_numpy(float), np.nan),
+            "event": replied,
+        },
+        index=frame.index,
+    )
+    return _summarise(
+        _group_keys(frame, by, timezone),
+        measures,
+        tuple(sla_hours),
+        confidence,
+        {
+            "count": "customer_messages",
+            "answered": "replied",
+            "rate": "reply_rate",
+            "metric": "next_reply",
+        },
+    )
+
+
+# --- Resolution (tickets) ------------------------------------------------------------------------
+
+
+def resolution_times(tickets: pd.DataFrame) -> pd.DataFrame:
+    """Per ticket: first-response and resolution seconds, where they start, and defects flagged.
+
+    Resolution runs from created_at where known, else from first_response_at
+    (resolution_from_first_response is then True: it leaves out the wait for the first answer).
+    A resolution earlier than its start is a defect (resolution_defect says which), kept with its
+    signed value in signed_resolution_seconds and left out of resolution_seconds; likewise a first
+    response earlier than creation (first_response_defect).
+    """
+    created = pd.to_datetime(tickets["created_at"], utc=True)
+    first = pd.to_datetime(tickets["first_response_at"], utc=True)
+    resolved = pd.to_datetime(tickets["resolved_at"], utc=True)
+    out = pd.DataFrame(index=tickets.index)
+    for column in ("ticket_id", "status", "priority", "channel", "agent_id", "satisfaction"):
+        if column in tickets:
+            out[column] = tickets[column]
+    out["created_at"], out["first_response_at"], out["resolved_at"] = created, first, resolved
+
+    first_signed = (first - created).dt.total_seconds()
+    out["first_response_seconds"] = first_signed.where(first_signed >= 0)
+    out["first_response_defect"] = np.where(first_signed < 0, "first_response_before_created", None)
+
+    start = created.where(created.notna(), first)
+    from_first = created.isna() & first.notna()
+    out["resolution_start"] = np.select(
+        [created.notna(), from_first], ["created_at", "first_response_at"], default=None
+    )
+    signed = (resolved - start).dt.total_seconds()
+    out["signed_resolution_seconds"] = signed
+    out["resolution_seconds"] = signed.where(signed >= 0)
+    out["resolution_from_first_response"] = from_first & resolved.notna()
+    out["resolved"] = resolved.notna()
+    out["resolution_defect"] = np.select(
+        [(signed < 0) & created.notna(), (signed < 0) & from_first],
+        ["resolved_before_created", "resolved_before_first_response"],
+        default=None,
+    )
+    return out.reset_index(drop=True)
+
+
+def resolution_by_group(
+    resolution: pd.DataFrame,
+    by: str | list[str] = "channel",
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Per group of resolution_times rows: tickets, resolved, defects, median and p90 resolution
+    seconds with exact intervals, and the share measured from the first response."""
+    keys = _group_keys(resolution, by, "UTC")
+    key_names = list(keys.columns)
+    grouped = keys.groupby(key_names, sort=True, observed=True, dropna=False)
+    codes = grouped.ngroup().to_numpy()
+    table = grouped.size().index.to_frame(index=False)
+    n_groups = len(table)
+
+    def count(mask: pd.Series) -> np.ndarray:
+        return np.bincount(codes, weights=mask.to_numpy(float), minlength=n_groups).astype(int)
+
+    seconds = resolution["resolution_seconds"].to_numpy(float)
+    quantiles = _quantile_table(seconds, codes, n_groups, (0.5, 0.9), confidence)
+    table["tickets"] = np.bincount(codes, minlength=n_groups)
+    table["resolved"] = count(resolution["resolved"])
+    table["resolution_measured_count"] = count(resolution["resolution_seconds"].notna())
+    table["resolution_defect_count"] = count(resolution["resolution_defect"].notna())
+    measured = table["resolution_measured_count"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        from_first = (
+            resolution["resolution_from_first_response"] & resolution["resolution_seconds"].notna()
+        )
+        table["from_first_response_share"] = count(from_first) / np.where(
+            measured > 0, measured, np.nan
+        )
+    for label, probability in (("median", 0.5), ("p90", 0.9)):
+        point, low, high = quantiles[probability]
+        table[f"{label}_resolution_seconds"] = point
+        table[f"{label}_resolution_low_seconds"] = low
+        table[f"{label}_resolution_high_seconds"] = high
+    return table

@@ -1,0 +1,268 @@
+"""Latency figures: first-response distribution, survival curves per brand, a weekday-by-hour
+heatmap of median response time, and a brand leaderboard table. Data in, Figure (or table) out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from analysis import latency
+from analysis.business_hours import WEEKDAY_NAMES
+from analysis.plots import UNKNOWN_BRAND_COLOUR, brand_colours, new_figure
+
+# Readable ticks for a log time axis.
+_TIME_TICKS = (
+    (1, "1 s"),
+    (10, "10 s"),
+    (60, "1 min"),
+    (600, "10 min"),
+    (3600, "1 h"),
+    (6 * 3600, "6 h"),
+    (86_400, "1 day"),
+    (7 * 86_400, "1 week"),
+    (30 * 86_400, "30 days"),
+)
+
+
+def _log_time_axis(ax, low_seconds: float, high_seconds: float, label: str) -> None:
+    """A log x axis from low to high seconds, ticked in human units."""
+    low = max(low_seconds, 1.0)
+    high = max(high_seconds, low * 10)
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
+    ticks = [(value, text) for value, text in _TIME_TICKS if low <= value <= high]
+    ax.set_xticks([value for value, _ in ticks], [text for _, text in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel(label)
+
+
+def _sla_lines(ax, sla_hours, low: float, high: float) -> None:
+    for hours in sla_hours:
+        seconds = hours * 3600
+        if low <= seconds <= high:
+            ax.axvline(seconds, color="#555555", linestyle="--", linewidth=0.8)
+            ax.annotate(
+                f"{hours:g} h SLA",
+                (seconds, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -12),
+                textcoords="offset points",
+                fontsize=8,
+                color="#555555",
+            )
+
+
+def _brand_labels(exchanges: pd.DataFrame) -> pd.Series:
+    brands = exchanges["brand"]
+    return brands.astype(object).where(brands.notna(), latency.UNKNOWN).astype(str)
+
+
+def first_response_distribution(
+    exchanges: pd.DataFrame,
+    *,
+    sla_hours: tuple[float, ...] | list[float] = latency.DEFAULT_SLA_HOURS,
+    column: str = "first_response_seconds",
+    bins: int = 40,
+) -> Figure:
+    """Distribution of first-response times per brand on a log axis (answered messages only).
+
+    Each brand's bars are shares of its answered, measurable messages so brands of different size
+    compare. Times under a second (in business time: replies sent entirely outside business hours)
+    cannot sit on a log axis: the legend counts them instead. `column` may be
+    business_first_response_seconds.
+    """
+    fig, ax = new_figure(9, 4.8)
+    seconds = pd.to_numeric(exchanges[column], errors="coerce")
+    brands = _brand_labels(exchanges)
+    colours = brand_colours(brands.unique())
+    measured = seconds.notna()
+    positive = seconds[measured & (seconds >= 1)]
+    if positive.empty:
+        ax.text(0.5, 0.5, "No measurable first responses", ha="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    low, high = float(positive.min()), max(float(positive.max()) * 1.05, float(positive.min()) * 10)
+    edges = np.logspace(np.log10(low), np.log10(high), bins + 1)
+    for brand, values in seconds[measured].groupby(brands[measured], sort=True):
+        counts, _ = np.histogram(values[values >= 1], bins=edges)
+        under = int((values < 1).sum())
+        note = f"; {under / len(values):.0%} under 1 s" if under else ""
+        ax.stairs(
+            counts / len(values),
+            edges,
+            color=colours.get(brand, UNKNOWN_BRAND_COLOUR),
+            linewidth=1.6,
+            label=f"{brand}: median {latency.format_seconds(values.median())} "
+            f"({len(values)} of {int((brands == brand).sum())} answered{note})",
+        )
+    kind = "business" if column.startswith("business") else "calendar"
+    _log_time_axis(ax, low, high, f"Time to first response ({kind} time, log scale)")
+    _sla_lines(ax, sla_hours, low, high)
+    ax.set_ylabel("Share of the brand's answered\nmessages per bin")
+    ax.set_title("How long do customers wait for a first reply?")
+    fig.legend(frameon=False, fontsize=8, loc="outside lower center", ncols=2)
+    return fig
+
+
+def survival_curves(
+    exchanges: pd.DataFrame,
+    *,
+    sla_hours: tuple[float, ...] | list[float] = latency.DEFAULT_SLA_HOURS,
+    confidence: float = 0.95,
+) -> Figure:
+    """Kaplan-Meier share of messages still waiting for a first reply, per brand, with bands.
+
+    Unanswered messages are censored at the end of the data, so a brand that never answers its
+    hardest complaints cannot look faster than it is.
+    """
+    fig, ax = new_figure(9, 4.8)
+    curves = latency.survival_by_brand(exchanges, confidence=confidence)
+    colours = brand_colours(curves["brand"].unique())
+    positive = curves.loc[curves["time_seconds"] > 0, "time_seconds"]
+    if positive.empty:
+        ax.text(0.5, 0.5, "No measurable waits", ha="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    low, high = max(float(positive.min()) * 0.8, 1.0), float(positive.max()) * 1.2
+    for brand, curve in curves.groupby("brand", sort=True):
+        colour = colours.get(brand, UNKNOWN_BRAND_COLOUR)
+        # Extend the curve to the axis' left edge so each starts at 1.
+        times = np.maximum(curve["time_seconds"].to_numpy(float), low)
+        median, median_low, median_high = latency.km_median(curve)
+        interval = (
+            f"{latency.format_seconds(median_low)}-{latency.format_seconds(median_high)}"
+            if not np.isnan(median_high)
+            else f"from {latency.format_seconds(median_low)}"
+        )
+        ax.step(
+            times,
+            curve["survival"],
+            where="post",
+            color=colour,
+            linewidth=1.6,
+            label=f"{brand}: median {latency.format_seconds(median)} ({interval})",
+        )
+        ax.fill_between(
+            times,
+            curve["survival_low"],
+            curve["survival_high"].fillna(curve["survival_low"]),
+            step="post",
+            color=colour,
+            alpha=0.15,
+            linewidth=0,
+        )
+    ax.axhline(0.5, color="#999999", linewidth=0.8)
+    _log_time_axis(ax, low, high, "Time since the customer's message (log scale)")
+    _sla_lines(ax, sla_hours, low, high)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("Share still waiting for a first reply")
+    ax.set_title(
+        f"Time to first reply per brand (Kaplan-Meier, unanswered censored; {confidence:.0%} bands)"
+    )
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return fig
+
+
+def response_heatmap(
+    exchanges: pd.DataFrame,
+    *,
+    timezone: str = "UTC",
+    brand: str | None = None,
+    min_count: int = 5,
+) -> Figure:
+    """Median first-response time by weekday and hour of the customer's message (local time).
+
+    Cells with fewer than `min_count` measured replies are left blank rather than shown noisy.
+    """
+    frame = exchanges if brand is None else exchanges[exchanges["brand"] == brand]
+    table = latency.by_group(frame, ["weekday", "hour"], timezone=timezone)
+    table = table[
+        (table["weekday"] != latency.UNKNOWN)
+        & (table["hour"] != latency.UNKNOWN)
+        & (table["first_response_measured_count"] >= min_count)
+    ]
+    grid = np.full((7, 24), np.nan)
+    rows = table["weekday"].astype(str).map(WEEKDAY_NAMES.index).to_numpy(int)
+    columns = table["hour"].astype(int).to_numpy()
+    grid[rows, columns] = table["median_first_response_seconds"].to_numpy(float) / 60
+
+    fig, ax = new_figure(10, 4.2)
+    finite = grid[np.isfinite(grid)]
+    if finite.size:
+        norm = LogNorm(vmin=max(finite.min(), 0.1), vmax=max(finite.max(), 1.0))
+        image = ax.imshow(
+            np.ma.masked_invalid(np.maximum(grid, 0.1)), cmap="viridis", norm=norm, aspect="auto"
+        )
+        bar = fig.colorbar(image, ax=ax)
+        bar.set_label("Median first response (minutes, log scale)")
+    else:
+        ax.text(
+            11.5,
+            3,
+            f"Too few replies to show: no cell has {min_count} or more",
+            ha="center",
+            va="center",
+        )
+    ax.set_xlim(-0.5, 23.5)
+    ax.set_ylim(6.5, -0.5)
+    ax.set_facecolor("#eeeeee")
+    ax.set_yticks(range(7), list(WEEKDAY_NAMES))
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}:00" for h in range(0, 24, 2)])
+    ax.set_xlabel(f"Hour the customer wrote ({timezone})")
+    ax.set_ylabel("Weekday the customer wrote")
+    who = brand if brand is not None else "all brands"
+    colour = brand_colours(exchanges["brand"].dropna().unique()).get(who, "black")
+    ax.set_title(
+        f"When do complaints wait longest? Median first response, {who}\n"
+        f"(blank: fewer than {min_count} measured replies)",
+        color=colour,
+    )
+    ax.spines[["left", "bottom"]].set_visible(False)
+    return fig
+
+
+def brand_leaderboard(
+    exchanges: pd.DataFrame,
+    sla_hours: tuple[float, ...] | list[float] = latency.DEFAULT_SLA_HOURS,
+) -> pd.DataFrame:
+    """Brands ranked by their censoring-aware (Kaplan-Meier) median first response, in minutes.
+
+    A plain table for notebooks and reports: messages, response rate, medians with intervals,
+    p90, SLA shares (unanswered are breaches) and, when present, the business-hours median.
+    """
+    table = latency.by_brand(exchanges, sla_hours)
+    minutes = 60.0
+    board = pd.DataFrame(
+        {
+            "brand": table["brand"],
+            "customer messages": table["customer_messages"],
+            "response rate": table["response_rate"].round(3),
+            "KM median first response (min)": (
+                table["km_median_first_response_seconds"] / minutes
+            ).round(1),
+            "KM median 95% CI (min)": [
+                f"{low / minutes:.0f}-{high / minutes:.0f}"
+                if np.isfinite(high)
+                else (f"from {low / minutes:.0f}" if np.isfinite(low) else "n/a")
+                for low, high in zip(
+                    table["km_median_first_response_low_seconds"],
+                    table["km_median_first_response_high_seconds"],
+                    strict=True,
+                )
+            ],
+            "median of answered (min)": (table["median_first_response_seconds"] / minutes).round(1),
+            "p90 of answered (h)": (table["p90_first_response_seconds"] / 3600).round(1),
+        }
+    )
+    for hours in sla_hours:
+        board[f"answered within {hours:g} h"] = table[latency.sla_column(hours)].round(3)
+    if "business_median_first_response_seconds" in table:
+        board["business-hours median (min)"] = (
+            table["business_median_first_response_seconds"] / minutes
+        ).round(1)
+    order = table["km_median_first_response_seconds"].fillna(np.inf).argsort(kind="stable")
+    board = board.iloc[order].reset_index(drop=True)
+    board.index = pd.RangeIndex(1, len(board) + 1, name="rank")
+    return board
