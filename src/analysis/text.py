@@ -1,0 +1,368 @@
+"""Shared text helpers: mask handles, URLs, e-mails, numbers and agent signatures; tokenise; stem.
+
+Masking functions take and return a `pd.Series` of str (vectorised `str` methods, no row loops).
+Tokenising works on one string and is meant as a scikit-learn `analyzer`; the stemmer is cached
+per word, so a corpus costs one stem call per distinct word, not per occurrence.
+
+Signatures are the agent's mark at the end of a reply, after which only URLs, part markers
+("1/2", "(2/3)") and punctuation may follow:
+
+    ^AB  ^ AB  /KL  *TJ  -AB  ~AB      initials, 2-4 capitals
+    -Becky  - Becky  ~Sam  -Becky S.   a capitalised first name (not a common word), optional initial
+    "Thanks,\\nBecky"  "Regards, Becky" a closing formula, then a name on the last line
+
+Not signatures: "^^", "1/2", a URL ending in "/AB", "- see link", "- Please DM us", "and/or".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+URL_TOKEN = "<url>"
+EMAIL_TOKEN = "<email>"
+HANDLE_TOKEN = "<handle>"
+NUMBER_TOKEN = "<num>"
+NAME_TOKEN = "<name>"
+MASK_TOKENS = frozenset({URL_TOKEN, EMAIL_TOKEN, HANDLE_TOKEN, NUMBER_TOKEN, NAME_TOKEN})
+
+URL_PATTERN = (
+    r"(?:https?://|www\.)\S+"  # scheme or www
+    r"|\b(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*"  # bare domain with a path: t.co/x, amzn.to/x
+)
+EMAIL_PATTERN = r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
+HANDLE_PATTERN = r"(?<![\w@])@\w+"
+NUMBER_PATTERN = r"\d+(?:[.,:/-]\d+)*"
+# The reply prefix Twitter adds: the handles a reply starts with.
+REPLY_PREFIX_PATTERN = r"^\s*(?:@\w+\s*)+"
+# "1/2", "(2/3)", "2/2:" in multi-part replies.
+PART_MARKER_PATTERN = r"\(?\d{1,2}\s?/\s?\d{1,2}\)?:?"
+
+# Capitalised words that start sentences or sign-offs but are not names (lowercase).
+NOT_NAMES = frozenset(
+    [
+        "again",
+        "all",
+        "alright",
+        "also",
+        "apologies",
+        "apple",
+        "amazon",
+        "anytime",
+        "appreciated",
+        "awesome",
+        "bad",
+        "best",
+        "brilliant",
+        "cheers",
+        "certainly",
+        "check",
+        "click",
+        "customer",
+        "customers",
+        "dear",
+        "definitely",
+        "done",
+        "dm",
+        "email",
+        "everybody",
+        "everyone",
+        "excellent",
+        "fantastic",
+        "feedback",
+        "fine",
+        "folks",
+        "follow",
+        "friend",
+        "friends",
+        "gotcha",
+        "great",
+        "happy",
+        "hello",
+        "help",
+        "here",
+        "hey",
+        "hi",
+        "hmm",
+        "hope",
+        "however",
+        "indeed",
+        "just",
+        "kind",
+        "kindly",
+        "lol",
+        "love",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "nope",
+        "noted",
+        "oh",
+        "ok",
+        "okay",
+        "perfect",
+        "please",
+        "prime",
+        "regards",
+        "right",
+        "sadly",
+        "see",
+        "sincerely",
+        "so",
+        "sorry",
+        "spotify",
+        "support",
+        "sure",
+        "team",
+        "thank",
+        "thanks",
+        "there",
+        "today",
+        "tomorrow",
+        "totally",
+        "twitter",
+        "understood",
+        "unfortunately",
+        "update",
+        "welcome",
+        "well",
+        "wow",
+        "yeah",
+        "yes",
+        "yikes",
+        "you",
+        "yesterday",
+        "awful",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)  # "June" is left out: a month, but also a name in vocatives and sign-offs
+# Capitalised abbreviations that look like initials but are not.
+NOT_INITIALS = frozenset(
+    [
+        "AM",
+        "ASAP",
+        "BTW",
+        "CEO",
+        "DM",
+        "DMS",
+        "EDT",
+        "EST",
+        "ETA",
+        "EU",
+        "FAQ",
+        "FYI",
+        "GMT",
+        "ID",
+        "IOS",
+        "OK",
+        "OS",
+        "PC",
+        "PIN",
+        "PM",
+        "PS",
+        "PST",
+        "SMS",
+        "TV",
+        "UK",
+        "UPS",
+        "US",
+        "USA",
+        "USPS",
+        "UTC",
+    ]
+)
+
+_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+_TAIL = rf"(?P<tail>(?:\s*(?:{URL_PATTERN}|{PART_MARKER_PATTERN}|[.!?\u2026]+))*\s*)$"
+# A sigil then initials or a name. The pattern starts with the sigil's character class so the
+# regex engine jumps between candidate characters (about 2 microseconds a reply); "/", "*", "-"
+# and "~" must follow whitespace, punctuation or the start of the text ("and/or", "e-mail" are
+# not signatures), "^" may follow anything ("(2/2)^YP").
+MARK_SIGNATURE_PATTERN = (
+    r"(?P<sigil>[\^/*~\u2013\u2014-])(?<![^\s.!?,)\^][/*~\u2013\u2014-])[ ]?"
+    rf"(?P<mark>[A-Z]{{2,4}}(?![a-z])|{_NAME}(?: [A-Z]\.?)?)" + _TAIL
+)
+# A closing formula, then a name: on its own line after any closing, or after "Regards,".
+CLOSING_SIGNATURE_PATTERN = (
+    r"(?:(?i:thanks|thank you|many thanks|cheers|best|best wishes|kind regards|warm regards"
+    rf"|regards|sincerely)[ \t]*,?[ \t]*\n\s*(?P<line_name>{_NAME}(?: {_NAME})?)"
+    rf"|(?i:kind regards|warm regards|regards|sincerely|best wishes),[ \t]*(?P<regards_name>{_NAME}))"
+    + _TAIL
+)
+_CLOSING_HINT = r"(?i)\n|regards|sincerely|wishes"
+_MARK_RE = re.compile(MARK_SIGNATURE_PATTERN)
+_CLOSING_RE = re.compile(CLOSING_SIGNATURE_PATTERN)
+
+TOKEN_PATTERN = r"<\w+>|[a-z]+(?:['\u2019][a-z]+)*"
+_TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)
+_STEMMER = SnowballStemmer("english")
+_APOSTROPHE_RE = re.compile(r"['\u2019]")
+# sklearn's list plus the pieces contractions leave behind ("we'd" -> "we", "don't" -> "don").
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(
+    [
+        "aren",
+        "couldn",
+        "didn",
+        "doesn",
+        "don",
+        "hadn",
+        "hasn",
+        "haven",
+        "isn",
+        "ll",
+        "re",
+        "shouldn",
+        "ve",
+        "wasn",
+        "weren",
+        "won",
+        "wouldn",
+    ]
+)
+
+
+def _as_str(text: pd.Series) -> pd.Series:
+    return text.fillna("").astype(str)
+
+
+def mask_urls(text: pd.Series, token: str = URL_TOKEN) -> pd.Series:
+    """Replace links (with a scheme, www., or a bare domain with a path) by a token."""
+    return _as_str(text).str.replace(URL_PATTERN, token, regex=True)
+
+
+def mask_emails(text: pd.Series, token: str = EMAIL_TOKEN) -> pd.Series:
+    """Replace e-mail addresses by a token."""
+    return _as_str(text).str.replace(EMAIL_PATTERN, token, regex=True)
+
+
+def mask_handles(text: pd.Series, token: str = HANDLE_TOKEN) -> pd.Series:
+    """Replace @handles (not e-mail addresses) by a token."""
+    return _as_str(text).str.replace(HANDLE_PATTERN, token, regex=True)
+
+
+def mask_numbers(text: pd.Series, token: str = NUMBER_TOKEN) -> pd.Series:
+    """Replace numbers, including order numbers, versions and dates written with digits, by a token."""
+    return _as_str(text).str.replace(NUMBER_PATTERN, token, regex=True)
+
+
+def reply_prefix(text: pd.Series) -> pd.Series:
+    """The leading @handles of each reply (the prefix Twitter adds), "" when there are none."""
+    return _as_str(text).str.extract(f"({REPLY_PREFIX_PATTERN})", expand=False).fillna("")
+
+
+def strip_reply_prefix(text: pd.Series) -> pd.Series:
+    """Each reply without its leading @handles."""
+    return _as_str(text).str.replace(REPLY_PREFIX_PATTERN, "", regex=True)
+
+
+def _signature(text: pd.Series) -> pd.DataFrame:
+    """Per reply: the signature ("AB", "Becky") and which pattern found it ("mark", "closing")."""
+    text = _as_str(text)
+    found = text.str.extract(_MARK_RE).astype("string")
+    initials = found["mark"].str.fullmatch(r"[A-Z]{2,4}").fillna(False).astype(bool)
+    by_name = found["sigil"].isin(["-", "~", "\u2013", "\u2014"]).fillna(False).astype(bool)
+    first_word = found["mark"].str.split(" ").str[0].str.lower()
+    valid = (initials & ~found["mark"].isin(NOT_INITIALS).fillna(False).astype(bool)) | (
+        by_name & ~initials & ~first_word.isin(NOT_NAMES).fillna(False).astype(bool)
+    )
+    signature = found["mark"].where(valid)
+    kind = pd.Series(pd.NA, index=text.index, dtype="string").mask(valid, "mark")
+    hinted = signature.isna() & text.str.contains(_CLOSING_HINT, regex=True)
+    if hinted.any():
+        closing = text[hinted].str.extract(_CLOSING_RE).astype("string")
+        name = closing["line_name"].fillna(closing["regards_name"])
+        name = name.where(~name.str.split(" ").str[0].str.lower().isin(NOT_NAMES))
+        signature.loc[hinted] = name
+        kind.loc[name[name.notna()].index] = "closing"
+    return pd.DataFrame({"signature": signature.str.strip().str.rstrip("."), "kind": kind})
+
+
+def extract_signature(text: pd.Series) -> pd.Series:
+    """The agent signature at the end of each reply ("AB", "Becky"), or NA when unsigned."""
+    return _signature(text)["signature"].rename("agent_signature")
+
+
+def strip_signature(text: pd.Series) -> pd.Series:
+    """Each reply without its agent signature (links and part markers after it are kept)."""
+    text = _as_str(text)
+    kind = _signature(text)["kind"]
+    out = text.copy()
+    for name, pattern in (("mark", _MARK_RE), ("closing", _CLOSING_RE)):
+        rows = (kind == name).fillna(False).to_numpy(dtype=bool)
+        if rows.any():
+            out[rows] = text[rows].str.replace(pattern, r"\g<tail>", regex=True)
+    return out
+
+
+def mask(
+    text: pd.Series,
+    *,
+    signatures: bool = True,
+    urls: bool = True,
+    emails: bool = True,
+    handles: bool = True,
+    numbers: bool = True,
+) -> pd.Series:
+    """Mask what identifies a reply rather than its content: signature, links, e-mails, handles, numbers."""
+    text = _as_str(text)
+    if signatures:
+        text = strip_signature(text)
+    if urls:
+        text = mask_urls(text)
+    if emails:
+        text = mask_emails(text)
+    if handles:
+        text = mask_handles(text)
+    if numbers:
+        text = mask_numbers(text)
+    return text
+
+
+def tokenise(text: str) -> list[str]:
+    """Lowercase word tokens of one text; mask tokens such as "<url>" stay whole."""
+    return _TOKENIZER.tokenize(text.lower())
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball (Porter 2) stem of one lowercase word, cached."""
+    return _STEMMER.stem(word)
+
+
+@lru_cache(maxsize=400_000)
+def _content_stem(token: str, stop_words: frozenset[str]) -> str | None:
+    if token.startswith("<"):
+        return None
+    head = _APOSTROPHE_RE.split(token, maxsplit=1)[0]
+    if len(head) < 2 or head in stop_words or token in stop_words:
+        return None
+    return stem(head)
+
+
+def content_stems(text: str, stop_words: frozenset[str] = STOP_WORDS) -> list[str]:
+    """Stems of the content words of one text: no stop words, mask tokens or one-letter words."""
+    stems = (_content_stem(token, stop_words) for token in tokenise(text))
+    return [s for s in stems if s is not None]

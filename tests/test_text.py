@@ -1,0 +1,127 @@
+"""Shared text helpers: signatures, masking, reply prefixes, tokens and stems."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis import text
+
+SIGNED = [
+    ("@123 Sorry about that. Could you check your email? ^NR", "NR"),
+    ("@123 Sorry for the wait ^ JE", "JE"),
+    ("@123 the lowest price we can offer. (2/2)^YP", "YP"),
+    ("@123 get back to you on this. 1/2^SH", "SH"),
+    ("@123 Sorry to know about the trouble. I'd like to help. ^AK (1/3)", "AK"),
+    ("@123 have you mentioned that the second time you called?^MA", "MA"),
+    ("@123 We'll see what we can suggest /KL", "KL"),
+    ("@123 Can you DM us your email? We'll take a look /RB https://t.co/ldFdZRiNAt", "RB"),
+    ("@123 Your bag is on the next flight *TJ", "TJ"),
+    ("@123 We've passed this on -JK", "JK"),
+    ("@123 Thanks for waiting -Becky", "Becky"),
+    ("@123 Thanks for waiting - Becky.", "Becky"),
+    ("@123 Your refund is on its way ~Sam", "Sam"),
+    ("@123 Done! \u2013 Becky S.", "Becky S"),
+    ("Your refund is processed.\n\nThanks,\nBecky", "Becky"),
+    ("Your refund is processed. Kind regards, Dana", "Dana"),
+]
+
+UNSIGNED = [
+    "@123 Happy to help ^^",
+    "@123 More in the next tweet 1/2",
+    "@123 Our help pages: https://help.example.com/AB",
+    "@123 Our help pages: example.com/AB",
+    "@123 The fix is in the article - see link",
+    "@123 One more thing - Please DM us the order number",
+    "@123 Use the app and/or the website",
+    "@123 Send us a message /DM",
+    "@123 Sorry for the trouble -Thanks",
+    "@123 Thanks, Dana!",
+    "@123 Please update to the latest e-Mail app",
+    "@123 Email us at help@example.com",
+    "",
+]
+
+
+@pytest.mark.parametrize(("reply", "signature"), SIGNED)
+def test_signature_styles_are_found(reply: str, signature: str) -> None:
+    assert text.extract_signature(pd.Series([reply])).iloc[0] == signature
+
+
+@pytest.mark.parametrize("reply", UNSIGNED)
+def test_non_signatures_are_not_found(reply: str) -> None:
+    assert pd.isna(text.extract_signature(pd.Series([reply])).iloc[0])
+
+
+def test_extract_signature_keeps_the_index_and_handles_missing_text() -> None:
+    replies = pd.Series(["Thanks ^AB", None, "no signature"], index=[10, 20, 30])
+    signature = text.extract_signature(replies)
+    assert signature.index.tolist() == [10, 20, 30]
+    assert signature.iloc[0] == "AB" and signature.iloc[1:].isna().all()
+
+
+def test_strip_signature_removes_only_the_signature() -> None:
+    replies = pd.Series(
+        [
+            "@1 We'll take a look /RB https://t.co/abc",
+            "@1 Details in the form. ^VN (1/2)",
+            "@1 Thanks for waiting - Becky.",
+            "@1 Happy to help ^^",
+            "Refund sent.\nThanks,\nBecky",
+        ]
+    )
+    assert text.strip_signature(replies).tolist() == [
+        "@1 We'll take a look  https://t.co/abc",
+        "@1 Details in the form.  (1/2)",
+        "@1 Thanks for waiting .",
+        "@1 Happy to help ^^",
+        "Refund sent.\n",
+    ]
+
+
+def test_mask_replaces_links_emails_handles_and_numbers() -> None:
+    reply = pd.Series(
+        [
+            "@AmazonHelp order 402-0401947-0191527 on iOS 11.0.3, see https://t.co/x1 or help@ex.com ^AB"
+        ]
+    )
+    assert text.mask(reply).iloc[0] == ("<handle> order <num> on iOS <num>, see <url> or <email> ")
+
+
+def test_mask_options_leave_parts_alone() -> None:
+    reply = pd.Series(["@1 call 0800 123 ^AB"])
+    assert text.mask(reply, numbers=False, signatures=False).iloc[0] == "<handle> call 0800 123 ^AB"
+
+
+def test_reply_prefix_is_the_leading_handles_only() -> None:
+    replies = pd.Series(["@295541 @115888 Hi! Ask @AppleSupport", "Hi @123", ""])
+    assert text.reply_prefix(replies).tolist() == ["@295541 @115888 ", "", ""]
+    assert text.strip_reply_prefix(replies).tolist() == ["Hi! Ask @AppleSupport", "Hi @123", ""]
+
+
+def test_tokenise_keeps_mask_tokens_and_contractions_whole() -> None:
+    assert text.tokenise("We'd LOVE to help <url>!") == ["we'd", "love", "to", "help", "<url>"]
+
+
+def test_content_stems_drop_stop_words_contractions_and_masks() -> None:
+    stems = text.content_stems("We'd love to fix your iPhone's battery; it isn't charging <url> a")
+    assert stems == ["love", "fix", "iphon", "batteri", "charg"]
+
+
+def test_content_stems_share_a_stem_across_inflections() -> None:
+    assert text.content_stems("charged") == text.content_stems("charging") == ["charg"]
+
+
+@given(st.text(alphabet=st.sampled_from(list("abcdefghij ,.!?'")), max_size=60))
+def test_any_plain_reply_signed_with_caret_initials_is_found(body: str) -> None:
+    assert text.extract_signature(pd.Series([body + " ^AB"])).iloc[0] == "AB"
+    assert pd.isna(text.extract_signature(pd.Series([body])).iloc[0])
+
+
+@given(st.text(max_size=80), st.text(max_size=40))
+def test_masked_text_has_no_digits_links_or_handles(before: str, after: str) -> None:
+    masked = text.mask(pd.Series([f"{before} @cust_42 https://t.co/Ab12 {after}"])).iloc[0]
+    assert not any(c in "0123456789" for c in masked)
+    assert "@cust" not in masked and "t.co" not in masked
