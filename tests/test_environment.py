@@ -1,8 +1,8 @@
 """environment.yml (conda) and pyproject.toml (pip) must list the same dependencies and ranges."""
 
 import re
-import tomllib
 
+import tomllib
 import yaml
 
 from analysis.paths import PROJECT_ROOT

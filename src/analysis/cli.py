@@ -96,6 +96,96 @@ def _report_load(summary: dict, written: dict[str, Path]) -> None:
         print(f"wrote {path}")
 
 
+def _schedule(args: argparse.Namespace):
+    from analysis.business_hours import BusinessHours
+
+    try:
+        return BusinessHours(
+            days=args.business_days,
+            start=args.business_start,
+            end=args.business_end,
+            timezone=args.business_timezone,
+            holiday_country=args.holiday_country or None,
+        )
+    except ValueError as error:
+        raise InputError(str(error).removeprefix(f"{PROG}: ")) from error
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Load a file, run every analysis, write the tables and the per-brand scorecards."""
+    from analysis import analyze
+
+    schedule = _schedule(args)
+    tables = _run_pipeline(args)
+    result = analyze.run_all(
+        tables,
+        sla_hours=tuple(args.sla_hours),
+        schedule=schedule,
+        min_template_size=args.min_template_size,
+    )
+    written = analyze.write_analysis(result, args.out)
+    _report_load(tables.summary, written)
+    _warn_rejected(tables.rejected, written["rejected"])
+    return 0
+
+
+def cmd_rubric(args: argparse.Namespace) -> int:
+    """Label the replies in a CSV column with the five-lessons text labels."""
+    import pandas as pd
+
+    from analysis import rubric
+
+    try:
+        frame = pd.read_csv(args.input, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise InputError(f"{args.input}: cannot be read as CSV ({error})") from error
+    for column in filter(None, (args.text_column, args.context_column)):
+        if column not in frame:
+            raise InputError(
+                f"{args.input.name}: no column {column!r} (columns: {', '.join(frame.columns)})"
+            )
+    contexts = frame[args.context_column] if args.context_column else None
+    labels = rubric.label_texts(frame[args.text_column], contexts)
+    out = pd.concat([frame, labels], axis=1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(args.out, index=False)
+    print(f"labelled {len(out)} replies; wrote {args.out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Run every notebook with papermill and render shareable HTML with an index page."""
+    from analysis import report
+
+    params = report.load_params(args.params) if args.params else None
+    try:
+        index = report.build_report(
+            args.out,
+            data_path=args.data,
+            data_format=args.format,
+            params=params,
+            with_code=args.with_code,
+            redact=not args.no_redact,
+        )
+    except report.ReportError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 1
+    print(f"report: {index.resolve()}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Time and measure memory of every stage on synthetic data at the given scale."""
+    from analysis import bench
+
+    results = bench.run(rows=args.rows, seed=args.seed)
+    print(bench.format_results(results))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if bench.targets_met(results) else 1
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     """Write the deterministic demo datasets."""
     from analysis import synth
@@ -114,6 +204,44 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_arguments(load)
     load.add_argument("--out", type=Path, required=True, help="output folder")
     load.set_defaults(handler=cmd_load)
+
+    analyze = commands.add_parser("analyze", help="load and run every analysis")
+    _add_data_arguments(analyze)
+    analyze.add_argument("--out", type=Path, required=True, help="output folder")
+    analyze.add_argument(
+        "--sla-hours", type=float, nargs="+", default=[1.0, 24.0], help="SLA thresholds, hours"
+    )
+    analyze.add_argument("--business-days", default="Mon-Fri")
+    analyze.add_argument("--business-start", default="09:00")
+    analyze.add_argument("--business-end", default="17:00")
+    analyze.add_argument("--business-timezone", default="UTC")
+    analyze.add_argument("--holiday-country", default="", help="e.g. US, GB (holidays package)")
+    analyze.add_argument("--min-template-size", type=int, default=5)
+    analyze.set_defaults(handler=cmd_analyze)
+
+    rubric = commands.add_parser("rubric", help="label replies in a CSV with the rubric")
+    rubric.add_argument("input", type=Path, help="a CSV with one reply per row")
+    rubric.add_argument("--text-column", default="text")
+    rubric.add_argument("--context-column", help="the complaint each reply answers, if known")
+    rubric.add_argument("--out", type=Path, required=True, help="output CSV")
+    rubric.set_defaults(handler=cmd_rubric)
+
+    report = commands.add_parser("report", help="run the notebooks and render HTML")
+    report.add_argument("--data", type=Path, help="data file (default: the demo data)")
+    report.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+    report.add_argument("--params", type=Path, help="YAML of notebook parameters")
+    report.add_argument("--with-code", action="store_true", help="keep the code in the HTML")
+    report.add_argument(
+        "--no-redact", action="store_true", help="keep customer names and handles (internal use)"
+    )
+    report.add_argument("--out", type=Path, default=Path("reports/latest"))
+    report.set_defaults(handler=cmd_report)
+
+    bench = commands.add_parser("bench", help="speed and memory on synthetic data")
+    bench.add_argument("--rows", type=int, default=2_800_000, help="tweets to generate")
+    bench.add_argument("--seed", type=int, default=3)
+    bench.add_argument("--out", type=Path, help="write the results as JSON")
+    bench.set_defaults(handler=cmd_bench)
 
     demo = commands.add_parser("demo-data", help="write the synthetic demo datasets")
     demo.add_argument("--out", type=Path, default=paths.SAMPLE_DIR)

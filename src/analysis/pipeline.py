@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from analysis import clean, io, paths, schema, threads
 from analysis.io.common import REJECTED_COLUMNS, rejected_frame
@@ -115,8 +115,12 @@ def _iso(value: pd.Timestamp) -> str | None:
     return None if pd.isna(value) else value.isoformat()
 
 
-def write_tables(tables: Tables, out_dir: Path) -> dict[str, Path]:
-    """Write messages, exchanges (parquet), rejected (CSV) and the load summary (JSON)."""
+def write_tables(
+    tables: Tables, out_dir: Path, exchanges: pd.DataFrame | None = None
+) -> dict[str, Path]:
+    """Write messages, exchanges (parquet), rejected (CSV) and the load summary (JSON).
+
+    `exchanges` replaces tables.exchanges when later stages have added columns to it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {
         "messages": out_dir / "messages.parquet",
@@ -125,7 +129,8 @@ def write_tables(tables: Tables, out_dir: Path) -> dict[str, Path]:
         "load_summary": out_dir / "load_summary.json",
     }
     schema.MESSAGES.validate(tables.messages).to_parquet(written["messages"], index=False)
-    schema.EXCHANGES.validate(tables.exchanges).to_parquet(written["exchanges"], index=False)
+    exchanges = tables.exchanges if exchanges is None else exchanges
+    schema.EXCHANGES.validate(exchanges).to_parquet(written["exchanges"], index=False)
     tables.rejected.to_csv(written["rejected"], index=False)
     if tables.tickets is not None:
         written["tickets"] = out_dir / "tickets.parquet"
