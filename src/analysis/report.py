@@ -1,0 +1,451 @@
+"""The shareable report: run every notebook with papermill, render each to HTML, link them.
+
+`build_report(out_dir)` loads the data once (for the run's counts and for redaction), then runs
+the notebooks in `notebooks/` in name order, each with the parameters it declares, renders
+each executed notebook to a self-contained HTML page (no scripts from the internet; code hidden
+unless asked for), and writes `index.html` with what was run on what: the data file and its
+SHA-256, the row counts, the parameters, the package version and the time.
+
+Sharing is safe by default: customer handles, names, e-mails, phone and order numbers are
+masked in every page and in the executed notebooks kept beside them (`analysis.redact`);
+`redact=False` keeps them for internal use. A failing notebook stops the run with a
+`ReportError` naming the notebook and the cell, after its partial page has been written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import platform
+import re
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+import nbformat
+import papermill
+from jinja2 import DictLoader
+from nbconvert import HTMLExporter
+from tqdm.auto import tqdm
+
+import analysis
+from analysis import paths, pipeline
+from analysis import redact as redaction
+from analysis.io import InputError
+
+KERNEL_NAME = "python3"
+INDEX_NAME = "index.html"
+METADATA_NAME = "report.json"
+DATA_PARAMETERS = ("data_path", "data_format")
+
+# The lab template without the scripts it fetches from a CDN (require.js, MathJax, mermaid):
+# the pages need none of them and open offline, in a mail attachment, or behind a firewall.
+_TEMPLATE_FILE = "support_quality_report.html.j2"
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+_PAPERMILL_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
+
+
+class ReportError(RuntimeError):
+    """A notebook failed: names the notebook, the cell and the error, and where its partial page is."""
+
+    def __init__(
+        self,
+        notebook: str,
+        cell_index: int | None,
+        cell_line: str,
+        ename: str,
+        evalue: str,
+        html_path: Path | None,
+    ) -> None:
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.cell_line = cell_line
+        self.ename = ename
+        self.evalue = evalue
+        self.html_path = html_path
+        where = f"at cell {cell_index} ({cell_line!r})" if cell_index is not None else "to run"
+        error = f"{ename}: {evalue}" if evalue else ename
+        partial = f"; partial output in {html_path}" if html_path else ""
+        super().__init__(_one_line(f"{notebook} failed {where}: {error}{partial}"))
+
+
+@dataclass
+class NotebookPage:
+    """One executed notebook in the report."""
+
+    notebook: str
+    title: str
+    html: str
+    ipynb: str
+    parameters: dict
+    seconds: float
+    status: str = "ok"
+
+
+@dataclass
+class RunMetadata:
+    """What the index page says about the run."""
+
+    data_file: str
+    data_sha256: str
+    data_format: str
+    rows_read: int
+    messages: int
+    rejected: int
+    conversations: int
+    parameters: dict
+    package_version: str
+    generated_at_utc: str
+    redacted: bool
+    code_shown: bool
+    python: str = field(default_factory=platform.python_version)
+    pages: list[NotebookPage] = field(default_factory=list)
+
+
+def build_report(
+    out_dir: Path,
+    data_path: Path | None = None,
+    data_format: str = "auto",
+    params: dict | None = None,
+    with_code: bool = False,
+    redact: bool = True,
+    notebooks: list[Path] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Run every notebook on the data, render each to HTML in out_dir, and return index.html's path."""
+    out_dir = Path(out_dir).expanduser().resolve()
+    notebooks = _notebooks(notebooks)
+    params = dict(params or {})
+    data_path = data_path if data_path is not None else params.pop("data_path", None)
+    if data_format == "auto":
+        data_format = params.pop("data_format", "auto")
+    params = {k: v for k, v in params.items() if k not in DATA_PARAMETERS}
+    if out_dir in {nb.parent.resolve() for nb in notebooks}:
+        raise InputError(
+            f"{out_dir}: the report cannot go into the notebooks' own folder "
+            "(the executed notebooks would overwrite them); choose another --out"
+        )
+    declared = {nb: set(notebook_parameters(nb)) for nb in notebooks}
+    _check_params(params, declared)
+
+    data = paths.resolve_data_path(data_path).expanduser().resolve()
+    if not data.is_file():
+        raise InputError(f"{data}: no such data file")
+    tables = pipeline.run(data, data_format, progress=progress)
+    identities = redaction.identities_from_tables(tables) if redact else None
+    summary = tables.summary
+    metadata = RunMetadata(
+        data_file=str(data),
+        data_sha256=file_sha256(data),
+        data_format=tables.format,
+        rows_read=summary["rows_read"],
+        messages=summary["messages"],
+        rejected=summary["rejected"],
+        conversations=summary["conversations"],
+        parameters={"data_path": str(data), "data_format": data_format, **params},
+        package_version=analysis.__version__,
+        generated_at_utc=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        redacted=redact,
+        code_shown=with_code,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    values = {"data_path": str(data), "data_format": data_format, **params}
+    bar = tqdm(notebooks, desc="report", unit="notebook", disable=not progress or None)
+    for notebook in bar:
+        bar.set_postfix_str(notebook.stem)
+        injected = {k: v for k, v in values.items() if k in declared[notebook]}
+        page, error = _run_notebook(notebook, out_dir, injected, with_code, identities, progress)
+        metadata.pages.append(page)
+        if error is not None:
+            bar.close()
+            write_index(out_dir, metadata)
+            raise error
+    bar.close()
+    return write_index(out_dir, metadata)
+
+
+def notebook_parameters(notebook: Path) -> dict[str, dict]:
+    """The parameters a notebook declares in its `parameters` cell, by name (papermill's view)."""
+    return papermill.inspect_notebook(str(notebook))
+
+
+def load_params(path: Path) -> dict:
+    """Notebook parameters from a YAML file of NAME: VALUE pairs (an empty file is no parameters)."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"{path}: cannot read the parameters ({_one_line(str(error))})") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+        raise InputError(f"{path}: expected NAME: VALUE pairs, like 'sla_hours: 4'")
+    return loaded
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def render_html(nb: nbformat.NotebookNode, title: str, with_code: bool = False) -> str:
+    """An executed notebook as a self-contained HTML page; code and prompts hidden unless with_code."""
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({_TEMPLATE_FILE: _TEMPLATE})],
+        template_file=_TEMPLATE_FILE,
+        exclude_input=not with_code,
+        exclude_input_prompt=not with_code,
+        exclude_output_prompt=not with_code,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The first markdown heading of a notebook, or the fallback."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#+\s+(.+)$", cell.source, re.M)
+            if match:
+                return match.group(1).strip()
+    return fallback
+
+
+def _notebooks(notebooks: list[Path] | None) -> list[Path]:
+    if notebooks is None:
+        found = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"), key=lambda p: p.name)
+    else:
+        found = [Path(n).expanduser().resolve() for n in notebooks]
+    if not found:
+        raise InputError(f"no notebooks to run in {paths.NOTEBOOKS_DIR}")
+    missing = [str(n) for n in found if not n.is_file()]
+    if missing:
+        raise InputError(f"no such notebook: {', '.join(missing)}")
+    names = [n.name for n in found]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"two notebooks with one name would overwrite each other: {duplicated}")
+    return found
+
+
+def _check_params(params: dict, declared: dict[Path, set[str]]) -> None:
+    """A parameter no notebook declares is a typo: say so before running anything."""
+    known = set().union(*declared.values())
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise InputError(
+            f"parameter {', '.join(unknown)} is declared by no notebook "
+            f"(known: {', '.join(sorted(known)) or 'none'})"
+        )
+
+
+def _run_notebook(
+    notebook: Path,
+    out_dir: Path,
+    injected: dict,
+    with_code: bool,
+    identities: redaction.Identities | None,
+    progress: bool,
+) -> tuple[NotebookPage, ReportError | None]:
+    """Execute one notebook into out_dir and render its page, also when it fails (with the error)."""
+    ipynb_path = out_dir / notebook.name
+    html_path = ipynb_path.with_suffix(".html")
+    for stale in (ipynb_path, html_path):
+        stale.unlink(missing_ok=True)
+    started = time.perf_counter()
+    error: BaseException | None = None
+    try:
+        # An empty scratch folder as the working directory: the same wherever the report is run
+        # from, and a notebook that reads a path relative to its folder fails here, not on
+        # someone else's machine (paths come from analysis.paths).
+        with tempfile.TemporaryDirectory(prefix="support-quality-report-") as scratch:
+            papermill.execute_notebook(
+                str(notebook),
+                str(ipynb_path),
+                parameters=injected,
+                kernel_name=KERNEL_NAME,
+                cwd=scratch,
+                progress_bar=bool(progress),
+            )
+    except Exception as caught:  # papermill's error, a dead kernel, a missing kernel ...
+        error = caught
+    seconds = time.perf_counter() - started
+
+    page = NotebookPage(
+        notebook=notebook.name,
+        title=notebook.stem,
+        html=html_path.name,
+        ipynb=ipynb_path.name,
+        parameters=injected,
+        seconds=round(seconds, 1),
+    )
+    executed = nbformat.read(ipynb_path, as_version=4) if ipynb_path.exists() else None
+    if executed is not None:
+        page.title = notebook_title(executed, notebook.stem)
+        html_text = render_html(executed, page.title, with_code)
+        if identities is not None:
+            known = {
+                "brands": identities.brands,
+                "names": identities.names,
+                "handles": identities.handles,
+            }
+            html_text = redaction.redact_html(html_text, **known)
+            nbformat.write(redaction.redact_notebook(executed, **known), ipynb_path)
+        html_path.write_text(html_text, encoding="utf-8")
+    if error is None:
+        return page, None
+    page.status = "failed"
+    return page, _report_error(notebook, executed, error, html_path if html_path.exists() else None)
+
+
+def _report_error(
+    notebook: Path,
+    executed: nbformat.NotebookNode | None,
+    error: BaseException,
+    html_path: Path | None,
+) -> ReportError:
+    """A ReportError that points at the failing cell of the notebook as written (0-based index)."""
+    ename = getattr(error, "ename", type(error).__name__)
+    evalue = getattr(error, "evalue", str(error))
+    cell_index, cell_line = None, ""
+    if executed is not None:
+        own_cells = [
+            c for c in executed.cells if not _PAPERMILL_TAGS & set(c.metadata.get("tags", []))
+        ]
+        for index, cell in enumerate(own_cells):
+            failed = cell.metadata.get("papermill", {}).get("exception") or any(
+                o.get("output_type") == "error" for o in cell.get("outputs", [])
+            )
+            if cell.cell_type == "code" and failed:
+                cell_index = index
+                cell_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+                break
+    return ReportError(notebook.name, cell_index, cell_line, ename, evalue, html_path)
+
+
+def _one_line(text: str) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --- The index page ------------------------------------------------------------------------------
+
+
+def write_index(out_dir: Path, metadata: RunMetadata) -> Path:
+    """Write index.html (and report.json, the same facts for machines); return index.html's path."""
+    index = Path(out_dir) / INDEX_NAME
+    index.write_text(index_html(metadata), encoding="utf-8")
+    (Path(out_dir) / METADATA_NAME).write_text(
+        json.dumps(asdict(metadata), indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    return index
+
+
+def index_html(metadata: RunMetadata) -> str:
+    """The index page: the run's facts, then one link per notebook page (every value escaped)."""
+    e = html.escape
+    data = Path(metadata.data_file)
+    shown_data = _shown_path(data)
+    facts = [
+        ("Data file", shown_data),
+        ("SHA-256", metadata.data_sha256),
+        ("Format", metadata.data_format),
+        ("Rows read", f"{metadata.rows_read:,}"),
+        ("Messages", f"{metadata.messages:,}"),
+        ("Rejected rows", f"{metadata.rejected:,}"),
+        ("Conversations", f"{metadata.conversations:,}"),
+        ("support-quality version", metadata.package_version),
+        ("Generated", metadata.generated_at_utc),
+        (
+            "Customer details",
+            "masked (handles, names, e-mails, phone and order numbers)"
+            if metadata.redacted
+            else "NOT masked: for internal use only, do not share",
+        ),
+        ("Code", "shown" if metadata.code_shown else "hidden"),
+    ]
+    fact_rows = "\n".join(
+        f'<tr><th scope="row">{e(k)}</th><td data-fact="{e(k)}">{e(str(v))}</td></tr>'
+        for k, v in facts
+    )
+    parameters = {**metadata.parameters, "data_path": shown_data}
+    parameter_rows = "\n".join(
+        f'<tr><th scope="row"><code>{e(k)}</code></th><td><code>{e(json.dumps(v, default=str))}</code></td></tr>'
+        for k, v in parameters.items()
+    )
+    page_rows = "\n".join(
+        f'<li class="{e(p.status)}"><a href="{e(quote(p.html))}">{e(p.title)}</a>'
+        f' <span class="meta">{e(p.notebook)} · {p.seconds:.0f} s'
+        f"{' · FAILED' if p.status != 'ok' else ''}"
+        f' · <a href="{e(quote(p.ipynb))}">executed notebook</a></span></li>'
+        for p in metadata.pages
+    )
+    warning = (
+        ""
+        if metadata.redacted
+        else '<p class="warning">Customer details are not masked in these pages: internal use only.</p>'
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Support quality report</title>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; line-height: 1.5; }}
+h1 {{ margin-bottom: 0.2rem; }}
+.lead {{ color: #555; margin-top: 0; }}
+table {{ border-collapse: collapse; margin: 1rem 0; }}
+th, td {{ text-align: left; padding: 0.3rem 0.8rem; border-bottom: 1px solid #ddd; vertical-align: top; }}
+th {{ font-weight: 600; white-space: nowrap; }}
+td {{ word-break: break-all; }}
+ol {{ padding-left: 1.5rem; }}
+li {{ margin: 0.5rem 0; font-size: 1.1rem; }}
+li.failed a:first-child {{ color: #b00020; }}
+.meta {{ color: #666; font-size: 0.9rem; }}
+.warning {{ background: #fff3cd; border: 1px solid #e0c060; padding: 0.5rem 1rem; }}
+</style>
+</head>
+<body>
+<h1>Support quality report</h1>
+<p class="lead">How fast, how personal, and how well support teams answer their customers.</p>
+{warning}
+<h2>Pages</h2>
+<ol class="pages">
+{page_rows}
+</ol>
+<h2>This run</h2>
+<table class="facts">
+{fact_rows}
+</table>
+<h2>Parameters</h2>
+<table class="parameters">
+{parameter_rows}
+</table>
+</body>
+</html>
+"""
+
+
+def _shown_path(path: Path) -> str:
+    """A data path as shown to readers: relative to the project when inside it."""
+    try:
+        return str(path.relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        return os.fspath(path)

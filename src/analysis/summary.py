@@ -1,0 +1,411 @@
+"""The one-page summary: a per-brand scorecard, each brand's strengths and weaknesses, examples.
+
+The scorecard joins the per-brand tables of `latency.by_brand`, `personalisation.by_brand` and
+`rubric.by_brand` (brands the data does not name, "unknown", are left out: they are no team).
+
+A brand's *standing* on a measure says how it compares with the other brands: its value minus
+the median of the others, divided by the spread (standard deviation) of the measure across all
+brands, with the sign turned so that positive is always better (a shorter wait, a smaller
+template share). Times are compared on a log scale (10 min against 20 min is as big a
+difference as 5 h against 10 h). A brand's strength is the measure with its highest standing,
+its weakness the one with its lowest; with one brand there is nothing to compare, and a measure
+on which all brands are equal is nobody's strength.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from analysis import latency
+from analysis.plots import brand_colours, new_figure
+from analysis.rubric import BONUS, LESSONS
+
+UNKNOWN_BRAND = "unknown"
+# A strength or weakness is at least this many standard deviations from the other brands' median.
+MIN_STANDING = 0.5
+LESSON_NUMBERS = {lesson: str(i) for i, lesson in enumerate(LESSONS, start=1)}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One scorecard row: its column, how people read it, and which way is better."""
+
+    column: str
+    label: str
+    group: str
+    kind: str  # "share" | "seconds" | "score" | "count"
+    higher_is_better: bool = True
+    compared: bool = True  # a candidate strength or weakness
+
+
+def sla_threshold_hours(sla_hours: float | Sequence[float]) -> float:
+    """The SLA in hours: a number as given, or the longest of a list of thresholds ([1, 24] -> 24).
+
+    Page 02 takes a list of SLA thresholds and this page one SLA; a parameters file that sets
+    `sla_hours` for both works either way.
+    """
+    if isinstance(sla_hours, str | bytes) or not isinstance(sla_hours, Sequence):
+        return float(sla_hours)
+    if not sla_hours:
+        raise ValueError("sla_hours: expected a number of hours or a list of them, got []")
+    return float(max(sla_hours))
+
+
+def measures(sla_hours: float = 24) -> list[Measure]:
+    """The scorecard's measures in reading order (latency, personalisation, the five lessons)."""
+    sla = [Measure(latency.sla_column(1), "answered within 1 h", "Latency", "share")]
+    if sla_hours != 1:
+        # Lesson 1 (react quickly) is the same share at the SLA: compared there, not twice.
+        sla.append(
+            Measure(
+                latency.sla_column(sla_hours),
+                f"answered within {sla_hours:g} h",
+                "Latency",
+                "share",
+                compared=False,
+            )
+        )
+    return [
+        Measure("customer_messages", "customer messages", "Latency", "count", compared=False),
+        Measure("response_rate", "response rate", "Latency", "share"),
+        Measure(
+            "median_first_response_seconds",
+            "median first response",
+            "Latency",
+            "seconds",
+            higher_is_better=False,
+        ),
+        Measure(
+            "p90_first_response_seconds",
+            "p90 first response",
+            "Latency",
+            "seconds",
+            higher_is_better=False,
+            compared=False,
+        ),
+        *sla,
+        Measure("agent_replies", "agent replies", "Personalisation", "count", compared=False),
+        Measure(
+            "template_share",
+            "template replies",
+            "Personalisation",
+            "share",
+            higher_is_better=False,
+        ),
+        Measure("addresses_by_name_share", "customer named", "Personalisation", "share"),
+        Measure("signed_share", "signed by the agent", "Personalisation", "share"),
+        Measure("mean_specificity", "specificity (0-1)", "Personalisation", "score"),
+        Measure(
+            "react_quickly_share",
+            f"lesson 1 – react within {sla_hours:g} h",
+            "Five lessons",
+            "share",
+        ),
+        Measure("responds_in_same_medium_share", "lesson 2 – same medium", "Five lessons", "share"),
+        Measure(
+            "acknowledges_specifics_share",
+            "lesson 3 – acknowledge specifics",
+            "Five lessons",
+            "share",
+        ),
+        Measure(
+            "shows_appreciation_share", "lesson 4 – show appreciation", "Five lessons", "share"
+        ),
+        Measure(
+            "shares_resolution_or_timetable_share",
+            "lesson 5 – resolution or timetable",
+            "Five lessons",
+            "share",
+        ),
+        Measure("says_sorry_share", "bonus – say sorry", "Five lessons", "share"),
+        Measure(
+            "lessons_met_mean",
+            "lessons met per reply (of 5)",
+            "Five lessons",
+            "score",
+            compared=False,
+        ),
+    ]
+
+
+def brand_scorecard(
+    latency_brands: pd.DataFrame,
+    personalisation_brands: pd.DataFrame,
+    rubric_brands: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per named brand: latency, personalisation and lesson measures with their intervals."""
+    parts = [
+        latency_brands,
+        personalisation_brands.rename(columns={"replies": "agent_replies"}),
+        rubric_brands.drop(columns=["customer_messages", "replies"], errors="ignore"),
+    ]
+    table = None
+    for part in parts:
+        part = part.assign(brand=part["brand"].astype(str))
+        part = part[part["brand"] != UNKNOWN_BRAND]
+        if table is None:
+            table = part
+            continue
+        new = ["brand", *[c for c in part.columns if c not in table.columns]]
+        table = table.merge(part[new], on="brand", how="outer")
+    return table.sort_values("brand", ignore_index=True)
+
+
+def standing(scorecard: pd.DataFrame, sla_hours: float = 24) -> pd.DataFrame:
+    """Per brand (rows) and compared measure (columns): how much better than the other brands.
+
+    (value - median of the other brands) / standard deviation across brands, positive = better;
+    times on a log scale; NaN where the brand has no value, 0 where all brands are equal.
+    """
+    compared = [m for m in measures(sla_hours) if m.compared and m.column in scorecard]
+    out = pd.DataFrame(index=pd.Index(scorecard["brand"], name="brand"))
+    for measure in compared:
+        values = scorecard[measure.column].astype(float).to_numpy()
+        if measure.kind == "seconds":
+            values = np.log10(np.clip(values, 1.0, None))
+        sign = 1.0 if measure.higher_is_better else -1.0
+        known = ~np.isnan(values)
+        scores = np.full(len(values), np.nan)
+        if known.sum() >= 2:
+            spread = np.std(values[known])
+            for i in np.flatnonzero(known):  # one pass per brand, not per message
+                others = np.delete(values, i)
+                others = others[~np.isnan(others)]
+                gap = values[i] - np.median(others)
+                scores[i] = 0.0 if spread == 0 else sign * gap / spread
+        out[measure.column] = scores
+    return out
+
+
+def strengths_and_weaknesses(
+    scorecard: pd.DataFrame, sla_hours: float = 24, min_standing: float = MIN_STANDING
+) -> pd.DataFrame:
+    """Per brand: the measure it is best at and the one it is worst at, relative to the others.
+
+    Only a standing of at least min_standing (in standard deviations) counts: a brand level
+    with the others on everything has neither (None).
+    """
+    table = standing(scorecard, sla_hours)
+    by_column = {m.column: m for m in measures(sla_hours)}
+    values = scorecard.set_index("brand")
+    rows = []
+    for brand, scores in table.iterrows():  # one row per brand
+        scores = scores.dropna()
+        row: dict[str, object] = {"brand": brand}
+        for side, column, ok in (
+            ("strength", scores.idxmax() if len(scores) else None, lambda s: s >= min_standing),
+            ("weakness", scores.idxmin() if len(scores) else None, lambda s: s <= -min_standing),
+        ):
+            measure = by_column[column] if column is not None and ok(scores[column]) else None
+            row[side] = measure.label if measure else None
+            row[f"{side}_standing"] = round(float(scores[column]), 2) if measure else np.nan
+            row[f"{side}_value"] = (
+                format_value(values.at[brand, column], measure) if measure else ""
+            )
+            others = values.drop(index=brand)[column].median() if measure else np.nan
+            row[f"{side}_others"] = format_value(others, measure) if measure else ""
+            row[f"{side}_lower_is_better"] = bool(measure and not measure.higher_is_better)
+        rows.append(row)
+    columns = ["brand"] + [
+        f"{side}{suffix}"
+        for side in ("strength", "weakness")
+        for suffix in ("", "_value", "_others", "_standing")
+    ]
+    return pd.DataFrame(rows)[columns + ["strength_lower_is_better", "weakness_lower_is_better"]]
+
+
+def findings(scorecard: pd.DataFrame, sla_hours: float = 24) -> list[str]:
+    """One plain sentence per brand: what it does best and worst compared with the other brands."""
+    if len(scorecard) < 2:
+        return ["Only one brand in the data: there is no other brand to compare it with."]
+    sentences = []
+    for row in strengths_and_weaknesses(scorecard, sla_hours).to_dict("records"):
+        parts = []
+        for side, verb in (("strength", "is best at"), ("weakness", "is worst at")):
+            if not isinstance(row[side], str):
+                continue
+            lower = ", lower is better" if row[f"{side}_lower_is_better"] else ""
+            parts.append(
+                f"{verb} {row[side]} ({row[f'{side}_value']} against "
+                f"{row[f'{side}_others']} for the other brands' median{lower})"
+            )
+        if not parts:
+            parts = ["is close to the other brands on every measure"]
+        elif not isinstance(row["strength"], str):
+            parts.insert(0, "is ahead of the others on no measure")
+        elif not isinstance(row["weakness"], str):
+            parts.append("is behind the others on no measure")
+        sentences.append(f"{row['brand']} " + "; ".join(parts) + ".")
+    return sentences
+
+
+def format_value(value: float, measure: Measure | None) -> str:
+    """A measure's value for people: '72%', '3.4 h', '0.31', '1,204'; 'n/a' when unknown."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    kind = measure.kind if measure else "score"
+    if kind == "share":
+        return f"{100 * value:.0f}%"
+    if kind == "seconds":
+        return latency.format_seconds(value)
+    if kind == "count":
+        return f"{int(value):,}"
+    return f"{value:.2f}"
+
+
+def scorecard_table(scorecard: pd.DataFrame, sla_hours: float = 24) -> pd.DataFrame:
+    """The scorecard for reading: one row per measure, one column per brand, shares with intervals."""
+    rows = {}
+    for measure in measures(sla_hours):
+        if measure.column not in scorecard:
+            continue
+        value = scorecard[measure.column]
+        low = scorecard.get(f"{measure.column}_low")
+        high = scorecard.get(f"{measure.column}_high")
+        if measure.kind == "seconds":
+            base = measure.column.removesuffix("_seconds")
+            low = scorecard.get(f"{base}_low_seconds")
+            high = scorecard.get(f"{base}_high_seconds")
+        cells = []
+        for i in range(len(scorecard)):  # one cell per brand
+            text = format_value(value.iloc[i], measure)
+            if low is not None and high is not None and pd.notna(low.iloc[i]):
+                text += (
+                    f" ({format_value(low.iloc[i], measure)}–{format_value(high.iloc[i], measure)})"
+                )
+            cells.append(text)
+        rows[(measure.group, measure.label)] = cells
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(scorecard["brand"]))
+    table.index = pd.MultiIndex.from_tuples(table.index, names=["", "measure"])
+    table.columns.name = "brand"
+    return table
+
+
+def scorecard_figure(scorecard: pd.DataFrame, sla_hours: float = 24) -> Figure:
+    """A heatmap of each brand's standing per measure (blue: better than the others), with values."""
+    table = standing(scorecard, sla_hours)
+    by_column = {m.column: m for m in measures(sla_hours)}
+    columns = list(table.columns)
+    fig, ax = new_figure(max(8.0, 0.75 * len(columns) + 2.5), 1.0 + 0.55 * max(len(table), 1))
+    scores = table.to_numpy(dtype=float)
+    limit = max(2.0, float(np.nanmax(np.abs(scores)))) if np.isfinite(scores).any() else 2.0
+    image = ax.imshow(
+        np.ma.masked_invalid(scores),
+        cmap="RdBu",
+        norm=TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit),
+        aspect="auto",
+    )
+    values = scorecard.set_index("brand")
+    for row, brand in enumerate(table.index):
+        for col, column in enumerate(columns):
+            text = format_value(values.at[brand, column], by_column[column])
+            strong = abs(scores[row, col]) > 0.6 * limit if np.isfinite(scores[row, col]) else False
+            ax.text(col, row, text, ha="center", va="center", fontsize=8,
+                    color="white" if strong else "black")  # fmt: skip
+    ax.set_xticks(
+        range(len(columns)), [by_column[c].label for c in columns], rotation=35, ha="right"
+    )
+    colours = brand_colours(table.index)
+    ax.set_yticks(range(len(table)), list(table.index))
+    for label in ax.get_yticklabels():
+        label.set_color(colours.get(label.get_text(), "black"))
+        label.set_fontweight("bold")
+    ax.spines[["left", "bottom"]].set_visible(False)
+    ax.set_xlabel("Measure (the value is printed in each cell)")
+    ax.set_ylabel("Brand")
+    ax.set_title("Where does each brand stand against the others? Blue: better, red: worse")
+    bar = fig.colorbar(image, ax=ax, shrink=0.9)
+    bar.set_label("standing (SDs from the other brands)")
+    return fig
+
+
+def lessons_figure(scorecard: pd.DataFrame, sla_hours: float = 24) -> Figure:
+    """Each lesson's share per brand with its 95% interval (dots and bars in the brand colours)."""
+    lessons = [
+        m
+        for m in measures(sla_hours)
+        if m.group == "Five lessons" and m.kind == "share" and m.column in scorecard
+    ]
+    brands = list(scorecard["brand"])
+    colours = brand_colours(brands)
+    fig, ax = new_figure(8.5, 1.2 + 0.45 * len(lessons) + 0.06 * len(lessons) * len(brands))
+    offsets = np.linspace(-0.3, 0.3, len(brands)) if len(brands) > 1 else np.zeros(1)
+    for offset, (_, row) in zip(offsets, scorecard.iterrows(), strict=True):  # one series per brand
+        y = np.arange(len(lessons)) + offset
+        share = np.array([row[m.column] for m in lessons], dtype=float)
+        low = np.array([row.get(f"{m.column}_low", np.nan) for m in lessons], dtype=float)
+        high = np.array([row.get(f"{m.column}_high", np.nan) for m in lessons], dtype=float)
+        # Clipped: a Wilson bound can sit a rounding error past a share of 0 or 1.
+        errors = np.clip(np.vstack([share - low, high - share]) * 100, 0, None)
+        ax.errorbar(
+            share * 100,
+            y,
+            xerr=np.nan_to_num(errors),
+            fmt="o",
+            color=colours[str(row["brand"])],
+            capsize=2,
+            label=str(row["brand"]),
+        )
+    ax.set_yticks(range(len(lessons)), [m.label for m in lessons])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Share of complaints (%), with 95% interval")
+    ax.set_ylabel("Lesson")
+    ax.set_title("Which of the five lessons does each brand follow?")
+    ax.legend(title="Brand", loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def example_replies(labelled: pd.DataFrame, per_brand: int = 2, seed: int = 0) -> pd.DataFrame:
+    """Real replies per brand: the per_brand best and worst by lessons_met (ties drawn at random)."""
+    answered = labelled[labelled["answered"].fillna(False).astype(bool)]
+    answered = answered[answered["reply_text"].notna() & answered["brand"].notna()]
+    shuffled = answered.sample(frac=1.0, random_state=seed)
+    ordered = shuffled.sort_values(["brand", "lessons_met"], ascending=[True, False], kind="stable")
+    best = ordered.groupby("brand", observed=True).head(per_brand).assign(example="best")
+    rest = ordered[~ordered.index.isin(best.index)]
+    worst = (
+        rest.iloc[::-1]
+        .sort_values(["brand", "lessons_met"], kind="stable")
+        .groupby("brand", observed=True)
+        .head(per_brand)
+        .assign(example="worst")
+    )
+    chosen = pd.concat([best, worst]).sort_values(
+        ["brand", "example", "lessons_met"], ascending=[True, True, False], kind="stable"
+    )
+    return pd.DataFrame(
+        {
+            "brand": chosen["brand"].astype(str),
+            "example": chosen["example"],
+            "lessons_met": chosen["lessons_met"].astype(int),
+            "lessons": _lessons_list(chosen),
+            "complaint": chosen["text"].astype(str),
+            "reply": chosen["reply_text"].astype(str),
+        }
+    ).reset_index(drop=True)
+
+
+def _lessons_list(labelled: pd.DataFrame) -> pd.Series:
+    """'1, 3, 4 + sorry': the lessons a reply meets, by number, and the bonus."""
+    flags = pd.DataFrame(
+        {
+            number: np.where(labelled[lesson].fillna(False).astype(bool), number, "")
+            for lesson, number in LESSON_NUMBERS.items()
+            if lesson in labelled
+        },
+        index=labelled.index,
+    )
+    text = flags.apply(lambda row: ", ".join(v for v in row if v), axis=1) if len(flags) else ""
+    text = pd.Series(text, index=labelled.index, dtype=object).replace("", "none")
+    if BONUS in labelled:
+        sorry = labelled[BONUS].fillna(False).astype(bool)
+        text = text.where(~sorry, text + " + sorry")
+    return text

@@ -1,0 +1,212 @@
+"""Redaction: customer identities masked in text, markup left exactly as it was."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import nbformat
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from analysis.redact import (
+    Identities,
+    identities_from_tables,
+    redact_html,
+    redact_notebook,
+    redact_text,
+)
+
+BRANDS = ["StreamlyCares", "SkyhopAir", "AmazonHelp"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # handles: customers masked, brands kept (any case)
+        ("@658536 Please DM us. ^SJ", "@[handle] Please DM us. ^SJ"),
+        ("@StreamlyCares why buffering?", "@StreamlyCares why buffering?"),
+        ("@skyhopair @dana_k help", "@skyhopair @[handle] help"),
+        # e-mails (before handles: the domain is not a handle)
+        ("mail dana.k+x@example.co.uk now", "mail [email] now"),
+        # phone numbers in the usual shapes
+        ("call 0800 123 456", "call [phone]"),
+        ("call +44 20 7946 0958.", "call [phone]."),
+        ("call (800) 555-0199 or 1-800-555-0199", "call [phone] or [phone]"),
+        ("text 07700900123", "text [phone]"),
+        # order and booking numbers
+        ("order 978-3317324 is late", "order [order no.] is late"),
+        (
+            "booking ref: ZADLQ7 and ticket #1234567",
+            "booking ref: [order no.] and ticket #[order no.]",
+        ),
+        ("Order No. AB12345", "Order No. [order no.]"),
+        ("see #123456", "see #[order no.]"),
+        # names after a greeting or thanks, and closing a sentence
+        ("Hi Dana, sorry!", "Hi [name], sorry!"),
+        ("Thanks, Mark!", "Thanks, [name]!"),
+        ("Dear Ms Shah, your refund", "Dear Ms [name], your refund"),
+        ("Hey Tom Baker, hello", "Hey [name] [name], hello"),
+        ("That is fixed now, Priya.", "That is fixed now, [name]."),
+    ],
+)
+def test_identities_are_masked(text, expected):
+    assert redact_text(text, brands=BRANDS) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2017-10-31 22:10:47 and 31/10/2017",
+        "rows read 2,715 of 1,234,567,890",
+        "median 1234567 s, p90 12.5 13.2 14.1, pi 3.14159265",
+        "Hi there, Hi Team, Hi all, Thanks for waiting, Hello Everyone",
+        "Hi Streamly, thanks SkyhopAir",
+        "flight SH66 delayed 6 hours on Monday, May.",
+        "the order was late; order status: shipped",
+        "&#39;quoted&#39; &amp; &#x27;also&#x27; &#12345;",
+        "v3.11.2 and 192.168.1.1",
+        "1 min, 23 min (19 min–28 min), 1.4 days (16.6 h–1.7 days)",
+        "^JK -Becky /KL",  # agent signatures are not customers
+        "an @mention or the @handle Twitter adds",
+    ],
+)
+def test_ordinary_text_is_left_alone(text):
+    assert redact_text(text, brands=BRANDS) == text
+
+
+def test_known_names_are_masked_anywhere_but_not_common_words():
+    names = ["Grace", "Omar", "Will", "May", "Streamly"]
+    text = "Grace wrote. omar wrote. Omar's reply. Will it work? May 3rd. Streamly app."
+    assert (
+        redact_text(text, brands=["StreamlyCares"], names=names)
+        == "[name] wrote. omar wrote. [name]'s reply. Will it work? May 3rd. Streamly app."
+    )
+
+
+def test_known_customer_handles_with_letters_are_masked_without_the_at():
+    handles = ["dana_k", "658536", "StreamlyCares"]
+    text = "author dana_k, id 658536, brand StreamlyCares, @dana_k"
+    assert (
+        redact_text(text, brands=["StreamlyCares"], handles=handles)
+        == "author [handle], id 658536, brand StreamlyCares, @[handle]"
+    )
+
+
+def test_html_text_nodes_are_redacted_and_markup_is_not():
+    html = (
+        "<!DOCTYPE html><html><head><title>Hi Dana</title>"
+        '<style>.x::after { content: "@658536 0800 123 456"; }</style>'
+        '<script type="application/json">{"who": "@658536", "mail": "a@b.com"}</script></head>'
+        '<body><div class="@658536" data-x="Hi Dana" title=\'a > b @658536\'>'
+        "@658536 Hi Dana &amp; order 978-3317324</div>"
+        '<img src="data:image/png;base64,iVBORw0KGgo0800123456+/=@658536">'
+        "<!-- @658536 --><td>@StreamlyCares &lt;b&gt;x&lt;/b&gt;</td></body></html>"
+    )
+    out = redact_html(html, brands=BRANDS)
+    assert out == (
+        "<!DOCTYPE html><html><head><title>Hi [name]</title>"
+        '<style>.x::after { content: "@658536 0800 123 456"; }</style>'
+        '<script type="application/json">{"who": "@658536", "mail": "a@b.com"}</script></head>'
+        '<body><div class="@658536" data-x="Hi Dana" title=\'a > b @658536\'>'
+        "@[handle] Hi [name] &amp; order [order no.]</div>"
+        '<img src="data:image/png;base64,iVBORw0KGgo0800123456+/=@658536">'
+        "<!-- @658536 --><td>@StreamlyCares &lt;b&gt;x&lt;/b&gt;</td></body></html>"
+    )
+
+
+def _tags(html: str) -> list[str]:
+    return re.findall(r"<[^>]*>", html)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "<td>",
+                    "</td>",
+                    '<img src="data:image/png;base64,AAAA@1234">',
+                    "<style>@658536</style>",
+                    "@658536",
+                    "Hi Dana",
+                    "0800 123 456",
+                    "&amp;",
+                    "a@b.co",
+                    ", Mark!",
+                    " ",
+                ]
+            ),
+            st.text(alphabet="abcXYZ019 .,-@#", max_size=12),
+        ),
+        max_size=15,
+    )
+)
+def test_markup_is_never_changed_and_redaction_is_idempotent(pieces):
+    html = "".join(pieces)
+    once = redact_html(html, brands=BRANDS, names=["Grace"])
+    assert _tags(once) == _tags(html)
+    assert redact_html(once, brands=BRANDS, names=["Grace"]) == once
+
+
+def test_notebook_outputs_and_markdown_are_redacted_and_code_is_not():
+    code = new_code_cell("print('@658536 Hi Dana')")
+    code.outputs = [
+        new_output("stream", name="stdout", text="@658536 Hi Dana\n"),
+        new_output(
+            "execute_result",
+            data={
+                "text/plain": "0    @658536 call 0800 123 456",
+                "text/html": "<td title='@658536'>@658536 a@b.com</td>",
+                "image/png": "iVBORw0KGgo@658536",
+            },
+            execution_count=1,
+        ),
+        new_output("error", ename="KeyError", evalue="'@658536'", traceback=["KeyError @658536"]),
+    ]
+    nb = new_notebook(cells=[new_markdown_cell("Thanks, Mark!"), code])
+    out = redact_notebook(nb, brands=BRANDS)
+    assert out.cells[0].source == "Thanks, [name]!"
+    assert out.cells[1].source == "print('@658536 Hi Dana')"
+    outputs = out.cells[1].outputs
+    assert outputs[0].text == "@[handle] Hi [name]\n"
+    assert outputs[1].data["text/plain"] == "0    @[handle] call [phone]"
+    assert outputs[1].data["text/html"] == "<td title='@658536'>@[handle] [email]</td>"
+    assert outputs[1].data["image/png"] == "iVBORw0KGgo@658536"
+    assert outputs[2].evalue == "'@[handle]'"
+    assert outputs[2].traceback == ["KeyError @[handle]"]
+    assert nb.cells[1].outputs[0].text == "@658536 Hi Dana\n", "the input is not changed"
+    nbformat.validate(out)
+
+
+def test_identities_come_from_the_data():
+    messages = pd.DataFrame(
+        {
+            "author_id": ["dana_k", "StreamlyCares", "658536", "StreamlyCares"],
+            "author_name": ["Dana Kowalski", None, None, None],
+            "role": ["customer", "agent", "customer", "agent"],
+            "brand": ["StreamlyCares", "StreamlyCares", None, "StreamlyCares"],
+            "text": [
+                "@StreamlyCares help",
+                "@dana_k Hi Dana, we can help",
+                "hello",
+                "@658536 Thanks, Omar Said! ^SJ Hi there",
+            ],
+        }
+    )
+    tickets = pd.DataFrame({"customer_name": ["Lee Park", None]})
+    identities = identities_from_tables(SimpleNamespace(messages=messages, tickets=tickets))
+    assert identities == Identities(
+        brands=frozenset({"StreamlyCares"}),
+        handles=frozenset({"dana_k", "658536"}),
+        names=frozenset({"Dana", "Kowalski", "Lee", "Park", "Omar", "Said"}),
+    )
+    text = "Kowalski and Park wrote; dana_k too"
+    assert redact_text(text, **vars_of(identities)) == "[name] and [name] wrote; [handle] too"
+
+
+def vars_of(identities: Identities) -> dict:
+    return {"brands": identities.brands, "names": identities.names, "handles": identities.handles}
