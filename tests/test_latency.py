@@ -572,3 +572,10 @@ def test_findings_name_the_fastest_and_slowest_brand():
         "slowest: Slow answers half its messages within 6.0 h."
     )
     assert lines[1] == "Lowest response rate: Slow, 50% of 2 messages answered at all."
+
+
+def test_sla_thresholds_take_one_number_or_a_list():
+    assert latency.sla_thresholds(24) == (24.0,)
+    assert latency.sla_thresholds([24, 1]) == (1.0, 24.0)
+    with pytest.raises(ValueError, match="sla_hours"):
+        latency.sla_thresholds([])

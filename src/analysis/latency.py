@@ -21,6 +21,7 @@ Definitions used throughout (and in every notebook figure):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -58,6 +59,18 @@ __all__ = [
 DEFAULT_SLA_HOURS = (1, 24)
 UNKNOWN = "unknown"
 _MEDIAN_TOLERANCE = 1e-12  # products of fractions land a hair above 0.5
+
+
+def sla_thresholds(sla_hours: float | Sequence[float]) -> tuple[float, ...]:
+    """SLA thresholds in hours from one number or a list ([1, 24], 24 -> (24,)), shortest first.
+
+    Pages 02, 04 and 05 share the `sla_hours` parameter: a parameters file may give either form.
+    """
+    if isinstance(sla_hours, str | bytes) or not isinstance(sla_hours, Sequence):
+        return (float(sla_hours),)
+    if not sla_hours:
+        raise ValueError("sla_hours: expected a number of hours or a list of them, got []")
+    return tuple(sorted(float(hours) for hours in sla_hours))
 
 
 def sla_column(hours: float) -> str:

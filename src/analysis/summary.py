@@ -50,11 +50,7 @@ def sla_threshold_hours(sla_hours: float | Sequence[float]) -> float:
     Page 02 takes a list of SLA thresholds and this page one SLA; a parameters file that sets
     `sla_hours` for both works either way.
     """
-    if isinstance(sla_hours, str | bytes) or not isinstance(sla_hours, Sequence):
-        return float(sla_hours)
-    if not sla_hours:
-        raise ValueError("sla_hours: expected a number of hours or a list of them, got []")
-    return float(max(sla_hours))
+    return max(latency.sla_thresholds(sla_hours))
 
 
 def measures(sla_hours: float = 24) -> list[Measure]:
