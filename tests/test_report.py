@@ -527,3 +527,22 @@ def test_the_sla_is_a_number_or_the_longest_of_a_list():
     assert summary.sla_threshold_hours((4,)) == 4.0
     with pytest.raises(ValueError, match="sla_hours"):
         summary.sla_threshold_hours([])
+
+
+@pytest.mark.notebooks
+def test_a_helpdesk_export_reports_through_its_column_mapping(tmp_path):
+    from tests.conftest import FIXTURES, HELPDESK_MAPPING
+
+    notebooks = [paths.NOTEBOOKS_DIR / "01_data_quality.ipynb"]
+    index = report.build_report(
+        tmp_path,
+        data_path=FIXTURES / "helpdesk_messages.csv",
+        data_format="messages-csv",
+        params={"data_mapping": HELPDESK_MAPPING},
+        notebooks=notebooks,
+        progress=False,
+    )
+    page = (tmp_path / "01_data_quality.html").read_text(encoding="utf-8")
+    assert "read as messages-csv" in page
+    assert "cannot tell customer from agent" in page  # the 'robot' row, rejected with its reason
+    assert "Traceback" not in page and index.exists()

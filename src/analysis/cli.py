@@ -157,7 +157,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Run every notebook with papermill and render shareable HTML with an index page."""
     from analysis import report
 
-    params = report.load_params(args.params) if args.params else None
+    params = report.load_params(args.params) if args.params else {}
+    mapping = _mapping(args)
+    if mapping:
+        params["data_mapping"] = mapping
     try:
         index = report.build_report(
             args.out,
@@ -230,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--data", type=Path, help="data file (default: the demo data)")
     report.add_argument("--format", default="auto", choices=("auto", *FORMATS))
     report.add_argument("--params", type=Path, help="YAML of notebook parameters")
+    report.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
+    report.add_argument("--mapping", type=Path, help="for messages-csv: YAML of FIELD: COLUMN")
     report.add_argument("--with-code", action="store_true", help="keep the code in the HTML")
     report.add_argument(
         "--no-redact", action="store_true", help="keep customer names and handles (internal use)"

@@ -140,7 +140,7 @@ def build_report(
     data = paths.resolve_data_path(data_path).expanduser().resolve()
     if not data.is_file():
         raise InputError(f"{data}: no such data file")
-    tables = pipeline.run(data, data_format, progress=progress)
+    tables = pipeline.run(data, data_format, mapping=params.get("data_mapping"), progress=progress)
     identities = redaction.identities_from_tables(tables) if redact else None
     summary = tables.summary
     metadata = RunMetadata(
