@@ -14,7 +14,7 @@ def test_clean_text_decodes_entities_repairs_mojibake_and_folds_whitespace():
         "can't login",
         "two lines here",
         "",
-        "we're \"sorry\"",
+        'we\'re "sorry"',
     ]
 
 

@@ -42,9 +42,7 @@ def test_a_reply_chain_is_one_conversation_and_brand_reaches_the_customer():
 
 def test_siblings_of_a_parent_outside_the_file_share_a_conversation():
     messages = threads.build_conversations(
-        _messages(
-            [("5", "99", "customer", "c1", 0, "a"), ("6", "99", "customer", "c2", 1, "b")]
-        )
+        _messages([("5", "99", "customer", "c1", 0, "a"), ("6", "99", "customer", "c2", 1, "b")])
     )
     assert messages["parent_missing"].all()
     assert set(messages["conversation_id"]) == {"99"}

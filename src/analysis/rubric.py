@@ -35,14 +35,7 @@ from analysis import paths, scorecard
 from analysis import rubric_model as model_lib
 from analysis import rubric_rules as rules
 
-TEXT_LABELS = (
-    "moves_channel",
-    "acknowledges_specifics",
-    "shows_appreciation",
-    "shares_resolution_or_timetable",
-    "says_sorry",
-    "addresses_by_name",
-)
+TEXT_LABELS = rules.LABEL_NAMES
 # The five lessons that lessons_met counts (RUBRIC.md labels 1, 2a-and-not-2b, 3, 4, 5).
 LESSONS = (
     "react_quickly",
