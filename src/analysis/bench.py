@@ -59,7 +59,7 @@ def scaled_social(rows: int, seed: int = 3, base_complaints: int = 6000) -> pd.D
     return pd.concat(parts, ignore_index=True).head(rows)
 
 
-def run(rows: int = FULL_SCALE_ROWS, seed: int = 3) -> dict:
+def run(rows: int = FULL_SCALE_ROWS, seed: int = 3, base_complaints: int = 6000) -> dict:
     """Generate `rows` tweets, run every stage, and return timings and peak memory."""
     from analysis import latency, personalisation, pipeline, rubric
 
@@ -80,7 +80,7 @@ def run(rows: int = FULL_SCALE_ROWS, seed: int = 3) -> dict:
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench_twcs.csv"
-        frame = timed("generate", lambda: scaled_social(rows, seed))
+        frame = timed("generate", lambda: scaled_social(rows, seed, base_complaints))
         timed("write csv", partial(frame.to_csv, path, index=False))
         del frame  # the benchmark measures the pipeline's memory, not the generator's
         tables = timed("load, clean, thread, check", lambda: pipeline.run(path))
