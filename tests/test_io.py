@@ -123,3 +123,13 @@ def test_missing_file_and_empty_file_are_input_errors(tmp_path):
     empty.write_text("")
     with pytest.raises(InputError, match="empty"):
         io.load(empty)
+
+
+def test_agents_are_named_by_their_sign_off_when_the_data_names_none(fixtures):
+    tables = pipeline.run(fixtures / "twcs_small.csv")
+    agents = tables.messages.set_index("message_id")["agent_id"]
+    assert agents["2"] == "AcmeHelp/JK" and agents["3"] == "AcmeHelp/AB"
+    assert pd.isna(agents["11"])  # unsigned: no agent, not a guess
+    assert pd.isna(agents["1"])  # customers are never agents
+    exchanges = tables.exchanges.set_index("message_id")
+    assert exchanges.loc["1", "reply_agent_id"] == "AcmeHelp/JK"

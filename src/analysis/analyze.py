@@ -44,8 +44,7 @@ def run_all(
     replies = personalisation.score_replies(
         tables.messages, tables.exchanges, min_template_size=min_template_size
     )
-    exchanges = with_signed_agents(tables.exchanges, replies)
-    exchanges = latency.add_business_first_response(exchanges, schedule)
+    exchanges = latency.add_business_first_response(tables.exchanges, schedule)
     exchanges = rubric.label_exchanges(
         exchanges, sla_hours=react_sla_hours, messages=tables.messages
     )
@@ -66,21 +65,6 @@ def run_all(
         rubric_by_brand=rubric.by_brand(exchanges),
         extra=extra,
     )
-
-
-def with_signed_agents(exchanges: pd.DataFrame, replies: pd.DataFrame) -> pd.DataFrame:
-    """Where the data names no agent, take the one who signed the reply ("^JK" -> "Brand/JK"),
-    so latency and the rubric can be reported per agent on twcs-style data too."""
-    signed = replies.dropna(subset=["agent_signature"])
-    agent_of_reply = (signed["brand"].fillna("unknown") + "/" + signed["agent_signature"]).set_axis(
-        signed["message_id"]
-    )
-    exchanges = exchanges.copy()
-    from_signature = exchanges["reply_id"].map(agent_of_reply)
-    exchanges["reply_agent_id"] = exchanges["reply_agent_id"].where(
-        exchanges["reply_agent_id"].notna(), from_signature
-    )
-    return exchanges
 
 
 def write_analysis(analysis: Analysis, out_dir: Path) -> dict[str, Path]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from analysis import clean, io, paths, schema, threads
+from analysis import agents, clean, io, paths, schema, threads
 from analysis.io.common import REJECTED_COLUMNS, rejected_frame
 
 
@@ -50,6 +50,7 @@ def run(
     bar.update()
     bar.set_postfix_str("threading")
     messages = threads.build_conversations(messages).drop(columns="_row")
+    messages = agents.name_signed_agents(messages)
     messages = schema.MESSAGES.validate(messages)
     exchanges = threads.build_exchanges(messages)
     tickets = loaded.tickets
