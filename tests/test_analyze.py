@@ -101,3 +101,9 @@ def test_rubric_command_names_a_missing_column(tmp_path, capsys):
     source.write_text("reply\nhi\n")
     assert cli.main(["rubric", str(source), "--out", str(tmp_path / "o.csv")]) == 2
     assert "no column 'text'" in capsys.readouterr().err
+
+
+def test_analyze_scores_each_conversation_by_its_first_and_best_reply(analyzed):
+    scores = pd.read_csv(analyzed / "conversation_scores.csv", dtype={"conversation_id": str})
+    assert set(scores["conversation_id"]) >= {"1"}
+    assert len(pd.read_csv(analyzed / "rubric_by_agent.csv")) >= 1

@@ -119,6 +119,8 @@ def test_every_page_has_its_figures_and_no_errors(demo_report):
         assert len(images) >= figures, stem
         assert "Traceback" not in html, stem
         assert "output_error" not in html, stem
+        # Warnings written to stderr would show as a pink block to every reader of the page.
+        assert not [o for o in outputs if o.get("name") == "stderr"], f"{stem}: stderr output"
         assert "<script" not in html, f"{stem}: the page should need no scripts"
 
 

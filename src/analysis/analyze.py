@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from analysis import latency, personalisation, rubric
 from analysis.business_hours import BusinessHours
@@ -38,25 +39,34 @@ def run_all(
     sla_hours: tuple[float, ...] = DEFAULT_SLA_HOURS,
     schedule: BusinessHours | None = None,
     min_template_size: int = 5,
+    progress: bool = False,
 ) -> Analysis:
     """Latency, personalisation and rubric scorecards for loaded tables."""
-    react_sla_hours = max(sla_hours)
+    bar = tqdm(total=4, desc="analysis", unit="stage", disable=not progress or None)
+    bar.set_postfix_str("personalisation")
     replies = personalisation.score_replies(
         tables.messages, tables.exchanges, min_template_size=min_template_size
     )
+    bar.update()
+    bar.set_postfix_str("latency")
     exchanges = latency.add_business_first_response(tables.exchanges, schedule)
+    bar.update()
+    bar.set_postfix_str("rubric")
     exchanges = rubric.label_exchanges(
-        exchanges, sla_hours=react_sla_hours, messages=tables.messages
+        exchanges, sla_hours=max(sla_hours), messages=tables.messages
     )
+    bar.update()
+    bar.set_postfix_str("scorecards")
     extra = {
         "latency_by_channel": latency.by_group(exchanges, "channel", sla_hours),
         "latency_by_agent": latency.by_group(exchanges, "agent", sla_hours),
         "rubric_by_agent": rubric.by_agent(exchanges),
+        "conversation_scores": rubric.conversation_scores(exchanges),
         "top_templates": personalisation.top_templates(replies),
     }
     if tables.tickets is not None:
         extra["resolution_times"] = latency.resolution_times(tables.tickets)
-    return Analysis(
+    analysis = Analysis(
         tables=tables,
         exchanges=exchanges,
         replies=replies,
@@ -65,6 +75,9 @@ def run_all(
         rubric_by_brand=rubric.by_brand(exchanges),
         extra=extra,
     )
+    bar.update()
+    bar.close()
+    return analysis
 
 
 def write_analysis(analysis: Analysis, out_dir: Path) -> dict[str, Path]:

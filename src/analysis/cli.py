@@ -122,6 +122,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         sla_hours=tuple(args.sla_hours),
         schedule=schedule,
         min_template_size=args.min_template_size,
+        progress=True,
     )
     written = analyze.write_analysis(result, args.out)
     _report_load(tables.summary, written)
