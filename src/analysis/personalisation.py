@@ -529,13 +529,19 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def _mentions(part: pd.Series, customer_id: pd.Series) -> np.ndarray:
     """Whether each text mentions @customer_id (case-insensitive)."""
-    found = part.str.extractall(r"(?<![\w@])@(\w+)")
-    result = np.zeros(len(part), dtype=bool)
+    return _any_match_equals(part, r"(?<![\w@])@(\w+)", customer_id)
+
+
+def _any_match_equals(texts: pd.Series, pattern: str, wanted: pd.Series) -> np.ndarray:
+    """Whether any match of pattern's first group in each text equals that row's wanted value
+    (case-insensitive); vectorised with extractall, no loop over rows."""
+    found = texts.str.extractall(pattern)
+    result = np.zeros(len(texts), dtype=bool)
     if found.empty:
         return result
     rows = found.index.get_level_values(0)
-    hit = _same(found[0], customer_id.reindex(rows))
-    result[part.index.get_indexer(rows[hit])] = True
+    hit = _same(found[0], wanted.reindex(rows))
+    result[texts.index.get_indexer(rows[hit])] = True
     return result
 
 
@@ -586,17 +592,8 @@ def _addressed_name(body: pd.Series, brand: pd.Series, signature: pd.Series) -> 
 def _names_customer(body: pd.Series, customer_name: pd.Series) -> np.ndarray:
     """Whether each reply contains the customer's first name as a capitalised word."""
     first_name = customer_name.str.split().str[0].str.strip(".,").str.lower()
-    result = np.zeros(len(body), dtype=bool)
     rows_with_name = first_name.notna() & (first_name.str.len() >= 2)
-    if not rows_with_name.any():
-        return result
-    words = body[rows_with_name].str.extractall(_CAPITALISED_WORD)
-    if words.empty:
-        return result
-    rows = words.index.get_level_values(0)
-    hit = _same(words[0], first_name.reindex(rows))
-    result[body.index.get_indexer(rows[hit])] = True
-    return result
+    return _any_match_equals(body.where(rows_with_name), _CAPITALISED_WORD, first_name)
 
 
 def _mask_names(masked: pd.Series, addressed_name: pd.Series) -> pd.Series:
