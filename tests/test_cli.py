@@ -65,3 +65,12 @@ def test_demo_data_is_deterministic_and_matches_the_committed_sample(tmp_path):
         )
     again = synth.generate_social(seed=7)
     assert again.equals(synth.generate_social(seed=7))
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(fixtures, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    args = ["load", str(fixtures / "twcs_small.csv"), "--out", str(blocker / "out")]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("analysis: ") and "file" in err[-1]

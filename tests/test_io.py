@@ -133,3 +133,15 @@ def test_agents_are_named_by_their_sign_off_when_the_data_names_none(fixtures):
     assert pd.isna(agents["1"])  # customers are never agents
     exchanges = tables.exchanges.set_index("message_id")
     assert exchanges.loc["1", "reply_agent_id"] == "AcmeHelp/JK"
+
+
+def test_a_windows_1252_export_is_read_and_said_to_be(tmp_path):
+    path = tmp_path / "latin.csv"
+    header = (
+        "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+    )
+    row = "1,a,True,Tue Oct 31 22:10:47 +0000 2017,café closed – again,,\n"
+    path.write_bytes((header + row).encode("cp1252"))
+    result = io.load(path)
+    assert result.messages.loc[0, "text"] == "café closed – again"
+    assert any("not UTF-8" in note for note in result.notes)

@@ -264,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # an output folder that cannot be written, a disk that is full
+        print(f"{PROG}: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

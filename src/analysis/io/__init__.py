@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from analysis.io import messages_csv, tickets_csv, twcs
-from analysis.io.common import InputError, LoadResult, header_names
+from analysis.io.common import InputError, LoadResult, file_encoding, header_names
 
 FORMATS = ("twcs", "tickets-csv", "messages-csv")
 
@@ -46,9 +46,13 @@ def load(
     if format == "auto":
         format = "messages-csv" if mapping else detect_format(path)
     if format == "twcs":
-        return twcs.read(path)
-    if format == "tickets-csv":
-        return tickets_csv.read(path)
-    if format == "messages-csv":
-        return messages_csv.read(path, mapping=mapping, timezone=timezone)
-    raise InputError(f"unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}")
+        result = twcs.read(path)
+    elif format == "tickets-csv":
+        result = tickets_csv.read(path)
+    elif format == "messages-csv":
+        result = messages_csv.read(path, mapping=mapping, timezone=timezone)
+    else:
+        raise InputError(f"unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}")
+    if file_encoding(path) != "utf-8":
+        result.notes.append(f"{path.name} is not UTF-8: read as Windows-1252 (cp1252)")
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +53,12 @@ def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
         )
         return "skip"
 
+    encoding = file_encoding(path)
     try:
         names = header_names(path)
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24, encoding=encoding),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=on_invalid
             ),
@@ -66,7 +68,7 @@ def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as error:
         raise InputError(f"{path.name}: cannot be read as CSV ({error})") from error
     _number_malformed_rows(path, malformed)
     frame = table.to_pandas(types_mapper=None)
@@ -95,11 +97,35 @@ def _number_malformed_rows(path: Path, malformed: list[dict], limit: int = 50) -
                 break
 
 
+def file_encoding(path: Path) -> str:
+    """'utf-8' when the whole file decodes as UTF-8, else 'cp1252' (what Excel on Windows writes):
+    such exports are read, not refused, and the load summary says so."""
+    stat = Path(path).stat()
+    return _file_encoding(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _file_encoding(path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24) -> str:
+    """The check itself, once per file version (the readers ask more than once)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        try:
+            while chunk := handle.read(chunk_bytes):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
 def header_names(path: Path) -> list[str]:
     """The column names of a CSV file (its first record)."""
     import csv
 
-    with open(path, newline="", encoding="utf-8-sig") as handle:
+    encoding = "utf-8-sig" if file_encoding(path) == "utf-8" else "cp1252"
+    with open(path, newline="", encoding=encoding, errors="replace") as handle:
         try:
             return next(csv.reader(handle))
         except StopIteration:
