@@ -522,6 +522,14 @@ def test_summary_figures_are_figures_with_titles_and_labels():
     ]
 
 
+def test_summary_figures_say_so_when_no_brand_has_data():
+    empty = _scorecard().iloc[0:0]
+    fig = summary.lessons_figure(empty)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("No brand" in t for t in texts)
+    assert fig.axes[0].get_title()
+
+
 def test_the_sla_is_a_number_or_the_longest_of_a_list():
     assert summary.sla_threshold_hours(24) == 24.0
     assert summary.sla_threshold_hours(0.5) == 0.5

@@ -23,7 +23,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from analysis import latency
-from analysis.plots import brand_colours, new_figure
+from analysis.plots import brand_colours, new_figure, no_data
 from analysis.rubric import BONUS, LESSONS
 
 UNKNOWN_BRAND = "unknown"
@@ -331,6 +331,9 @@ def lessons_figure(scorecard: pd.DataFrame, sla_hours: float = 24) -> Figure:
     brands = list(scorecard["brand"])
     colours = brand_colours(brands)
     fig, ax = new_figure(8.5, 1.2 + 0.45 * len(lessons) + 0.06 * len(lessons) * len(brands))
+    ax.set_title("Which of the five lessons does each brand follow?")
+    if not brands or not lessons:
+        return no_data(fig, ax, "No brand has any customer message to score")
     offsets = np.linspace(-0.3, 0.3, len(brands)) if len(brands) > 1 else np.zeros(1)
     for offset, (_, row) in zip(offsets, scorecard.iterrows(), strict=True):  # one series per brand
         y = np.arange(len(lessons)) + offset
@@ -353,7 +356,6 @@ def lessons_figure(scorecard: pd.DataFrame, sla_hours: float = 24) -> Figure:
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of complaints (%), with 95% interval")
     ax.set_ylabel("Lesson")
-    ax.set_title("Which of the five lessons does each brand follow?")
     ax.legend(title="Brand", loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig

@@ -44,6 +44,14 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, plt.Axe
     return fig, ax
 
 
+def no_data(fig: Figure, ax: plt.Axes, message: str) -> Figure:
+    """Say on the figure itself that there is nothing to draw (empty data is not an error)."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
 def _show_figures_in_notebooks() -> None:
     """Let a returned Figure render as a PNG in Jupyter and in the HTML reports.
 

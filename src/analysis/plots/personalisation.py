@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from analysis.plots import brand_colours, new_figure
+from analysis.plots import brand_colours, new_figure, no_data
 
 UNKNOWN_BRAND = "unknown"
 # boxplot(orientation=...) arrived in matplotlib 3.10, which deprecates vert=.
@@ -21,13 +21,6 @@ def _brands(values: pd.Series) -> pd.Series:
     return values.fillna(UNKNOWN_BRAND).astype(str)
 
 
-def _no_data(fig: Figure, ax, message: str) -> Figure:
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return fig
-
-
 def template_share_by_brand(brand_table: pd.DataFrame) -> Figure:
     """Share of each brand's replies that copy a template, with 95% Wilson intervals."""
     table = brand_table.assign(brand=_brands(brand_table["brand"]))
@@ -37,7 +30,7 @@ def template_share_by_brand(brand_table: pd.DataFrame) -> Figure:
     ax.set_xlabel("Replies that copy a template (% of the brand's replies)")
     ax.set_ylabel("Brand")
     if table.empty:
-        return _no_data(fig, ax, "No agent replies")
+        return no_data(fig, ax, "No agent replies")
     colours = brand_colours(table["brand"])
     share = table["template_share"].to_numpy(dtype=float)
     errors = None
@@ -69,7 +62,7 @@ def specificity_by_brand(replies: pd.DataFrame) -> Figure:
     ax.set_xlabel("Specificity (0 = nothing from the complaint, 1 = all about it)")
     ax.set_ylabel("Brand")
     if not order:
-        return _no_data(fig, ax, "No replies to a customer message")
+        return no_data(fig, ax, "No replies to a customer message")
     colours = brand_colours(order)
     values = [scored.loc[scored["brand"] == b, "specificity"].to_numpy() for b in order]
     boxes = ax.boxplot(
@@ -112,7 +105,7 @@ def most_copied_templates(templates: pd.DataFrame, n: int = 12, width: int = 70)
     ax.set_xlabel("Replies using the template (count)")
     ax.set_ylabel("Template wording (masked)")
     if table.empty:
-        return _no_data(fig, ax, "No reply is used twice")
+        return no_data(fig, ax, "No reply is used twice")
     colours = brand_colours(templates["brand"].fillna(UNKNOWN_BRAND))
     positions = np.arange(len(table))
     ax.barh(positions, table["replies"], color=[colours[b] for b in table["brand"]])
