@@ -556,3 +556,18 @@ def test_a_helpdesk_export_reports_through_its_column_mapping(tmp_path):
     assert "read as messages-csv" in page
     assert "cannot tell customer from agent" in page  # the 'robot' row, rejected with its reason
     assert "Traceback" not in page and index.exists()
+
+
+@pytest.mark.notebooks
+def test_the_whole_report_runs_on_real_tweets_and_masks_their_authors(real_sample, tmp_path):
+    index = report.build_report(tmp_path, data_path=real_sample, progress=False)
+    assert index.exists()
+    with open(real_sample, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    customers = {r["author_id"] for r in rows if r["inbound"] == "True"}
+    for nb in NOTEBOOKS:
+        html = (tmp_path / f"{nb.stem}.html").read_text(encoding="utf-8")
+        assert "output_error" not in html and "Traceback" not in html, nb.stem
+        assert "AmazonHelp" in html or nb.stem == "01_data_quality" or "AppleSupport" in html
+        leaked = {c for c in customers if f"@{c}" in _text(html)}
+        assert not leaked, f"{nb.stem}: customer handles left unmasked: {sorted(leaked)[:5]}"
