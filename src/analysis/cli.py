@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis import paths
+from analysis import __version__, paths
 from analysis.io import FORMATS, InputError
 
 PROG = "analysis"
@@ -202,6 +202,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one subcommand per job."""
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     load = commands.add_parser("load", help="read a data file into canonical tables")
