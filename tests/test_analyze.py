@@ -96,6 +96,17 @@ def test_rubric_command_adds_pred_and_proba_per_label(tmp_path):
         assert labelled[f"{label}_proba"].between(0, 1).all()
 
 
+def test_rubric_command_reads_raw_export_text_and_writes_it_back_unchanged(tmp_path):
+    source = tmp_path / "raw.csv"
+    raw = "We&#39;re so sorry &amp; we\u2019ll fix it"
+    pd.DataFrame({"text": [raw, "ok"]}).to_csv(source, index=False)
+    out = tmp_path / "labelled.csv"
+    assert cli.main(["rubric", str(source), "--out", str(out)]) == 0
+    labelled = pd.read_csv(out)
+    assert labelled.loc[0, "text"] == raw
+    assert labelled["says_sorry_pred"].tolist() == [1, 0]
+
+
 def test_rubric_command_names_a_missing_column(tmp_path, capsys):
     source = tmp_path / "replies.csv"
     source.write_text("reply\nhi\n")

@@ -135,6 +135,7 @@ def cmd_rubric(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from analysis import rubric
+    from analysis.clean import clean_text
 
     try:
         frame = pd.read_csv(args.input, dtype=str, keep_default_na=False)
@@ -145,8 +146,10 @@ def cmd_rubric(args: argparse.Namespace) -> int:
             raise InputError(
                 f"{args.input.name}: no column {column!r} (columns: {', '.join(frame.columns)})"
             )
-    contexts = frame[args.context_column] if args.context_column else None
-    labels = rubric.label_texts(frame[args.text_column], contexts)
+    # Raw exports carry HTML entities, mojibake and curly quotes: label the text as the pipeline
+    # would see it, and write the input columns back unchanged.
+    contexts = clean_text(frame[args.context_column]) if args.context_column else None
+    labels = rubric.label_texts(clean_text(frame[args.text_column]), contexts)
     out = pd.concat([frame, labels], axis=1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
