@@ -39,13 +39,17 @@ def run_all(
     sla_hours: tuple[float, ...] = DEFAULT_SLA_HOURS,
     schedule: BusinessHours | None = None,
     min_template_size: int = 5,
+    template_similarity: float = 0.6,
     progress: bool = False,
 ) -> Analysis:
     """Latency, personalisation and rubric scorecards for loaded tables."""
     bar = tqdm(total=4, desc="analysis", unit="stage", disable=not progress or None)
     bar.set_postfix_str("personalisation")
     replies = personalisation.score_replies(
-        tables.messages, tables.exchanges, min_template_size=min_template_size
+        tables.messages,
+        tables.exchanges,
+        min_template_size=min_template_size,
+        template_similarity=template_similarity,
     )
     bar.update()
     bar.set_postfix_str("latency")
