@@ -17,9 +17,8 @@ excluded) counts as not met, an unanswered complaint scores 0, and an answered c
 text is not in the data (some ticket exports) has lessons_met NA: it cannot be read.
 `says_sorry` is the bonus, reported beside it.
 
-Evaluation (`cross_validate`, `evaluate_dev`, `compare_labellers`) backs the choice of labeller:
-stratified 5-fold cross-validation on data/labels/*.csv (fixed seed) and the real development set
-(`analysis.paths.real_sample_path()` with `rubric_dev_labels_path()`), which is never trained on.
+The evaluation that backs the choice of labeller lives in `analysis.rubric_evaluation`
+(`analysis rubric --evaluate`, data/labels/evaluation/labeller_quality.csv).
 """
 
 from __future__ import annotations
@@ -28,12 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
 
-from analysis import paths, scorecard
 from analysis import rubric_model as model_lib
 from analysis import rubric_rules as rules
+from analysis import scorecard
 
 TEXT_LABELS = rules.LABEL_NAMES
 # The five lessons that lessons_met counts (RUBRIC.md labels 1, 2a-and-not-2b, 3, 4, 5).
@@ -54,12 +51,10 @@ LESSON_TITLES = {
 }
 BONUS = "says_sorry"
 LABELLERS = ("rules", "model")
-# Evaluation only: the model without the rule features, to show what the rules add.
-NGRAM_BASELINE = "ngrams"
 
 # The labeller used per text label: the higher F1 on the real development set (185 replies), with
-# differences under F1_TIE_MARGIN settled by cross-validated F1 on data/labels, then by the rules
-# (transparent, no training). Measured (F1: dev rules / dev model; CV rules / CV model):
+# differences under rubric_evaluation.F1_TIE_MARGIN settled by cross-validated F1 on data/labels,
+# then by the rules (transparent, no training). Measured (F1: dev rules / dev model; CV rules / CV model):
 #   moves_channel                   .957 / .957; .968 / .968  tie -> rules
 #   acknowledges_specifics          .877 / .777; .879 / .927  rules (dev)
 #   shows_appreciation             1.000 / 1.000; .990 / .990  tie -> rules
@@ -67,7 +62,7 @@ NGRAM_BASELINE = "ngrams"
 #   says_sorry                     1.000 / 1.000; .999 / .999  tie -> rules
 #   addresses_by_name              1.000 / 1.000; .993 / .993  tie -> rules
 # The rules were refined while reading the development set, so their dev figures are optimistic;
-# notebooks/04_five_lessons.ipynb recomputes the table (`compare_labellers`).
+# `analysis rubric --evaluate` remeasures them (data/labels/evaluation/labeller_quality.csv).
 CHOSEN_LABELLER = {
     "moves_channel": "rules",
     "acknowledges_specifics": "rules",
@@ -77,11 +72,8 @@ CHOSEN_LABELLER = {
     "addresses_by_name": "rules",
 }
 
-CV_FOLDS = 5
 # Parts of a split reply ("1/2", "2/2") go out within seconds of each other.
 MULTIPART_WINDOW_SECONDS = 300
-# Dev-set F1 differences below this (about one reply in 185) are ties, settled by CV F1, then rules.
-F1_TIE_MARGIN = 0.01
 CV_SEED = 20171031
 
 
@@ -307,166 +299,7 @@ def examples(labelled: pd.DataFrame, label: str, n: int = 3, seed: int = CV_SEED
 
 
 # ---------------------------------------------------------------------------------------------
-# Evaluation
+# Training labels
 def load_training_labels(files: list[Path] | None = None) -> pd.DataFrame:
     """The hand-labelled replies (data/labels/*.csv) the model trains on."""
     return model_lib.load_training_labels(files)
-
-
-def load_dev_set(
-    sample_path: str | Path | None = None, labels_path: str | Path | None = None
-) -> pd.DataFrame | None:
-    """The real development set: labelled brand replies with the complaint they answer, or None
-    when its paths are neither given nor set in the environment."""
-    sample_path = sample_path or paths.real_sample_path()
-    labels_path = labels_path or paths.rubric_dev_labels_path()
-    if sample_path is None or labels_path is None:
-        return None
-    tweets = pd.read_csv(sample_path, dtype=str, keep_default_na=False, na_values=[""])
-    labels = pd.read_csv(labels_path, dtype={"tweet_id": str})
-    missing = (set(TEXT_LABELS) | {"tweet_id"}) - set(labels.columns)
-    if missing:
-        raise ValueError(f"analysis: {Path(labels_path).name}: missing column(s) {sorted(missing)}")
-    text_by_id = tweets.set_index("tweet_id")["text"]
-    dev = labels.merge(
-        tweets[["tweet_id", "text", "in_response_to_tweet_id"]], on="tweet_id", how="left"
-    )
-    unknown = dev["text"].isna()
-    if unknown.any():
-        raise ValueError(
-            f"analysis: {Path(labels_path).name}: tweet_id {dev.loc[unknown, 'tweet_id'].iloc[0]} "
-            f"is not in {Path(sample_path).name}"
-        )
-    dev["reply"] = dev["text"]
-    dev["complaint"] = dev["in_response_to_tweet_id"].map(text_by_id).fillna("")
-    for label in TEXT_LABELS:
-        dev[label] = dev[label].astype(int)
-    return dev[["tweet_id", "reply", "complaint", *TEXT_LABELS]]
-
-
-def _scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        truth, predicted, average="binary", zero_division=0
-    )
-    return {
-        "precision": float(precision),
-        "recall": float(recall),
-        "f1": float(f1),
-        "positives": int(truth.sum()),
-        "predicted": int(predicted.sum()),
-        "rows": int(len(truth)),
-    }
-
-
-def cross_validate(
-    training: pd.DataFrame | None = None,
-    folds: int = CV_FOLDS,
-    seed: int = CV_SEED,
-    baseline: bool = False,
-) -> pd.DataFrame:
-    """Stratified k-fold precision, recall and F1 per label for rules and model, pooled over the
-    out-of-fold predictions (the rules learn nothing, so theirs is a plain score on every row);
-    `baseline` adds the n-gram-only model."""
-    training = load_training_labels() if training is None else training.reset_index(drop=True)
-    texts, contexts = training["reply"], training["complaint"]
-    prepared = rules.prepare(texts)
-    features = rules.rule_features(texts, contexts, prepared=prepared)
-    rule_pred = rules.labels_from_features(features)
-    counts = model_lib.count_ngrams(model_lib.model_text(prepared))
-    variants = (("model", True), (NGRAM_BASELINE, False)) if baseline else (("model", True),)
-    rows = []
-    for label in TEXT_LABELS:
-        y = training[label].to_numpy(dtype=int)
-        rows.append(
-            {"label": label, "labeller": "rules", **_scores(y, rule_pred[label].to_numpy())}
-        )
-        for name, use_rules in variants:
-            out_of_fold = np.zeros(len(training))
-            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-            for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
-                fitted = model_lib.fit_from_counts(
-                    counts,
-                    train_idx,
-                    training.iloc[train_idx],
-                    (label,),
-                    rule_features=features.iloc[train_idx],
-                    use_rules=use_rules,
-                )
-                matrix = fitted.features_from_counts(counts, test_idx, features.iloc[test_idx])
-                proba = fitted.probabilities(matrix, training.index[test_idx])[label]
-                out_of_fold[test_idx] = proba.to_numpy()
-            predicted = (out_of_fold >= 0.5).astype(int)
-            rows.append({"label": label, "labeller": name, **_scores(y, predicted)})
-    return pd.DataFrame(rows)
-
-
-def evaluate_dev(
-    dev: pd.DataFrame | None = None,
-    training: pd.DataFrame | None = None,
-    baseline: bool = False,
-) -> pd.DataFrame | None:
-    """Precision, recall and F1 per label for rules and model (trained on all of data/labels) on the
-    development set; None when the development set is not available. `baseline` adds the
-    n-gram-only model."""
-    dev = load_dev_set() if dev is None else dev
-    if dev is None:
-        return None
-    features = rules.rule_features(dev["reply"], dev["complaint"])
-    rule_pred = rules.labels_from_features(features)
-    if training is None:
-        fitted = model_lib.trained_model()
-    else:
-        fitted = model_lib.fit_model(training["reply"], training["complaint"], training)
-    proba = fitted.predict_proba(dev["reply"], dev["complaint"], features)
-    ngram_proba = None
-    if baseline:
-        training = load_training_labels() if training is None else training
-        ngrams = model_lib.fit_model(
-            training["reply"], training["complaint"], training, use_rules=False
-        )
-        ngram_proba = ngrams.predict_proba(dev["reply"], dev["complaint"])
-    rows = []
-    for label in TEXT_LABELS:
-        y = dev[label].to_numpy(dtype=int)
-        model_pred = (proba[label] >= fitted.thresholds[label]).astype(int).to_numpy()
-        rows.append(
-            {"label": label, "labeller": "rules", **_scores(y, rule_pred[label].to_numpy())}
-        )
-        rows.append({"label": label, "labeller": "model", **_scores(y, model_pred)})
-        if ngram_proba is not None:
-            predicted = (ngram_proba[label] >= 0.5).astype(int).to_numpy()
-            rows.append({"label": label, "labeller": NGRAM_BASELINE, **_scores(y, predicted)})
-    return pd.DataFrame(rows)
-
-
-def compare_labellers(cv: pd.DataFrame, dev: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per label: CV and dev F1 of rules and model, the labeller they recommend and the one in use."""
-    table = cv.pivot(index="label", columns="labeller", values="f1").add_prefix("cv_f1_")
-    if dev is not None:
-        table = table.join(
-            dev.pivot(index="label", columns="labeller", values="f1").add_prefix("dev_f1_")
-        )
-    table = table.reindex(list(TEXT_LABELS))
-
-    def recommend(row: pd.Series) -> str:
-        if dev is not None and abs(row["dev_f1_rules"] - row["dev_f1_model"]) >= F1_TIE_MARGIN:
-            return "rules" if row["dev_f1_rules"] > row["dev_f1_model"] else "model"
-        return "rules" if row["cv_f1_rules"] >= row["cv_f1_model"] else "model"
-
-    table["recommended"] = table.apply(recommend, axis=1)
-    table["chosen"] = [CHOSEN_LABELLER[label] for label in table.index]
-    return table.reset_index()
-
-
-def evaluate(
-    training: pd.DataFrame | None = None,
-    dev: pd.DataFrame | None = None,
-    baseline: bool = False,
-) -> dict[str, pd.DataFrame | None]:
-    """The whole evaluation: `cv` (cross_validate), `dev` (evaluate_dev, None without the
-    development set) and `comparison` (compare_labellers)."""
-    training = load_training_labels() if training is None else training
-    dev = load_dev_set() if dev is None else dev
-    cv = cross_validate(training, baseline=baseline)
-    dev_scores = evaluate_dev(dev, training, baseline=baseline) if dev is not None else None
-    return {"cv": cv, "dev": dev_scores, "comparison": compare_labellers(cv, dev_scores)}
