@@ -130,8 +130,52 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_rubric(args: argparse.Namespace) -> int:
+    """Measure rules and model (CV, and the dev set when available); write the quality file."""
+    from analysis import rubric_evaluation
+
+    sample = args.dev_sample or paths.real_sample_path()
+    labels = args.dev_labels or paths.rubric_dev_labels_path()
+    if (args.dev_sample or args.dev_labels) and (sample is None or labels is None):
+        raise InputError(
+            f"the development set needs both --dev-sample and --dev-labels (or "
+            f"{paths.REAL_SAMPLE_ENV} and {paths.RUBRIC_DEV_LABELS_ENV})"
+        )
+    folds = rubric_evaluation.CV_FOLDS if args.folds is None else args.folds
+    if folds < 2:
+        raise InputError(f"--folds {folds}: cross-validation needs at least 2 folds")
+    try:
+        dev = rubric_evaluation.load_dev_set(sample, labels)
+    except ValueError as error:  # a labels file that does not match the sample
+        raise InputError(str(error).removeprefix(f"{PROG}: ")) from error
+    written = rubric_evaluation.write_labeller_quality(
+        args.out,
+        dev=dev,
+        folds=folds,
+        dev_files=(sample, labels) if dev is not None else None,
+    )
+    if dev is None:
+        print(
+            f"{PROG}: no development set ({paths.REAL_SAMPLE_ENV} and "
+            f"{paths.RUBRIC_DEV_LABELS_ENV} unset): the dev columns are left empty",
+            file=sys.stderr,
+        )
+    print(f"wrote {written['quality']} and {written['sidecar'].name}")
+    return 0
+
+
 def cmd_rubric(args: argparse.Namespace) -> int:
-    """Label the replies in a CSV column with the five-lessons text labels."""
+    """Label the replies in a CSV column with the five-lessons text labels, or (--evaluate) measure
+    how well the labellers do."""
+    if args.evaluate:
+        if args.input is not None:
+            raise InputError("rubric: give INPUT to label replies or --evaluate, not both")
+        return _evaluate_rubric(args)
+    if args.input is None:
+        raise InputError("rubric: give INPUT (a CSV of replies to label) or --evaluate")
+    if args.out is None:
+        raise InputError("rubric: --out OUT is required to label INPUT")
+
     import pandas as pd
 
     from analysis import rubric
@@ -227,11 +271,30 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--min-template-size", type=int, default=5)
     analyze.set_defaults(handler=cmd_analyze)
 
-    rubric = commands.add_parser("rubric", help="label replies in a CSV with the rubric")
-    rubric.add_argument("input", type=Path, help="a CSV with one reply per row")
+    rubric = commands.add_parser(
+        "rubric", help="label replies in a CSV with the rubric, or --evaluate the labellers"
+    )
+    rubric.add_argument("input", type=Path, nargs="?", help="a CSV with one reply per row")
     rubric.add_argument("--text-column", default="text")
     rubric.add_argument("--context-column", help="the complaint each reply answers, if known")
-    rubric.add_argument("--out", type=Path, required=True, help="output CSV")
+    rubric.add_argument(
+        "--out",
+        type=Path,
+        help="output CSV (with --evaluate: default data/labels/evaluation/labeller_quality.csv)",
+    )
+    rubric.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="cross-validate rules and model (and score them on the dev set when available) "
+        "and write the labeller quality file the report reads",
+    )
+    rubric.add_argument(
+        "--dev-sample", type=Path, help=f"real twcs sample (default: ${paths.REAL_SAMPLE_ENV})"
+    )
+    rubric.add_argument(
+        "--dev-labels", type=Path, help=f"its hand labels (default: ${paths.RUBRIC_DEV_LABELS_ENV})"
+    )
+    rubric.add_argument("--folds", type=int, help="cross-validation folds (default 5)")
     rubric.set_defaults(handler=cmd_rubric)
 
     report = commands.add_parser("report", help="run the notebooks and render HTML")

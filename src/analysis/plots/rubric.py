@@ -1,10 +1,11 @@
-"""Figures for the five-lessons rubric: which brand meets which lesson, and how the labellers compare."""
+"""Figures for the five-lessons rubric: which brand meets which lesson, and how well it is read."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from analysis.plots import brand_colours, new_figure
 
@@ -51,39 +52,60 @@ def lesson_heatmap(brand_table: pd.DataFrame, min_replies: int = 1) -> Figure:
     return fig
 
 
-def labeller_f1(cv: pd.DataFrame, dev: pd.DataFrame | None = None) -> Figure:
-    """Rules vs model F1 per text label: cross-validated on data/labels, and on the dev set if given.
+def labeller_f1(quality: pd.DataFrame, *, chosen_only: bool = True) -> Figure:
+    """F1 per text label, cross-validated on the labelled replies and on the real dev set.
 
-    Both tables are `analysis.rubric.cross_validate()` / `evaluate_dev()` results (label, labeller,
-    f1); an n-gram baseline, when evaluated, is drawn in grey.
+    `quality` is `analysis.rubric_evaluation.labeller_quality()` (or `quality_table(cv, dev)`):
+    one row per label and labeller. By default only the labeller in use per label is drawn; with
+    `chosen_only=False` every labeller is (rules against model, the maintainers' view). The dev
+    bars are left out when the file was measured without the development set.
     """
-    sets = [("cross-validated", cv)] + ([("dev set", dev)] if dev is not None else [])
-    labels = list(dict.fromkeys(cv["label"]))
-    labellers = [name for name in _LABELLER_COLOURS if name in set(cv["labeller"])]
-    fig, ax = new_figure(10.0, 0.35 * len(labellers) * len(sets) * len(labels) / 2 + 2.0)
-    bar_height = 0.8 / (len(labellers) * len(sets))
-    offset = 0
-    for set_name, table in sets:
-        for labeller in labellers:
-            f1 = table[table["labeller"] == labeller].set_index("label")["f1"].reindex(labels)
-            positions = np.arange(len(labels)) + offset * bar_height - 0.4 + bar_height / 2
-            ax.barh(
-                positions,
-                f1.to_numpy(dtype=float),
-                height=bar_height,
-                color=_LABELLER_COLOURS[labeller],
-                alpha=1.0 if set_name == "dev set" else 0.45,
-                label=f"{labeller}, {set_name}",
-            )
-            for y, value in zip(positions, f1.to_numpy(dtype=float), strict=True):
-                if not np.isnan(value):
-                    ax.text(value + 0.005, y, f"{value:.2f}", va="center", fontsize=7)
-            offset += 1
-    ax.set_yticks(range(len(labels)), [label.replace("_", " ") for label in labels])
+    table = quality[quality["chosen"].astype(bool)] if chosen_only else quality
+    labels = list(dict.fromkeys(table["label"]))
+    present = set(table["labeller"])
+    labellers = [name for name in _LABELLER_COLOURS if name in present]
+    labellers += sorted(present - set(labellers))
+    sets = [("cross-validated", "cv_f1", 0.45)]
+    if table["dev_f1"].notna().any():
+        sets.append(("real replies (dev set)", "dev_f1", 1.0))
+    # One bar per labeller and set within each label's row; chosen_only has one labeller per label.
+    slots = [(labeller, s) for labeller in ([None] if chosen_only else labellers) for s in sets]
+    fig, ax = new_figure(10.0, 0.3 * len(slots) * len(labels) + 2.0)
+    bar_height = 0.8 / len(slots)
+    legend: dict[str, Patch] = {}
+    for slot, (labeller, (set_name, column, alpha)) in enumerate(slots):
+        rows = table if labeller is None else table[table["labeller"] == labeller]
+        rows = rows.set_index("label").reindex(labels)
+        f1 = rows[column].to_numpy(dtype=float)
+        positions = np.arange(len(labels)) + slot * bar_height - 0.4 + bar_height / 2
+        colours = [_LABELLER_COLOURS.get(str(name), "#999999") for name in rows["labeller"]]
+        ax.barh(positions, np.nan_to_num(f1), height=bar_height, color=colours, alpha=alpha)
+        for y, value in zip(positions, f1, strict=True):
+            if not np.isnan(value):
+                ax.text(value + 0.005, y, f"{value:.2f}", va="center", fontsize=7)
+        for name in dict.fromkeys(rows["labeller"].dropna()):
+            key = f"{name}, {set_name}"
+            colour = _LABELLER_COLOURS.get(str(name), "#999999")
+            legend.setdefault(key, Patch(facecolor=colour, alpha=alpha, label=key))
+    names = [label.replace("_", " ") for label in labels]
+    if chosen_only:
+        in_use = table.set_index("label")["labeller"].reindex(labels)
+        names = [f"{name}\n({labeller})" for name, labeller in zip(names, in_use, strict=True)]
+    ax.set_yticks(range(len(labels)), names)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.08)
-    ax.set_xlabel("F1 (0-1, higher is better)")
-    ax.set_ylabel("Text label")
-    ax.set_title("Rules or model: F1 per label")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    ax.set_xlabel("F1 against the hand labels (0-1, higher is better)")
+    ax.set_ylabel("Text label" + (" (labeller in use)" if chosen_only else ""))
+    ax.set_title(
+        "How closely does the labeller in use match the hand labels?"
+        if chosen_only
+        else "Rules or model: F1 per label"
+    )
+    ax.legend(
+        handles=list(legend.values()),
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=8,
+        frameon=False,
+    )
     return fig
