@@ -574,8 +574,28 @@ def test_findings_name_the_fastest_and_slowest_brand():
     assert lines[1] == "Lowest response rate: Slow, 50% of 2 messages answered at all."
 
 
-def test_sla_thresholds_take_one_number_or_a_list():
-    assert latency.sla_thresholds(24) == (24.0,)
-    assert latency.sla_thresholds([24, 1]) == (1.0, 24.0)
-    with pytest.raises(ValueError, match="sla_hours"):
-        latency.sla_thresholds([])
+def test_findings_do_not_rank_brands_with_too_few_messages():
+    table = exchanges(
+        [
+            {"brand": "Tiny", "created_at": "2018-01-10 10:00", "reply_at": "2018-01-10 10:00:30"},
+            *[
+                {"brand": "Big", "created_at": "2018-01-10 10:00", "reply_at": "2018-01-10 11:00"}
+                for _ in range(3)
+            ],
+            *[
+                {
+                    "brand": "Bigger",
+                    "created_at": "2018-01-10 10:00",
+                    "reply_at": "2018-01-10 13:00",
+                }
+                for _ in range(3)
+            ],
+        ]
+    )
+    lines = latency.findings(latency.by_brand(table), min_messages=3)
+    assert lines[0].startswith("Fastest: Big answers half its messages within 1.0 h")
+    assert "Tiny" not in " ".join(lines[:-1])
+    assert lines[-1].startswith("1 brand with fewer than 3 customer messages are not ranked")
+    assert latency.findings(latency.by_brand(table), min_messages=10)[0] == (
+        "No brand has 10 customer messages or more: too few to rank."
+    )

@@ -21,7 +21,6 @@ Definitions used throughout (and in every notebook figure):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -35,6 +34,7 @@ from analysis.business_hours import (
     business_seconds_between,
 )
 from analysis.scorecard import wilson_interval
+from analysis.settings import Settings
 
 __all__ = [
     "BusinessHours",
@@ -56,21 +56,10 @@ __all__ = [
     "survival_by_brand",
 ]
 
-DEFAULT_SLA_HOURS = (1, 24)
+# The settings model holds the one default; the functions here use it when called directly.
+DEFAULT_SLA_HOURS = Settings.model_fields["sla_hours"].default
 UNKNOWN = "unknown"
 _MEDIAN_TOLERANCE = 1e-12  # products of fractions land a hair above 0.5
-
-
-def sla_thresholds(sla_hours: float | Sequence[float]) -> tuple[float, ...]:
-    """SLA thresholds in hours from one number or a list ([1, 24], 24 -> (24,)), shortest first.
-
-    Pages 02, 04 and 05 share the `sla_hours` parameter: a parameters file may give either form.
-    """
-    if isinstance(sla_hours, str | bytes) or not isinstance(sla_hours, Sequence):
-        return (float(sla_hours),)
-    if not sla_hours:
-        raise ValueError("sla_hours: expected a number of hours or a list of them, got []")
-    return tuple(sorted(float(hours) for hours in sla_hours))
 
 
 def sla_column(hours: float) -> str:
@@ -588,12 +577,27 @@ def by_brand(
 
 
 def findings(
-    brand_table: pd.DataFrame, sla_hours: tuple[float, ...] | list[float] = DEFAULT_SLA_HOURS
+    brand_table: pd.DataFrame,
+    sla_hours: tuple[float, ...] | list[float] = DEFAULT_SLA_HOURS,
+    min_messages: int = 1,
 ) -> list[str]:
-    """Plain-language headlines from a by_brand table, for a notebook's summary cell."""
-    table = brand_table[brand_table["customer_messages"] > 0]
-    if table.empty:
+    """Plain-language headlines from a by_brand table, for a notebook's summary cell; brands with
+    fewer than `min_messages` customer messages are not ranked (one message proves nothing)."""
+    measured = brand_table[brand_table["customer_messages"] > 0]
+    if measured.empty:
         return ["No customer messages to measure."]
+    table = measured[measured["customer_messages"] >= min_messages]
+    left_out = len(measured) - len(table)
+    note = (
+        [
+            f"{left_out} brand{'s' if left_out > 1 else ''} with fewer than {min_messages} "
+            "customer messages are not ranked here (their figures are in the tables below)."
+        ]
+        if left_out
+        else []
+    )
+    if table.empty:
+        return [f"No brand has {min_messages} customer messages or more: too few to rank.", *note]
 
     def half_answered(row: pd.Series) -> str:
         median = row["km_median_first_response_seconds"]
@@ -632,7 +636,7 @@ def findings(
             if len(table) > 1 and worst[column] < best[column]:
                 text += f", down to {worst[column]:.0%} of those to {worst['brand']}"
             lines.append(text + ".")
-    return lines
+    return lines + note
 
 
 def survival_by_brand(exchanges: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:

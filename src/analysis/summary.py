@@ -14,7 +14,6 @@ on which all brands are equal is nobody's strength.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,15 +41,6 @@ class Measure:
     kind: str  # "share" | "seconds" | "score" | "count"
     higher_is_better: bool = True
     compared: bool = True  # a candidate strength or weakness
-
-
-def sla_threshold_hours(sla_hours: float | Sequence[float]) -> float:
-    """The SLA in hours: a number as given, or the longest of a list of thresholds ([1, 24] -> 24).
-
-    Page 02 takes a list of SLA thresholds and this page one SLA; a parameters file that sets
-    `sla_hours` for both works either way.
-    """
-    return max(latency.sla_thresholds(sla_hours))
 
 
 def measures(sla_hours: float = 24) -> list[Measure]:
