@@ -1,105 +1,194 @@
-"""Every analysis on one set of tables: latency, personalisation and the five-lessons rubric.
+"""Every analysis, computed once: load, measure, aggregate, write the run folder.
 
-The CLI's `analyze`, the summary notebook and the benchmark share this one chain, so a figure in
-the HTML report and a number in `latency_by_brand.csv` come from the same code.
+`run(data_path, settings, out_dir)` is the only place that computes. The CLI's `analyze`, the
+report and a notebook opened on its own (through `store.open_run`) all call it, and every page
+reads the run folder it writes (`store.Run`), so a figure in the HTML report, a number in
+`latency_by_brand.csv` and the index page come from the same table.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from analysis import latency, personalisation, rubric
-from analysis.business_hours import BusinessHours
-from analysis.pipeline import Tables, write_tables
-
-DEFAULT_SLA_HOURS = (1.0, 24.0)
+import analysis
+from analysis import latency, paths, personalisation, pipeline, rubric, schema, store
+from analysis.io import InputError
+from analysis.pipeline import Tables
+from analysis.settings import Settings
 
 
 @dataclass
 class Analysis:
-    """The scored tables and the per-brand scorecards of one run."""
+    """The scored tables and every scorecard of one run."""
 
     tables: Tables
+    settings: Settings
     exchanges: pd.DataFrame  # with business hours and rubric labels
     replies: pd.DataFrame  # one row per agent message, with personalisation measures
-    latency_by_brand: pd.DataFrame
-    personalisation_by_brand: pd.DataFrame
-    rubric_by_brand: pd.DataFrame
-    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    next_replies: pd.DataFrame  # one row per customer message, timed to the next agent message
+    scorecards: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def latency_by_brand(self) -> pd.DataFrame:
+        """First-response measures per brand."""
+        return self.scorecards["latency_by_brand"]
+
+    @property
+    def personalisation_by_brand(self) -> pd.DataFrame:
+        """Personalisation measures per brand."""
+        return self.scorecards["personalisation_by_brand"]
+
+    @property
+    def rubric_by_brand(self) -> pd.DataFrame:
+        """Five-lessons shares per brand."""
+        return self.scorecards["rubric_by_brand"]
 
 
-def run_all(
-    tables: Tables,
-    *,
-    sla_hours: tuple[float, ...] = DEFAULT_SLA_HOURS,
-    schedule: BusinessHours | None = None,
-    min_template_size: int = 5,
-    template_similarity: float = 0.6,
-    progress: bool = False,
-) -> Analysis:
-    """Latency, personalisation and rubric scorecards for loaded tables."""
+def run_all(tables: Tables, settings: Settings | None = None, progress: bool = False) -> Analysis:
+    """Latency, personalisation and rubric measures and every scorecard for loaded tables."""
+    settings = settings or Settings()
+    sla_hours = settings.report_sla_hours
+    zone = settings.business_timezone
     bar = tqdm(total=4, desc="analysis", unit="stage", disable=not progress or None)
     bar.set_postfix_str("personalisation")
     replies = personalisation.score_replies(
         tables.messages,
         tables.exchanges,
-        min_template_size=min_template_size,
-        template_similarity=template_similarity,
+        min_template_size=settings.min_template_size,
+        template_similarity=settings.template_similarity,
     )
     bar.update()
     bar.set_postfix_str("latency")
-    exchanges = latency.add_business_first_response(tables.exchanges, schedule)
+    exchanges = latency.add_business_first_response(tables.exchanges, settings.schedule())
+    next_replies = latency.next_reply_times(tables.messages)
     bar.update()
     bar.set_postfix_str("rubric")
     exchanges = rubric.label_exchanges(
-        exchanges, sla_hours=max(sla_hours), messages=tables.messages
+        exchanges, sla_hours=settings.lesson_sla_hours, messages=tables.messages
     )
     bar.update()
     bar.set_postfix_str("scorecards")
-    extra = {
+    scorecards = {
+        "latency_by_brand": latency.by_brand(exchanges, sla_hours),
         "latency_by_channel": latency.by_group(exchanges, "channel", sla_hours),
         "latency_by_agent": latency.by_group(exchanges, "agent", sla_hours),
+        "latency_by_weekday": latency.by_group(exchanges, "weekday", sla_hours, timezone=zone),
+        "latency_by_hour": latency.by_group(exchanges, "hour", sla_hours, timezone=zone),
+        "next_reply_by_brand": latency.next_reply_by_group(
+            next_replies, "brand", sla_hours, turns_only=True
+        ),
+        "personalisation_by_brand": personalisation.by_brand(replies),
+        "personalisation_by_agent": personalisation.by_agent(replies),
+        "top_templates": personalisation.top_templates(replies),
+        "rubric_by_brand": rubric.by_brand(exchanges),
         "rubric_by_agent": rubric.by_agent(exchanges),
         "conversation_scores": rubric.conversation_scores(exchanges),
-        "top_templates": personalisation.top_templates(replies),
     }
     if tables.tickets is not None:
-        extra["resolution_times"] = latency.resolution_times(tables.tickets)
-    analysis = Analysis(
-        tables=tables,
-        exchanges=exchanges,
-        replies=replies,
-        latency_by_brand=latency.by_brand(exchanges, sla_hours),
-        personalisation_by_brand=personalisation.by_brand(replies),
-        rubric_by_brand=rubric.by_brand(exchanges),
-        extra=extra,
-    )
+        resolution = latency.resolution_times(tables.tickets)
+        scorecards["resolution_times"] = resolution
+        scorecards["resolution_by_priority"] = latency.resolution_by_group(resolution, "priority")
     bar.update()
     bar.close()
-    return analysis
-
-
-def write_analysis(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
-    """Write the load outputs, the scored exchanges and replies, and every scorecard."""
-    written = write_tables(analysis.tables, out_dir, exchanges=analysis.exchanges)
-    written["replies"] = out_dir / "replies.parquet"
-    analysis.replies.to_parquet(written["replies"], index=False)
-    scorecards = {
-        "latency_by_brand": analysis.latency_by_brand,
-        "personalisation_by_brand": analysis.personalisation_by_brand,
-        "rubric_by_brand": analysis.rubric_by_brand,
-        **analysis.extra,
-    }
-    for name, table in scorecards.items():
-        written[name] = out_dir / f"{name}.csv"
-        table.to_csv(written[name], index=False)
-    written["analysis_summary"] = out_dir / "analysis_summary.json"
-    written["analysis_summary"].write_text(
-        json.dumps({"load": analysis.tables.summary, "files": sorted(scorecards)}, indent=2) + "\n"
+    return Analysis(
+        tables=tables,
+        settings=settings,
+        exchanges=exchanges,
+        replies=replies,
+        next_replies=next_replies,
+        scorecards=scorecards,
     )
-    return written
+
+
+def run(
+    data_path: str | Path | None,
+    settings: Settings | None = None,
+    out_dir: Path | None = None,
+    progress: bool = False,
+) -> store.Run:
+    """Load the data (the demo data when None), run every analysis, write and return the run folder.
+
+    Without `out_dir` the run goes to the cache folder for this file's content and settings
+    (`store.cached_run_dir`), and a complete cached run is read instead of computed again."""
+    settings = settings or Settings()
+    source = paths.resolve_data_path(data_path)
+    if not source.is_file():
+        raise InputError(f"{source}: no such data file")
+    data_sha256 = store.file_sha256(source)
+    if out_dir is not None:
+        return _compute(source, settings, Path(out_dir), data_sha256, progress)
+    cached = store.cached_run_dir(data_sha256, settings)
+    if not store.is_complete(cached):
+        # Written beside the cache folder, then moved in whole: a notebook opened at the same time
+        # never reads half a run.
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=cached.name + ".", dir=cached.parent))
+        try:
+            _compute(source, settings, scratch, data_sha256, progress)
+            if not store.is_complete(cached):
+                shutil.rmtree(cached, ignore_errors=True)
+                os.replace(scratch, cached)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return store.Run(cached)
+
+
+def _compute(
+    source: Path, settings: Settings, out_dir: Path, data_sha256: str, progress: bool
+) -> store.Run:
+    tables = pipeline.run(
+        source,
+        settings.data_format,
+        mapping=settings.data_mapping,
+        timezone=settings.input_timezone,
+        progress=progress,
+    )
+    result = run_all(tables, settings, progress=progress)
+    return write_run(result, out_dir, data_sha256=data_sha256)
+
+
+def write_run(result: Analysis, out_dir: Path, data_sha256: str | None = None) -> store.Run:
+    """Write every table once (parquet), each scorecard (parquet and CSV), params.json and the load
+    summary; params.json is written last, so a folder without it is an unfinished run."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store.params_path(out_dir).unlink(missing_ok=True)
+    tables = result.tables
+    frames = {
+        "messages": tables.messages,
+        "exchanges": result.exchanges,
+        "replies": result.replies,
+        "next_replies": result.next_replies,
+        "rejected": tables.rejected,
+        "tickets": tables.tickets,
+    }
+    for name, frame in frames.items():
+        if frame is not None:
+            schema.validate(name, frame).to_parquet(store.table_path(out_dir, name), index=False)
+    # The rejected rows also as CSV: the file a user opens to fix the source.
+    tables.rejected.to_csv(out_dir / "rejected.csv", index=False)
+    for name, frame in result.scorecards.items():
+        frame.to_parquet(store.table_path(out_dir, name), index=False)
+        frame.to_csv(out_dir / f"{name}.csv", index=False)
+    (out_dir / store.LOAD_SUMMARY).write_text(json.dumps(tables.summary, indent=2) + "\n")
+    params = {
+        "data_file": tables.path.name,
+        "data_path": str(tables.path),
+        "data_sha256": data_sha256 or store.file_sha256(tables.path),
+        "data_format": tables.format,
+        "settings": result.settings.as_json(),
+        "package_version": analysis.__version__,
+        "created_at_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "tables": sorted(name for name, frame in frames.items() if frame is not None),
+        "scorecards": sorted(result.scorecards),
+    }
+    store.params_path(out_dir).write_text(json.dumps(params, indent=2) + "\n")
+    return store.Run(out_dir)

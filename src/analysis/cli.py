@@ -31,8 +31,48 @@ def _add_data_arguments(parser: argparse.ArgumentParser, required: bool = True) 
     )
     parser.add_argument("--mapping", type=Path, help="a YAML file of FIELD: COLUMN pairs")
     parser.add_argument(
-        "--timezone", default="UTC", help="time zone of times written without an offset"
+        "--timezone",
+        dest="input_timezone",
+        help="time zone of times written without an offset (default UTC)",
     )
+
+
+# Settings with flags of their own above (--format, --map/--mapping, --timezone).
+_DATA_SETTINGS = ("data_format", "data_mapping", "input_timezone")
+
+
+def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per analysis setting, named, typed and explained from `analysis.settings`."""
+    from analysis import settings as settings_lib
+
+    for name, spec in settings_lib.Settings.model_fields.items():
+        if name in _DATA_SETTINGS:
+            continue
+        default = spec.default
+        kind = {"int": int, "float": float}.get(type(default).__name__, str)
+        extra = {"nargs": "+", "type": float} if isinstance(default, tuple) else {"type": kind}
+        shown = " ".join(f"{v:g}" for v in default) if isinstance(default, tuple) else default
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            default=None,
+            help=f"{spec.description} (default: {shown})",
+            **extra,
+        )
+
+
+def _settings(args: argparse.Namespace, extra: dict | None = None):
+    """The run's settings from the parsed flags (and a parameters file's values), validated."""
+    from analysis import settings as settings_lib
+
+    values = dict(extra or {})
+    values["data_format"] = None if args.format == "auto" else args.format
+    values["data_mapping"] = _mapping(args)
+    for name in settings_lib.names():
+        flag = getattr(args, name, None)
+        if flag is not None:
+            values[name] = flag
+    return settings_lib.from_values(values)
 
 
 def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
@@ -52,19 +92,18 @@ def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
     return mapping or None
 
 
-def _run_pipeline(args: argparse.Namespace):
-    from analysis import pipeline
-
-    return pipeline.run(
-        args.path, args.format, mapping=_mapping(args), timezone=args.timezone, progress=True
-    )
-
-
 def cmd_load(args: argparse.Namespace) -> int:
     """Load a file and write the canonical tables, the rejected rows and the load summary."""
     from analysis import pipeline
 
-    tables = _run_pipeline(args)
+    settings = _settings(args)
+    tables = pipeline.run(
+        args.path,
+        settings.data_format,
+        mapping=settings.data_mapping,
+        timezone=settings.input_timezone,
+        progress=True,
+    )
     written = pipeline.write_tables(tables, args.out)
     _report_load(tables.summary, written)
     _warn_rejected(tables.rejected, written["rejected"])
@@ -96,37 +135,15 @@ def _report_load(summary: dict, written: dict[str, Path]) -> None:
         print(f"wrote {path}")
 
 
-def _schedule(args: argparse.Namespace):
-    from analysis.business_hours import BusinessHours
-
-    try:
-        return BusinessHours(
-            days=args.business_days,
-            start=args.business_start,
-            end=args.business_end,
-            timezone=args.business_timezone,
-            holiday_country=args.holiday_country or None,
-        )
-    except ValueError as error:
-        raise InputError(str(error).removeprefix(f"{PROG}: ")) from error
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
-    """Load a file, run every analysis, write the tables and the per-brand scorecards."""
+    """Load a file, run every analysis, and write the run folder (tables, scorecards, params)."""
     from analysis import analyze
 
-    schedule = _schedule(args)
-    tables = _run_pipeline(args)
-    result = analyze.run_all(
-        tables,
-        sla_hours=tuple(args.sla_hours),
-        schedule=schedule,
-        min_template_size=args.min_template_size,
-        progress=True,
-    )
-    written = analyze.write_analysis(result, args.out)
-    _report_load(tables.summary, written)
-    _warn_rejected(tables.rejected, written["rejected"])
+    run = analyze.run(args.path, _settings(args), out_dir=args.out, progress=True)
+    written = {"run folder": run.folder, "rejected": run.folder / "rejected.csv"}
+    written.update({name: run.folder / f"{name}.csv" for name in run.params["scorecards"]})
+    _report_load(run.summary, written)
+    _warn_rejected(run.rejected, written["rejected"])
     return 0
 
 
@@ -202,19 +219,18 @@ def cmd_rubric(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Run every notebook with papermill and render shareable HTML with an index page."""
+    """Analyse the data once, run every notebook on the run folder, render shareable HTML."""
     from analysis import report
 
     params = report.load_params(args.params) if args.params else {}
-    mapping = _mapping(args)
-    if mapping:
-        params["data_mapping"] = mapping
+    data_path = args.data if args.data is not None else params.pop("data_path", None)
+    setting_values, page_params = report.split_params(params)
     try:
         index = report.build_report(
             args.out,
-            data_path=args.data,
-            data_format=args.format,
-            params=params,
+            data_path=data_path,
+            settings=_settings(args, setting_values),
+            params=page_params,
             with_code=args.with_code,
             redact=not args.no_redact,
         )
@@ -257,18 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--out", type=Path, required=True, help="output folder")
     load.set_defaults(handler=cmd_load)
 
-    analyze = commands.add_parser("analyze", help="load and run every analysis")
+    analyze = commands.add_parser("analyze", help="run every analysis into a run folder")
     _add_data_arguments(analyze)
-    analyze.add_argument("--out", type=Path, required=True, help="output folder")
-    analyze.add_argument(
-        "--sla-hours", type=float, nargs="+", default=[1.0, 24.0], help="SLA thresholds, hours"
-    )
-    analyze.add_argument("--business-days", default="Mon-Fri")
-    analyze.add_argument("--business-start", default="09:00")
-    analyze.add_argument("--business-end", default="17:00")
-    analyze.add_argument("--business-timezone", default="UTC")
-    analyze.add_argument("--holiday-country", default="", help="e.g. US, GB (holidays package)")
-    analyze.add_argument("--min-template-size", type=int, default=5)
+    analyze.add_argument("--out", type=Path, required=True, help="the run folder to write")
+    _add_settings_arguments(analyze)
     analyze.set_defaults(handler=cmd_analyze)
 
     rubric = commands.add_parser(
@@ -300,9 +308,15 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="run the notebooks and render HTML")
     report.add_argument("--data", type=Path, help="data file (default: the demo data)")
     report.add_argument("--format", default="auto", choices=("auto", *FORMATS))
-    report.add_argument("--params", type=Path, help="YAML of notebook parameters")
+    report.add_argument(
+        "--params", type=Path, help="YAML of settings and page parameters (NAME: VALUE)"
+    )
     report.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
     report.add_argument("--mapping", type=Path, help="for messages-csv: YAML of FIELD: COLUMN")
+    report.add_argument(
+        "--timezone", dest="input_timezone", help="time zone of times written without an offset"
+    )
+    _add_settings_arguments(report)
     report.add_argument("--with-code", action="store_true", help="keep the code in the HTML")
     report.add_argument(
         "--no-redact", action="store_true", help="keep customer names and handles (internal use)"

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from analysis import agents, clean, io, paths, schema, threads
-from analysis.io.common import REJECTED_COLUMNS, rejected_frame
+from analysis import agents, clean, io, paths, prepare, schema, threads
+from analysis.io.common import rejected_frame
+from analysis.schema import REJECTED_COLUMNS
 
 
 @dataclass
@@ -50,7 +51,7 @@ def run(
     bar.update()
     bar.set_postfix_str("threading")
     messages = threads.build_conversations(messages).drop(columns="_row")
-    messages = agents.name_signed_agents(messages)
+    messages = agents.name_signed_agents(prepare.prepare_messages(messages))
     messages = schema.MESSAGES.validate(messages)
     exchanges = threads.build_exchanges(messages)
     tickets = loaded.tickets
@@ -116,25 +117,18 @@ def _iso(value: pd.Timestamp) -> str | None:
     return None if pd.isna(value) else value.isoformat()
 
 
-def write_tables(
-    tables: Tables, out_dir: Path, exchanges: pd.DataFrame | None = None
-) -> dict[str, Path]:
-    """Write messages, exchanges (parquet), rejected (CSV) and the load summary (JSON).
-
-    `exchanges` replaces tables.exchanges when later stages have added columns to it."""
+def write_tables(tables: Tables, out_dir: Path) -> dict[str, Path]:
+    """Write the loaded tables (parquet), rejected rows (CSV) and the load summary (JSON): what
+    `analysis load` gives, for checking a file before analysing it."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = {
-        "messages": out_dir / "messages.parquet",
-        "exchanges": out_dir / "exchanges.parquet",
-        "rejected": out_dir / "rejected.csv",
-        "load_summary": out_dir / "load_summary.json",
-    }
-    schema.MESSAGES.validate(tables.messages).to_parquet(written["messages"], index=False)
-    exchanges = tables.exchanges if exchanges is None else exchanges
-    schema.EXCHANGES.validate(exchanges).to_parquet(written["exchanges"], index=False)
+    frames = {"messages": tables.messages, "exchanges": tables.exchanges, "tickets": tables.tickets}
+    written = {}
+    for name, frame in frames.items():
+        if frame is not None:
+            written[name] = out_dir / f"{name}.parquet"
+            schema.validate(name, frame).to_parquet(written[name], index=False)
+    written["rejected"] = out_dir / "rejected.csv"
     tables.rejected.to_csv(written["rejected"], index=False)
-    if tables.tickets is not None:
-        written["tickets"] = out_dir / "tickets.parquet"
-        tables.tickets.to_parquet(written["tickets"], index=False)
+    written["load_summary"] = out_dir / "load_summary.json"
     written["load_summary"].write_text(json.dumps(tables.summary, indent=2) + "\n")
     return written

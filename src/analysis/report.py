@@ -14,10 +14,8 @@ masked in every page and in the executed notebooks kept beside them (`analysis.r
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
-import os
 import platform
 import re
 import tempfile
@@ -34,14 +32,19 @@ from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
 import analysis
-from analysis import paths, pipeline
+from analysis import analyze, paths
 from analysis import redact as redaction
+from analysis import settings as settings_lib
 from analysis.io import InputError
+from analysis.settings import Settings
+
+# Parameters a notebook declares to open a run on its own; the report passes run_dir instead.
+_DATA_PARAMETERS = ("data_path", *settings_lib.names())
 
 KERNEL_NAME = "python3"
 INDEX_NAME = "index.html"
 METADATA_NAME = "report.json"
-DATA_PARAMETERS = ("data_path", "data_format")
+RUN_FOLDER = "run"
 
 # The lab template without the scripts it fetches from a CDN (require.js, MathJax, mermaid):
 # the pages need none of them and open offline, in a mail attachment, or behind a firewall.
@@ -102,6 +105,9 @@ class RunMetadata:
     messages: int
     rejected: int
     conversations: int
+    customer_messages: int
+    answered: int
+    settings: dict
     parameters: dict
     package_version: str
     generated_at_utc: str
@@ -114,21 +120,21 @@ class RunMetadata:
 def build_report(
     out_dir: Path,
     data_path: Path | None = None,
-    data_format: str = "auto",
+    settings: Settings | None = None,
     params: dict | None = None,
     with_code: bool = False,
     redact: bool = True,
     notebooks: list[Path] | None = None,
     progress: bool = True,
 ) -> Path:
-    """Run every notebook on the data, render each to HTML in out_dir, and return index.html's path."""
+    """Analyse the data once into out_dir/run, run every notebook on that run folder, render each
+    to HTML in out_dir, and return index.html's path.
+
+    `settings` are what the analysis is computed with; `params` are the pages' own display
+    parameters (e.g. `templates_per_brand`), each passed to the notebooks that declare it."""
     out_dir = Path(out_dir).expanduser().resolve()
     notebooks = _notebooks(notebooks)
     params = dict(params or {})
-    data_path = data_path if data_path is not None else params.pop("data_path", None)
-    if data_format == "auto":
-        data_format = params.pop("data_format", "auto")
-    params = {k: v for k, v in params.items() if k not in DATA_PARAMETERS}
     if out_dir in {nb.parent.resolve() for nb in notebooks}:
         raise InputError(
             f"{out_dir}: the report cannot go into the notebooks' own folder "
@@ -140,25 +146,29 @@ def build_report(
     data = paths.resolve_data_path(data_path).expanduser().resolve()
     if not data.is_file():
         raise InputError(f"{data}: no such data file")
-    tables = pipeline.run(data, data_format, mapping=params.get("data_mapping"), progress=progress)
-    identities = redaction.identities_from_tables(tables) if redact else None
-    summary = tables.summary
+    run = analyze.run(data, settings, out_dir=out_dir / RUN_FOLDER, progress=progress)
+    identities = redaction.identities_from_tables(run) if redact else None
+    summary = run.summary
     metadata = RunMetadata(
-        data_file=str(data),
-        data_sha256=file_sha256(data),
-        data_format=tables.format,
+        data_file=run.data_file,
+        data_sha256=run.params["data_sha256"],
+        data_format=run.params["data_format"],
         rows_read=summary["rows_read"],
         messages=summary["messages"],
         rejected=summary["rejected"],
         conversations=summary["conversations"],
-        parameters={"data_path": str(data), "data_format": data_format, **params},
+        customer_messages=summary["customer_messages"],
+        answered=summary["answered"],
+        settings=run.params["settings"],
+        parameters=params,
         package_version=analysis.__version__,
         generated_at_utc=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         redacted=redact,
         code_shown=with_code,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    values = {"data_path": str(data), "data_format": data_format, **params}
+    # Every page reads the one run folder: the data is loaded and analysed once per report.
+    values = {"run_dir": str(run.folder), **params}
     bar = tqdm(notebooks, desc="report", unit="notebook", disable=not progress or None)
     for notebook in bar:
         bar.set_postfix_str(notebook.stem)
@@ -179,7 +189,7 @@ def notebook_parameters(notebook: Path) -> dict[str, dict]:
 
 
 def load_params(path: Path) -> dict:
-    """Notebook parameters from a YAML file of NAME: VALUE pairs (an empty file is no parameters)."""
+    """Parameters from a YAML file of NAME: VALUE pairs (an empty file is no parameters)."""
     import yaml
 
     try:
@@ -191,15 +201,6 @@ def load_params(path: Path) -> dict:
     if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
         raise InputError(f"{path}: expected NAME: VALUE pairs, like 'sla_hours: 4'")
     return loaded
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def render_html(nb: nbformat.NotebookNode, title: str, with_code: bool = False) -> str:
@@ -243,14 +244,24 @@ def _notebooks(notebooks: list[Path] | None) -> list[Path]:
     return found
 
 
+def split_params(params: dict) -> tuple[dict, dict]:
+    """A parameters file's values split into analysis settings and the pages' own parameters."""
+    names = set(settings_lib.names())
+    return (
+        {k: v for k, v in params.items() if k in names},
+        {k: v for k, v in params.items() if k not in names},
+    )
+
+
 def _check_params(params: dict, declared: dict[Path, set[str]]) -> None:
-    """A parameter no notebook declares is a typo: say so before running anything."""
-    known = set().union(*declared.values())
+    """A parameter neither the settings nor any notebook declares is a typo: say so first."""
+    known = set().union(*declared.values()) - {"run_dir", *_DATA_PARAMETERS}
     unknown = sorted(set(params) - known)
     if unknown:
         raise InputError(
-            f"parameter {', '.join(unknown)} is declared by no notebook "
-            f"(known: {', '.join(sorted(known)) or 'none'})"
+            f"parameter {', '.join(unknown)} is neither an analysis setting nor a page "
+            f"parameter (settings: {', '.join(settings_lib.names())}; page parameters: "
+            f"{', '.join(sorted(known)) or 'none'})"
         )
 
 
@@ -359,16 +370,16 @@ def write_index(out_dir: Path, metadata: RunMetadata) -> Path:
 def index_html(metadata: RunMetadata) -> str:
     """The index page: the run's facts, then one link per notebook page (every value escaped)."""
     e = html.escape
-    data = Path(metadata.data_file)
-    shown_data = _shown_path(data)
     facts = [
-        ("Data file", shown_data),
+        ("Data file", metadata.data_file),
         ("SHA-256", metadata.data_sha256),
         ("Format", metadata.data_format),
         ("Rows read", f"{metadata.rows_read:,}"),
         ("Messages", f"{metadata.messages:,}"),
         ("Rejected rows", f"{metadata.rejected:,}"),
         ("Conversations", f"{metadata.conversations:,}"),
+        ("Customer messages", f"{metadata.customer_messages:,}"),
+        ("Customer messages answered", f"{metadata.answered:,}"),
         ("support-quality version", metadata.package_version),
         ("Generated", metadata.generated_at_utc),
         (
@@ -383,7 +394,7 @@ def index_html(metadata: RunMetadata) -> str:
         f'<tr><th scope="row">{e(k)}</th><td data-fact="{e(k)}">{e(str(v))}</td></tr>'
         for k, v in facts
     )
-    parameters = {**metadata.parameters, "data_path": shown_data}
+    parameters = {**metadata.settings, **metadata.parameters}
     parameter_rows = "\n".join(
         f'<tr><th scope="row"><code>{e(k)}</code></th><td><code>{e(json.dumps(v, default=str))}</code></td></tr>'
         for k, v in parameters.items()
@@ -441,11 +452,3 @@ li.failed a:first-child {{ color: #b00020; }}
 </body>
 </html>
 """
-
-
-def _shown_path(path: Path) -> str:
-    """A data path as shown to readers: relative to the project when inside it."""
-    try:
-        return str(path.relative_to(paths.PROJECT_ROOT))
-    except ValueError:
-        return os.fspath(path)

@@ -120,20 +120,48 @@ TICKETS = pa.DataFrameSchema(
     name="tickets",
 )
 
+# Rejected input rows: `row` is the 1-based CSV record number, `source` "file:row N".
+REJECTED_COLUMNS = ["source", "file", "row", "column", "value", "reason"]
 REJECTED = pa.DataFrameSchema(
     {
         "source": _text(nullable=False),
-        "line": pa.Column(int, coerce=True),
+        "file": _text(nullable=False),
+        "row": pa.Column(int, coerce=True),
         "column": _text(),
+        "value": _text(),
         "reason": _text(nullable=False),
     },
-    strict=False,
+    strict=True,
+    ordered=True,
     name="rejected",
 )
 
+# Every customer message timed to the next agent message of its conversation (latency.next_reply_times).
+NEXT_REPLIES = pa.DataFrameSchema(
+    {
+        "message_id": _text(nullable=False),
+        "conversation_id": _text(nullable=False),
+        "next_agent_message_id": _text(),
+        "next_reply_seconds": pa.Column(float, nullable=True, coerce=True),
+        "replied": pa.Column(bool, coerce=True),
+        "turn_first": pa.Column(bool, coerce=True),
+        "duration_seconds": pa.Column(float, nullable=True, coerce=True),
+    },
+    strict=False,
+    name="next_replies",
+)
 
-def empty_rejected() -> pd.DataFrame:
-    """An empty rejected table with its columns."""
-    return pd.DataFrame({"source": [], "line": [], "column": [], "reason": [], "raw": []}).astype(
-        {"source": str, "line": int, "column": str, "reason": str, "raw": str}
-    )
+# The tables of a run folder (analysis.store), each checked when it is written.
+RUN_TABLES = {
+    "messages": MESSAGES,
+    "exchanges": EXCHANGES,
+    "next_replies": NEXT_REPLIES,
+    "rejected": REJECTED,
+    "tickets": TICKETS,
+}
+
+
+def validate(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A run table checked against its declared schema (tables without one pass as they are)."""
+    schema = RUN_TABLES.get(name)
+    return frame if schema is None else schema.validate(frame)

@@ -12,6 +12,9 @@ from analysis.io import messages_csv, tickets_csv, twcs
 from analysis.io.common import InputError, LoadResult, file_encoding, header_names
 
 FORMATS = ("twcs", "tickets-csv", "messages-csv")
+# Names a file that every read of a data file appends a line to (process id, file name): how the
+# tests check that a whole report reads its input once, across the notebook kernels it starts.
+TRACE_ENV = "SUPPORT_QUALITY_TRACE_LOADS"
 
 __all__ = ["FORMATS", "InputError", "LoadResult", "detect_format", "load"]
 
@@ -39,6 +42,9 @@ def load(
 ) -> LoadResult:
     """Read a support data file into canonical messages, with every unusable row in `rejected`."""
     path = Path(path)
+    if os.environ.get(TRACE_ENV):
+        with open(os.environ[TRACE_ENV], "a", encoding="utf-8") as trace:
+            trace.write(f"{os.getpid()} {path.name}\n")
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from analysis.schema import LOADED_COLUMNS
+from analysis.schema import LOADED_COLUMNS, REJECTED_COLUMNS
 
 
 class InputError(ValueError):
@@ -29,9 +29,6 @@ class LoadResult:
     path: Path
     tickets: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
-
-
-REJECTED_COLUMNS = ["source", "file", "row", "column", "value", "reason"]
 
 
 def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
