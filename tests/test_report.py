@@ -317,6 +317,8 @@ def test_parameters_go_only_to_the_notebooks_that_declare_them(tmp_path, monkeyp
     # The run folder of mine.csv, made once by the report, is what a page is given.
     assert a.cells[-1].outputs[0].text.strip() == f"5 {(out / 'run').resolve()}"
     assert json.loads((out / "run" / "params.json").read_text())["data_file"] == "mine.csv"
+    page = (out / "a.html").read_text(encoding="utf-8")
+    assert "5 run" in page and str(tmp_path) not in page  # no folder of this machine on a page
     # and each notebook runs in an empty scratch folder, not where the report was started
     assert b.cells[-1].outputs[0].text.strip() == "7 False False []"
 

@@ -1,10 +1,11 @@
 """The shareable report: run every notebook with papermill, render each to HTML, link them.
 
-`build_report(out_dir)` loads the data once (for the run's counts and for redaction), then runs
-the notebooks in `notebooks/` in name order, each with the parameters it declares, renders
-each executed notebook to a self-contained HTML page (no scripts from the internet; code hidden
-unless asked for), and writes `index.html` with what was run on what: the data file and its
-SHA-256, the row counts, the parameters, the package version and the time.
+`build_report(out_dir)` analyses the data once into `out_dir/run` (`analyze.run`: the run folder
+every page reads), then runs the notebooks in `notebooks/` in name order, each given that
+`run_dir` and the page parameters it declares, renders each executed notebook to a
+self-contained HTML page (no scripts from the internet; code hidden unless asked for), and
+writes `index.html` with what was run on what: the data file and its SHA-256, the row counts,
+the settings, the package version and the time.
 
 Sharing is safe by default: customer handles, names, e-mails, phone and order numbers are
 masked in every page and in the executed notebooks kept beside them (`analysis.redact`);
@@ -308,7 +309,10 @@ def _run_notebook(
     executed = nbformat.read(ipynb_path, as_version=4) if ipynb_path.exists() else None
     if executed is not None:
         page.title = notebook_title(executed, notebook.stem)
-        html_text = render_html(executed, page.title, with_code)
+        # The injected run_dir names a folder of this machine: the page says "run" instead.
+        html_text = render_html(executed, page.title, with_code).replace(
+            str(out_dir / RUN_FOLDER), RUN_FOLDER
+        )
         if identities is not None:
             known = {
                 "brands": identities.brands,
@@ -389,6 +393,11 @@ def index_html(metadata: RunMetadata) -> str:
             else "NOT masked: for internal use only, do not share",
         ),
         ("Code", "shown" if metadata.code_shown else "hidden"),
+        (
+            "Run folder",
+            f"{RUN_FOLDER}/ beside this page: the tables and CSVs behind every page, not masked "
+            "(keep it internal; share the HTML pages)",
+        ),
     ]
     fact_rows = "\n".join(
         f'<tr><th scope="row">{e(k)}</th><td data-fact="{e(k)}">{e(str(v))}</td></tr>'
