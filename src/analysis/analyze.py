@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +37,7 @@ class Analysis:
     replies: pd.DataFrame  # one row per agent message, with personalisation measures
     next_replies: pd.DataFrame  # one row per customer message, timed to the next agent message
     scorecards: dict[str, pd.DataFrame] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # for `analysis bench`
 
     @property
     def latency_by_brand(self) -> pd.DataFrame:
@@ -58,25 +60,35 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     settings = settings or Settings()
     sla_hours = settings.report_sla_hours
     zone = settings.business_timezone
+    stage_seconds: dict[str, float] = {}
     bar = tqdm(total=4, desc="analysis", unit="stage", disable=not progress or None)
+
+    def stage(name: str, started: float) -> None:
+        stage_seconds[name] = round(time.perf_counter() - started, 2)
+        bar.update()
+
     bar.set_postfix_str("personalisation")
+    started = time.perf_counter()
     replies = personalisation.score_replies(
         tables.messages,
         tables.exchanges,
         min_template_size=settings.min_template_size,
         template_similarity=settings.template_similarity,
     )
-    bar.update()
+    stage("personalisation (templates, specificity)", started)
     bar.set_postfix_str("latency")
+    started = time.perf_counter()
     exchanges = latency.add_business_first_response(tables.exchanges, settings.schedule())
     next_replies = latency.next_reply_times(tables.messages)
-    bar.update()
+    stage("latency (business hours, next replies)", started)
     bar.set_postfix_str("rubric")
+    started = time.perf_counter()
     exchanges = rubric.label_exchanges(
         exchanges, sla_hours=settings.lesson_sla_hours, messages=tables.messages
     )
-    bar.update()
+    stage("rubric labels", started)
     bar.set_postfix_str("scorecards")
+    started = time.perf_counter()
     scorecards = {
         "latency_by_brand": latency.by_brand(exchanges, sla_hours),
         "latency_by_channel": latency.by_group(exchanges, "channel", sla_hours),
@@ -97,7 +109,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         resolution = latency.resolution_times(tables.tickets)
         scorecards["resolution_times"] = resolution
         scorecards["resolution_by_priority"] = latency.resolution_by_group(resolution, "priority")
-    bar.update()
+    stage("scorecards", started)
     bar.close()
     return Analysis(
         tables=tables,
@@ -106,6 +118,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         replies=replies,
         next_replies=next_replies,
         scorecards=scorecards,
+        stage_seconds=stage_seconds,
     )
 
 
