@@ -21,7 +21,7 @@ import pandas as pd
 from tqdm import tqdm
 
 import analysis
-from analysis import latency, paths, personalisation, pipeline, rubric, schema, store
+from analysis import latency, paths, personalisation, pipeline, rubric, schema, store, summary
 from analysis.io import InputError
 from analysis.pipeline import Tables
 from analysis.settings import Settings
@@ -105,6 +105,12 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         "rubric_by_agent": rubric.by_agent(exchanges),
         "conversation_scores": rubric.conversation_scores(exchanges),
     }
+    # Page 05's one row per brand: the three brand scorecards side by side.
+    scorecards["brand_scorecard"] = summary.brand_scorecard(
+        scorecards["latency_by_brand"],
+        scorecards["personalisation_by_brand"],
+        scorecards["rubric_by_brand"],
+    )
     if tables.tickets is not None:
         resolution = latency.resolution_times(tables.tickets)
         scorecards["resolution_times"] = resolution
