@@ -353,14 +353,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _json_default(value: object) -> str:
-    return str(value)
-
-
-def dump_json(data: dict, path: Path) -> None:
-    """Write a JSON document readably (timestamps and paths as text)."""
-    path.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
-
-
 if __name__ == "__main__":
     sys.exit(main())
