@@ -1,15 +1,35 @@
-"""Where things live, resolved from the package so notebooks run from any working directory."""
+"""Where things live: demo data, labels and report notebooks, read from the installed package."""
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = PROJECT_ROOT / "data"
+
+def _shipped(name: str) -> Path:
+    """A folder installed inside the package: a copy in a wheel, a symlink to the top level in a checkout."""
+    package = resources.files("analysis")
+    if not isinstance(package, Path):
+        raise ImportError(
+            f"analysis is installed as {package!r}: install it unzipped (pip install)"
+        )
+    folder = package / name
+    if folder.is_dir():
+        # Resolved, so a checkout names the top-level data/ and notebooks/ users edit and open.
+        return folder.resolve()
+    # A checkout where git wrote the symlink as a plain file (Windows without core.symlinks).
+    return (package.parents[1] / name).resolve()
+
+
+DATA_DIR = _shipped("data")
+NOTEBOOKS_DIR = _shipped("notebooks")
 SAMPLE_DIR = DATA_DIR / "sample"
 LABELS_DIR = DATA_DIR / "labels"
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+
+# The folder holding data/ and notebooks/: the checkout in a checkout, the package in a wheel.
+# Relative data paths and the paths shown in reports are taken from here, so both work the same.
+PROJECT_ROOT = DATA_DIR.parent
 
 # The embedded demo data (written by `analysis demo-data`).
 SAMPLE_SOCIAL = SAMPLE_DIR / "social_complaints.csv"
