@@ -7,20 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from analysis.paths import PROJECT_ROOT
+ROOT = Path(__file__).resolve().parents[1]
+# `make lint` and the pre-commit hooks also cover notebooks/; they join here once the notebooks
+# being rewritten for issue 9 are ruff-clean (`make format` does it).
+LINTED = ["src", "tests"]
 
 
 def _ruff() -> str:
     beside_python = Path(sys.executable).with_name("ruff")
     found = str(beside_python) if beside_python.exists() else shutil.which("ruff")
     if found is None:
-        pytest.skip("ruff is not installed (pip install -e '.[dev]')")
+        pytest.skip("ruff is not installed (make venv)")
     return found
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
 def test_ruff_is_clean(command):
-    result = subprocess.run(
-        [_ruff(), *command, "src", "tests"], cwd=PROJECT_ROOT, capture_output=True, text=True
-    )
+    result = subprocess.run([_ruff(), *command, *LINTED], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
