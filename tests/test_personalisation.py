@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from analysis import paths, personalisation, pipeline
+from analysis import agents, paths, personalisation, pipeline, prepare
 from analysis.plots import personalisation as figures
 
 START = pd.Timestamp("2017-10-31 22:00", tz="UTC")
@@ -38,7 +38,8 @@ def _messages(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(records)
     for column in ("parent_id", "author_name", "brand", "agent_id"):
         frame[column] = frame[column].astype("string")
-    return frame
+    # As the pipeline does: the text stage, then agents named by their signature.
+    return agents.name_signed_agents(prepare.prepare_messages(frame))
 
 
 def _no_exchanges() -> pd.DataFrame:
@@ -357,7 +358,7 @@ def _small_replies() -> pd.DataFrame:
         {
             "message_id": ["1", "2", "3", "4", "5"],
             "brand": pd.Series(["A", "A", "A", "B", None], dtype="string"),
-            "agent_id": pd.Series([None] * 5, dtype="string"),
+            "agent_id": pd.Series(["A/AB", "A/CD", None, "B/AB", None], dtype="string"),
             "signed": [True, True, False, True, False],
             "agent_signature": pd.Series(["AB", "CD", None, "AB", None], dtype="string"),
             "uses_handle": [False, True, False, False, False],
@@ -387,12 +388,12 @@ def test_by_brand_counts_on_a_small_table() -> None:
     assert (table["template_share"] <= table["template_share_high"]).all()
 
 
-def test_by_agent_reports_latency_per_signature() -> None:
+def test_by_agent_reports_latency_per_agent_id() -> None:
     table = personalisation.by_agent(_small_replies())
-    assert table[["brand", "agent", "replies"]].values.tolist() == [
-        ["A", "AB", 1],
-        ["A", "CD", 1],
-        ["B", "AB", 1],
+    assert table[["brand", "agent_id", "replies"]].values.tolist() == [
+        ["A", "A/AB", 1],
+        ["A", "A/CD", 1],
+        ["B", "B/AB", 1],
     ]
     assert table["median_first_response_seconds"].tolist()[0] == 60.0
     assert np.isnan(table["median_first_response_seconds"].tolist()[1])

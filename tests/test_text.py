@@ -77,7 +77,7 @@ def test_strip_signature_removes_only_the_signature() -> None:
         "@1 Details in the form.  (1/2)",
         "@1 Thanks for waiting .",
         "@1 Happy to help ^^",
-        "Refund sent.\n",
+        "Refund sent.\nThanks,",  # the closing is what the reply says: kept
     ]
 
 

@@ -13,8 +13,8 @@ _MOJIBAKE_HINT = r"[ÃÂâ][\x80-\xbf€™œ˜žŸ\u0080-\u00bf]|â€"
 _STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
-def clean_text(text: pd.Series) -> pd.Series:
-    """HTML entities decoded, mojibake repaired, quotes straightened, whitespace folded."""
+def normalise_text(text: pd.Series) -> pd.Series:
+    """HTML entities decoded, mojibake repaired, quotes straightened; line breaks kept."""
     out = text.fillna("").astype(str)
     # The slow repairs only run on the few rows that need them (2.8M rows stay fast).
     has_entity = out.str.contains("&", regex=False)
@@ -24,8 +24,12 @@ def clean_text(text: pd.Series) -> pd.Series:
     if looks_garbled.any():
         out.loc[looks_garbled] = out.loc[looks_garbled].map(ftfy.fix_text)
     # Straight quotes everywhere, so "can’t" and "can't" read the same to every later rule.
-    out = out.str.translate(_STRAIGHT_QUOTES)
-    return out.str.replace(r"\s+", " ", regex=True).str.strip()
+    return out.str.translate(_STRAIGHT_QUOTES)
+
+
+def clean_text(text: pd.Series) -> pd.Series:
+    """HTML entities decoded, mojibake repaired, quotes straightened, whitespace folded."""
+    return normalise_text(text).str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def split_duplicates(messages: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:

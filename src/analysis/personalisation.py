@@ -4,12 +4,13 @@ Per agent reply (`score_replies`):
 
 - `uses_handle`: the customer's @handle appears in the reply body. The leading @handles Twitter
   puts on every reply do not count; they are reported apart as `handle_in_prefix`.
-- `addresses_by_name`: the customer's first name appears in the reply where the data gives a name
-  (`author_name`); otherwise a greeting or vocative ("Hi Dana", "Hey Tom!", "Thanks, Dana!",
-  "..., Mark.", "Pankaj, I get ...") with a capitalised candidate that is not a common word, not a
-  product word, not the agent's own signature, and not used for more than 5% of a brand's
-  replies (such a "name" is a product or a brand, never a customer's).
-- `signed`, `agent_signature`: see `analysis.text` for the signature styles.
+- `addresses_by_name`, `addressed_name`: the one definition the rubric uses too,
+  `analysis.names.addressed_customer`: the customer's first name appears in the reply where the
+  data gives a name (`author_name`); otherwise a greeting or vocative ("Hi Dana", "Thanks, Dana!",
+  "..., Mark.", "Pankaj, I get ...") found by the text stage (`analysis.prepare`).
+- `signed`, `agent_signature`: read from the text stage; see `analysis.text` for the styles.
+- `agent_id`: the one agent identity of every page (`exchanges.reply_agent_id` too): the export's
+  agent, else `brand/signature` (`analysis.agents`).
 - `specificity` (0-1, null when the reply answers no customer message): the mean of
   `overlap_share` (share of the reply's content-word stems that also occur in the complaint) and
   `tfidf_similarity` (cosine of the two TF-IDF vectors, IDF over every reply and complaint). Both
@@ -21,8 +22,8 @@ Per agent reply (`score_replies`):
 Template clustering, built for the full twcs scale (about 1.3M agent replies), without any
 all-pairs similarity matrix:
 
-1. Normalise: mask handles, URLs, e-mails, numbers and the addressed name, drop the signature,
-   lowercase, keep words only. Identical keys per brand are one node (most copies end here).
+1. Normalise: the text stage's `masked_text` (handles, URLs, e-mails, numbers and the addressed
+   name masked, no signature), lowercased, words only. Identical keys per brand are one node (most copies end here).
 2. Per brand, each distinct key becomes a set of word bigrams (with start/end markers) hashed into
    2**20 buckets; 60 MinHash values per key are computed with numpy (a hash table per distinct
    bigram, then `np.minimum.reduceat` per key), in chunks.
@@ -51,15 +52,13 @@ normalise and 65 s to cluster (3.2 GB peak for the whole benchmark process).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 
-from analysis import scorecard, text
+from analysis import names, prepare, scorecard, text
 
 REPLY_COLUMNS = [
     "message_id",
@@ -141,21 +140,6 @@ BOILERPLATE_WORDS = frozenset(
 )
 SPECIFICITY_STOP_WORDS = text.STOP_WORDS | BOILERPLATE_WORDS
 
-_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
-_GREETING = (
-    r"(?:^|(?<=[\s.!?,]))(?:Hi|Hey|Hello|Hiya|Howdy|Dear|Morning|Afternoon|Evening"
-    r"|Good (?:morning|afternoon|evening)|Thanks|Thank you|Cheers|Welcome)[ \t]*,?[ \t]+"
-    rf"(?P<name>{_NAME})\b"
-)
-_TRAILING_VOCATIVE = rf",[ \t]*(?P<name>{_NAME})(?:[ \t][A-Z]\.?)?[ \t]*(?=[!.?,;:\u2026]|$)"
-_LEADING_VOCATIVE = rf"^\s*(?:\d+[:.)]\s*)?(?P<name>{_NAME}),\s"
-VOCATIVE_PATTERNS = (_GREETING, _TRAILING_VOCATIVE, _LEADING_VOCATIVE)
-_CAPITALISED_WORD = r"\b([A-Z][a-z]+(?:[-'][A-Za-z]+)?)\b"
-# A vocative "name" used in more than this share of a brand's replies (and at least this often)
-# is a product or the brand itself, not a customer.
-_COMMON_NAME_SHARE = 0.05
-_COMMON_NAME_MIN_COUNT = 50
-
 # MinHash / LSH parameters (see the module docstring).
 _HASH_FEATURES = 2**20
 _BANDS = 20
@@ -173,28 +157,21 @@ def score_replies(
     template_similarity: float = 0.6,
 ) -> pd.DataFrame:
     """Score every agent message: handle and name use, signature, specificity and template."""
+    messages = prepare.ensure_prepared(messages)
     replies = _agent_replies(messages)
     if replies.empty:
         return _empty_replies()
-    body = text.strip_signature(text.strip_reply_prefix(replies["text"]))
-    signature = text.extract_signature(replies["text"])
-    replies["signed"] = signature.notna().to_numpy()
-    replies["agent_signature"] = signature.to_numpy()
-
+    replies["signed"] = replies["agent_signature"].notna().to_numpy()
     prefix = text.reply_prefix(replies["text"])
     replies["handle_in_prefix"] = _mentions(prefix, replies["customer_id"])
-    replies["uses_handle"] = _mentions(body, replies["customer_id"])
-
-    addressed = _addressed_name(body, replies["brand"], replies["agent_signature"])
-    named = _names_customer(body, replies["customer_name"])
-    has_name = replies["customer_name"].notna()
-    replies["addresses_by_name"] = np.where(has_name, named, addressed.notna())
-    replies["addressed_name"] = addressed.where(~has_name, replies["customer_name"].where(named))
-
-    masked_body = _mask_names(text.mask(body, signatures=False), replies["addressed_name"])
-    replies["masked_text"] = masked_body.str.replace(r"\s+", " ", regex=True).str.strip()
+    replies["uses_handle"] = _mentions(replies["body"], replies["customer_id"])
+    addressed = names.addressed_customer(
+        replies["body"], replies["addressed_name"], replies["customer_name"]
+    )
+    replies["addresses_by_name"] = addressed.notna().to_numpy()
+    replies["addressed_name"] = addressed
     replies = replies.join(
-        _specificity(replies["masked_text"], replies["complaint_text"], replies["complaint_id"])
+        _specificity(replies["masked_text"], replies["complaint_masked"], replies["complaint_id"])
     )
 
     key = _template_key(replies["masked_text"])
@@ -232,7 +209,7 @@ def by_brand(replies: pd.DataFrame) -> pd.DataFrame:
     extra = pd.DataFrame(
         {
             "signed_replies": grouped["signed"].sum().astype(int),
-            "distinct_agents": _agent(frame).groupby(frame["brand"]).nunique(),
+            "distinct_agents": frame.groupby("brand")["agent_id"].nunique(),
             "templates": frame[frame["is_template"]].groupby("brand")["template_id"].nunique(),
             "replies_with_complaint": grouped["specificity"].count(),
             "mean_specificity": grouped["specificity"].mean(),
@@ -249,11 +226,10 @@ def by_brand(replies: pd.DataFrame) -> pd.DataFrame:
 
 
 def by_agent(replies: pd.DataFrame) -> pd.DataFrame:
-    """Per brand and agent (signature, else agent_id): replies, first-response latency, templates, specificity."""
-    frame = replies.assign(
-        brand=replies["brand"].fillna(UNKNOWN_BRAND).astype(str), agent=_agent(replies)
-    )
-    grouped = frame[frame["agent"].notna()].groupby(["brand", "agent"])
+    """Per brand and agent (`agent_id`, as on every page): replies, first-response latency,
+    templates, name use and specificity."""
+    frame = replies.assign(brand=replies["brand"].fillna(UNKNOWN_BRAND).astype(str))
+    grouped = frame[frame["agent_id"].notna()].groupby(["brand", "agent_id"])
     table = pd.DataFrame(
         {
             "replies": grouped.size(),
@@ -267,11 +243,6 @@ def by_agent(replies: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index().sort_values(
         ["brand", "replies"], ascending=[True, False], ignore_index=True
     )
-
-
-def _agent(replies: pd.DataFrame) -> pd.Series:
-    """The agent behind each reply: the signature in its text, else the export's agent_id."""
-    return replies["agent_signature"].astype("string").fillna(replies["agent_id"].astype("string"))
 
 
 def top_templates(replies: pd.DataFrame, per_brand: int = 5) -> pd.DataFrame:
@@ -297,9 +268,7 @@ def top_templates(replies: pd.DataFrame, per_brand: int = 5) -> pd.DataFrame:
         {
             "replies": grouped.size(),
             "is_template": grouped["is_template"].first(),
-            "distinct_agents": _agent(frame)
-            .groupby([frame["brand"], frame["template_id"]])
-            .nunique(),
+            "distinct_agents": grouped["agent_id"].nunique(),
             "mean_template_distance": grouped["template_distance"].mean(),
         }
     ).reset_index()
@@ -474,6 +443,7 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
     author = pd.Series(messages["author_id"].to_numpy(), index=ids)
     author_name = pd.Series(_column(messages, "author_name").to_numpy(), index=ids)
     message_text = pd.Series(messages["text"].to_numpy(), index=ids)
+    masked_text = pd.Series(messages["masked_text"].to_numpy(), index=ids)
 
     agents = messages[messages["role"] == "agent"].reset_index(drop=True)
     replies = pd.DataFrame(
@@ -485,6 +455,10 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
             "channel": _column(agents, "channel").astype("string"),
             "agent_id": _column(agents, "agent_id").astype("string"),
             "text": agents["text"].fillna("").astype(str),
+            "body": agents["body"].astype(str),
+            "agent_signature": agents["agent_signature"].astype("string"),
+            "addressed_name": agents["addressed_name"].astype("string"),
+            "masked_text": agents["masked_text"].astype(str),
         }
     )
     parent_id = agents["parent_id"].astype("string")
@@ -492,6 +466,9 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
     replies["complaint_id"] = parent_id.where(parent_is_customer)
     replies["complaint_text"] = (
         parent_id.map(message_text).astype("string").where(parent_is_customer)
+    )
+    replies["complaint_masked"] = (
+        parent_id.map(masked_text).astype("string").where(parent_is_customer)
     )
 
     # The customer answered: the nearest customer ancestor, else the conversation's first customer.
@@ -540,75 +517,9 @@ def _any_match_equals(texts: pd.Series, pattern: str, wanted: pd.Series) -> np.n
     if found.empty:
         return result
     rows = found.index.get_level_values(0)
-    hit = _same(found[0], wanted.reindex(rows))
+    hit = names.same_name(found[0], wanted.reindex(rows))
     result[texts.index.get_indexer(rows[hit])] = True
     return result
-
-
-def _same(left: pd.Series, right: pd.Series) -> np.ndarray:
-    """Case-insensitive equality of two aligned string columns; missing values never match."""
-    left = pd.Series(left.to_numpy(), dtype="string").str.lower()
-    right = pd.Series(right.to_numpy(), dtype="string").str.lower()
-    return left.eq(right).fillna(False).to_numpy(dtype=bool)
-
-
-def _addressed_name(body: pd.Series, brand: pd.Series, signature: pd.Series) -> pd.Series:
-    """The name a reply addresses its reader by (greeting or vocative), or NA."""
-    source = text.mask_urls(text.mask_emails(body))
-    found = []
-    for order, pattern in enumerate(VOCATIVE_PATTERNS):
-        matches = source.str.extractall(pattern)
-        if not matches.empty:
-            found.append(
-                pd.DataFrame(
-                    {
-                        "row": matches.index.get_level_values(0),
-                        "match": matches.index.get_level_values(1),
-                        "order": order,
-                        "name": matches["name"].astype(str).to_numpy(),
-                    }
-                )
-            )
-    result = pd.Series(pd.NA, index=body.index, dtype="string")
-    if not found:
-        return result
-    candidates = pd.concat(found, ignore_index=True)
-    lower = candidates["name"].str.lower()
-    own = _same(candidates["name"], signature.reindex(candidates["row"]))
-    ok = ~lower.isin(text.NOT_NAMES | text.STOP_WORDS).to_numpy(dtype=bool) & ~own
-    candidates = candidates[ok]
-    candidates = candidates.sort_values(["row", "order", "match"]).drop_duplicates("row")
-    candidates["brand"] = brand.fillna(UNKNOWN_BRAND).reindex(candidates["row"]).to_numpy()
-    # A "name" this brand uses for many different customers is a product, not a person.
-    uses = candidates.groupby(["brand", "name"])["row"].transform("size")
-    brand_replies = brand.fillna(UNKNOWN_BRAND).value_counts()
-    share = uses / candidates["brand"].map(brand_replies)
-    common = (uses >= _COMMON_NAME_MIN_COUNT) & (share > _COMMON_NAME_SHARE)
-    candidates = candidates[~common.to_numpy()]
-    result.loc[candidates["row"].to_numpy()] = candidates["name"].to_numpy()
-    return result
-
-
-def _names_customer(body: pd.Series, customer_name: pd.Series) -> np.ndarray:
-    """Whether each reply contains the customer's first name as a capitalised word."""
-    first_name = customer_name.str.split().str[0].str.strip(".,").str.lower()
-    rows_with_name = first_name.notna() & (first_name.str.len() >= 2)
-    return _any_match_equals(body.where(rows_with_name), _CAPITALISED_WORD, first_name)
-
-
-def _mask_names(masked: pd.Series, addressed_name: pd.Series) -> pd.Series:
-    """Replace the names replies address their readers by with the name token."""
-    has = addressed_name.notna().to_numpy()
-    if not has.any():
-        return masked
-    known = frozenset(addressed_name[has].str.lower())
-
-    def replace(match: re.Match) -> str:
-        return text.NAME_TOKEN if match.group(1).lower() in known else match.group(0)
-
-    out = masked.copy()
-    out[has] = masked[has].str.replace(_CAPITALISED_WORD, replace, regex=True)
-    return out
 
 
 def _template_key(masked_text: pd.Series) -> pd.Series:
@@ -627,7 +538,7 @@ def _specificity(reply: pd.Series, complaint: pd.Series, complaint_id: pd.Series
     answered = complaint.notna().to_numpy()
     # The corpus: every reply once and every answered customer message once (not once per reply).
     first_answer = answered & ~complaint_id.duplicated().to_numpy()
-    complaints = text.mask(complaint[first_answer])
+    complaints = complaint[first_answer].astype(str)
     documents = pd.concat([reply, complaints], ignore_index=True)
     codes, uniques = pd.factorize(documents)
     vectoriser = CountVectorizer(analyzer=_specificity_stems)

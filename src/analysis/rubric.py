@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis import names, prepare, scorecard
 from analysis import rubric_model as model_lib
 from analysis import rubric_rules as rules
-from analysis import scorecard
 
 TEXT_LABELS = rules.LABEL_NAMES
 # The five lessons that lessons_met counts (RUBRIC.md labels 1, 2a-and-not-2b, 3, 4, 5).
@@ -87,23 +87,39 @@ def label_texts(
     """Per text label `<label>_pred` (0/1) and `<label>_proba` (0-1), index aligned with texts.
 
     `contexts` are the complaints the replies answer (same length and order as texts, or the same
-    index); `labellers` overrides CHOSEN_LABELLER per label ("rules" or "model")."""
-    labellers = {**CHOSEN_LABELLER, **(labellers or {})}
-    unknown = {name for name in labellers.values() if name not in LABELLERS}
-    if unknown:
-        raise ValueError(f"analysis: unknown labeller(s) {sorted(unknown)} (expected {LABELLERS})")
+    index); `labellers` overrides CHOSEN_LABELLER per label ("rules" or "model"). Texts and
+    contexts go through the text stage here (`analysis.prepare`): they have no messages table."""
+    _check_labellers(labellers)
     index = texts.index
     replies = pd.Series(texts.to_numpy(dtype=object), dtype=object).fillna("").astype(str)
     if contexts is not None:
         if not contexts.index.equals(index) and len(contexts) != len(texts):
             contexts = contexts.reindex(index)
         contexts = pd.Series(contexts.to_numpy(dtype=object), dtype=object).fillna("").astype(str)
-    features = rules.rule_features(replies, contexts)
+    prepared = rules.prepare(replies)
+    labels = _label_prepared(prepared, rules.prepare_contexts(contexts, prepared.index), labellers)
+    return labels.set_axis(index)
+
+
+def _check_labellers(labellers: dict[str, str] | None) -> None:
+    unknown = {name for name in (labellers or {}).values() if name not in LABELLERS}
+    if unknown:
+        raise ValueError(f"analysis: unknown labeller(s) {sorted(unknown)} (expected {LABELLERS})")
+
+
+def _label_prepared(
+    prepared: pd.DataFrame, context_text: pd.Series, labellers: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """`label_texts` for replies already through the text stage and their prepared complaints."""
+    labellers = {**CHOSEN_LABELLER, **(labellers or {})}
+    features = rules.features(prepared, context_text)
     rule_pred = rules.labels_from_features(features)
     proba = None
-    if any(labellers[label] == "model" for label in TEXT_LABELS) and len(replies):
+    if any(labellers[label] == "model" for label in TEXT_LABELS) and len(prepared):
         model = model_lib.trained_model()
-        proba = model.predict_proba(replies, contexts, rule_features=features)
+        proba = model.predict_proba(
+            prepared["body"], context_text, rule_features=features, prepared=prepared
+        )
     out = {}
     for label in TEXT_LABELS:
         if labellers[label] == "model" and proba is not None:
@@ -113,7 +129,29 @@ def label_texts(
         else:
             out[f"{label}_pred"] = rule_pred[label].astype(int).to_numpy()
             out[f"{label}_proba"] = rule_pred[label].astype(float).to_numpy()
-    return pd.DataFrame(out, index=index)
+    return pd.DataFrame(out, index=prepared.index)
+
+
+def _part_ids(
+    exchanges: pd.DataFrame, messages: pd.DataFrame, window_seconds: float
+) -> pd.DataFrame:
+    """The parts of each answered customer message's first reply (message_id, part_id), in time
+    order: direct replies from the same author sent within `window_seconds` of the first."""
+    first = exchanges.loc[
+        exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_id"].notna(),
+        ["message_id", "reply_author_id", "reply_at"],
+    ]
+    agents = messages.loc[
+        (messages["role"] == "agent") & messages["parent_id"].notna(),
+        ["message_id", "parent_id", "author_id", "created_at"],
+    ].rename(columns={"message_id": "part_id"})
+    parts = agents.merge(first, left_on="parent_id", right_on="message_id", how="inner")
+    delay = (
+        pd.to_datetime(parts["created_at"], utc=True) - pd.to_datetime(parts["reply_at"], utc=True)
+    ).dt.total_seconds()
+    same_author = parts["author_id"].astype(str) == parts["reply_author_id"].astype(str)
+    parts = parts[same_author & delay.between(0, window_seconds)]
+    return parts.sort_values(["message_id", "created_at", "part_id"])[["message_id", "part_id"]]
 
 
 def reply_parts(
@@ -126,28 +164,55 @@ def reply_parts(
 
     Columns: message_id (the customer message), reply_parts (count), reply_text_all (joined in
     time order)."""
-    first = exchanges.loc[
-        exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_id"].notna(),
-        ["message_id", "reply_author_id", "reply_at"],
-    ]
-    agents = messages.loc[
-        (messages["role"] == "agent") & messages["parent_id"].notna(),
-        ["message_id", "parent_id", "author_id", "created_at", "text"],
-    ].rename(columns={"message_id": "part_id"})
-    parts = agents.merge(first, left_on="parent_id", right_on="message_id", how="inner")
-    delay = (
-        pd.to_datetime(parts["created_at"], utc=True) - pd.to_datetime(parts["reply_at"], utc=True)
-    ).dt.total_seconds()
-    same_author = parts["author_id"].astype(str) == parts["reply_author_id"].astype(str)
-    parts = parts[same_author & delay.between(0, window_seconds)]
-    parts = parts.sort_values(["message_id", "created_at", "part_id"])
+    parts = _part_ids(exchanges, messages, window_seconds)
+    text_of = messages.set_index(messages["message_id"].astype(str))["text"].astype(str)
+    parts = parts.assign(text=parts["part_id"].astype(str).map(text_of))
     grouped = parts.groupby("message_id", sort=False)["text"]
     return pd.DataFrame(
-        {
-            "reply_parts": grouped.size(),
-            "reply_text_all": grouped.agg(lambda texts: " ".join(texts.astype(str))),
-        }
+        {"reply_parts": grouped.size(), "reply_text_all": grouped.agg(" ".join)}
     ).reset_index()
+
+
+def _whole_replies(
+    labelled: pd.DataFrame, replied: pd.Series, messages: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Per replied exchange: the prepared columns of its whole reply (a split reply's parts joined
+    from their prepared columns, nothing prepared again), the prepared complaint, the part count."""
+    prepared = prepare.ensure_prepared(messages)
+    prepared = prepared.set_index(prepared["message_id"].astype(str))
+    columns = ["body", "sentences", "addressed_name"]
+    rows = labelled.loc[replied]
+    parts = _part_ids(rows, messages, MULTIPART_WINDOW_SECONDS)
+    parts = parts.assign(message_id=parts["message_id"].astype(str))
+    found = prepared.reindex(parts["part_id"].astype(str))[columns].set_axis(parts.index)
+    parts = parts.join(found)
+    several = parts["message_id"].duplicated(keep=False)
+    single = parts[~several].set_index("message_id")[columns]
+    # Split replies are a few percent of replies: joining their parts per group is cheap.
+    grouped = parts[several].groupby("message_id", sort=False)
+    joined = pd.DataFrame(
+        {
+            "body": grouped["body"].agg(" ".join),
+            "sentences": grouped["sentences"].agg("\n".join),
+            "addressed_name": grouped["addressed_name"].first(),
+        }
+    )
+    whole = pd.concat([single, joined]).reindex(rows["message_id"].astype(str))
+    count = parts.groupby("message_id").size().reindex(rows["message_id"].astype(str))
+    # A reply the messages table does not hold (e.g. a ticket export's) is prepared here.
+    missing = whole["sentences"].isna().to_numpy()
+    if missing.any():
+        alone = prepare.prepare_texts(rows.loc[missing, "reply_text"])
+        whole.iloc[np.flatnonzero(missing)] = alone[columns].to_numpy()
+    whole = whole.set_axis(rows.index)
+    whole["addressed_name"] = names.addressed_customer(
+        whole["body"], whole["addressed_name"].astype("string"), rows.get("author_name")
+    )
+    complaint = prepared["masked_text"].reindex(rows["message_id"].astype(str)).set_axis(rows.index)
+    unknown = complaint.isna().to_numpy()
+    if unknown.any():
+        complaint[unknown] = rules.prepare_contexts(rows.loc[unknown, "text"], rows.index[unknown])
+    return whole, complaint, count.fillna(1).astype(int).set_axis(rows.index)
 
 
 def label_exchanges(
@@ -156,7 +221,8 @@ def label_exchanges(
     """Exchanges plus the rubric labels, lessons_met (0-5) and the says_sorry bonus.
 
     With `messages`, a reply split over several messages ("1/2", "2/2") is read whole (see
-    `reply_parts`); `reply_parts` says how many messages were read."""
+    `reply_parts`), from the prepared columns of `messages` (`analysis.prepare`); `reply_parts`
+    says how many messages were read. Without it, replies and complaints are prepared here."""
     labelled = exchanges.copy()
     answered = labelled["answered"].fillna(False).astype(bool)
     seconds = pd.to_numeric(labelled["first_response_seconds"], errors="coerce")
@@ -171,15 +237,16 @@ def label_exchanges(
     labelled["same_medium"] = same.astype("boolean").where(answered, pd.NA)
 
     replied = answered & labelled["reply_text"].notna()
-    reply_text = labelled["reply_text"]
     labelled["reply_parts"] = replied.astype(int)
-    if messages is not None and replied.any():
-        joined = reply_parts(labelled, messages).set_index("message_id")
-        whole = labelled["message_id"].map(joined["reply_text_all"])
-        reply_text = whole.where(whole.notna() & replied, reply_text)
-        counted = labelled["message_id"].map(joined["reply_parts"]).fillna(1).astype(int)
-        labelled["reply_parts"] = counted.where(replied, 0)
-    text_labels = label_texts(reply_text[replied], labelled.loc[replied, "text"])
+    if messages is not None:
+        # The replies and complaints were prepared once, in the messages table.
+        whole, complaint, counted = _whole_replies(labelled, replied, messages)
+        labelled.loc[replied, "reply_parts"] = counted
+        text_labels = _label_prepared(whole, complaint)
+    else:
+        text_labels = label_texts(
+            labelled.loc[replied, "reply_text"], labelled.loc[replied, "text"]
+        )
     for label in TEXT_LABELS:
         column = pd.Series(pd.NA, index=labelled.index, dtype="boolean")
         column.loc[replied] = text_labels[f"{label}_pred"].astype(bool)

@@ -71,8 +71,9 @@ def load_training_labels(files: list[Path] | None = None) -> pd.DataFrame:
 
 
 def model_text(prepared: pd.DataFrame) -> pd.Series:
-    """What the n-gram features see: the prepared reply (`rules.prepare`), numbers masked, one line."""
-    return textlib.mask_numbers(prepared["lower"].str.replace("\n", " ", regex=False))
+    """What the n-gram features see: the prepared reply's sentences (`analysis.prepare`), numbers
+    masked, one line."""
+    return textlib.mask_numbers(prepared["sentences"].str.replace("\n", " ", regex=False))
 
 
 def _rule_matrix(features: pd.DataFrame) -> csr_matrix:
@@ -160,9 +161,12 @@ class RubricModel:
         texts: pd.Series,
         contexts: pd.Series | None,
         rule_features: pd.DataFrame | None = None,
+        prepared: pd.DataFrame | None = None,
     ) -> csr_matrix:
-        """The stacked feature matrix of replies (rule features computed when not given)."""
-        prepared = rules.prepare(texts)
+        """The stacked feature matrix of replies (prepared and rule features computed when not
+        given)."""
+        if prepared is None:
+            prepared = rules.prepare(texts)
         ngram_text = model_text(prepared)
         if self.use_rules and rule_features is None:
             rule_features = rules.rule_features(texts, contexts, prepared=prepared)
@@ -191,15 +195,20 @@ class RubricModel:
         texts: pd.Series,
         contexts: pd.Series | None = None,
         rule_features: pd.DataFrame | None = None,
+        prepared: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
-        """Probability per text label (0-1), index aligned with texts, computed in batches."""
+        """Probability per text label (0-1), index aligned with texts, computed in batches;
+        `prepared` (the text stage's columns of texts) is computed when not given."""
         if contexts is None:
             contexts = pd.Series("", index=texts.index)
         parts = []
         for start in range(0, len(texts), PREDICT_BATCH_ROWS):
             stop = start + PREDICT_BATCH_ROWS
             batch_rules = None if rule_features is None else rule_features.iloc[start:stop]
-            matrix = self.features(texts.iloc[start:stop], contexts.iloc[start:stop], batch_rules)
+            batch_prepared = None if prepared is None else prepared.iloc[start:stop]
+            matrix = self.features(
+                texts.iloc[start:stop], contexts.iloc[start:stop], batch_rules, batch_prepared
+            )
             parts.append(self.probabilities(matrix, texts.index[start:stop]))
         if not parts:
             return pd.DataFrame({label: pd.Series(dtype=float) for label in self.classifiers})

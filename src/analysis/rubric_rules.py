@@ -1,8 +1,8 @@
 """Transparent rules for the five-lessons text labels: lexicons and regex patterns, sentence by sentence.
 
 Each label is read from the reply text (and, for `acknowledges_specifics`, the complaint it answers).
-A reply is prepared (reply prefix, sign-off and signature removed, links, e-mails and handles masked
-with `analysis.text`) and split into sentences; a sentence counts for a label when one of the
+A reply is read in its prepared form (`analysis.prepare`: reply prefix, sign-off and signature
+removed, links, e-mails and handles masked, one sentence per line); a sentence counts for a label when one of the
 label's cues is in it once negated phrases ("no need to apologise", "thanks to the update", "thanks
 in advance", "don't post your details here") are cut out. Hedged offers about some other, future
 problem ("feel free to call us if this happens again") do not move the conversation; questions do
@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import CountVectorizer
 
+from analysis import prepare as prepare_lib
 from analysis import text as textlib
 
 LABEL_NAMES = (
@@ -41,13 +42,6 @@ LABEL_NAMES = (
     "says_sorry",
     "addresses_by_name",
 )
-
-URL = "<url>"
-HANDLE = "<handle>"
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 def _any(*alternatives: str) -> str:
@@ -444,55 +438,6 @@ GENERIC_WORDS = frozenset(
 )
 
 
-# A closing formula on its own line, then the agent's name and company: keep the closing only.
-SIGN_OFF_BLOCK = r"(\n[ \t]*(?i:kind regards|warm regards|best regards|regards|best wishes|best|thanks|thank you|many thanks|with care|take care|sincerely|yours sincerely|cheers|all the best|warmly),?)[ \t]*\n[\s\S]*$"
-# A last line like "- Leo, BingeBox Chat Support".
-SIGN_OFF_LINE = r"\n[ \t]*[-~\u2013\u2014][ \t]?[A-Z][^\n]*$"
-
-
-# ---------------------------------------------------------------------------------------------
-# Greetings and apologies after which a capitalised word is the customer's name.
-_VOCATIVE_BEFORE = r"(?i:hi|hey|hello|hiya|heya|howdy|dear|morning|good morning|good afternoon|good evening|evening|afternoon|thanks|thank you|thx|sorry|apologies|welcome|congrats|congratulations|ok|okay|oh no|aw|aww|yikes|hmm|no worries|hang in there|hang tight|of course|absolutely)"
-_NAME_WORD = r"(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
-NAME_PATTERNS = (
-    rf"(?:^(?:\d+[:.)]\s*)?|[.!?]\s+){_VOCATIVE_BEFORE},?\s+{_NAME_WORD}\b",  # "Hey Jan", "Thanks, Dana"
-    rf",\s+{_NAME_WORD}\s*(?:[!.?,:;)]|$)",  # "... frustration, Lee!", "..., Rob."
-    rf"(?:^|[.!?]\s+){_NAME_WORD},\s",  # "Pankaj, I get your concern"
-    rf"\b(?:that|this|you|it|there|again|back|today|too|now)\s+{_NAME_WORD},\s",  # "for that Marc, have"
-)
-# Month names are names after a greeting or as a trailing vocative ("Hi April", "..., June!").
-_MONTHS = _words(
-    "january february march april may june july august september october november december"
-)
-# Capitalised words that follow those shapes but are not people (besides text.NOT_NAMES).
-NOT_NAME_WORDS = textlib.NOT_NAMES | _words(
-    """
-    there guys all everyone team folks friend pal buddy mate sir madam maam ma'am
-    iphone ipad ipod mac macbook imac itunes icloud ios macos watchos siri airpods homepod
-    app apps store music tv watch pro air plus max mini kindle echo alexa fire roku netflix
-    hulu android windows google chrome safari pixel samsung galaxy settings general about
-    support help care cares team sales billing prime video photos messages mail maps
-    facetime imessage bluetooth wifi premium family student unidays free ok okay
-    yes no sure great perfect thanks thank sorry also however unfortunately meanwhile
-    again still now then first next finally additionally plus note ps please kindly just
-    we us our you your they i it this that these those what which who when where why how
-    happy glad awesome cool nice good fab wonderful absolutely certainly definitely
-    understood gotcha noted alright right sure done cheers regards best morning
-    english french spanish german india indian uk us usa canada australia venezuela pune
-    delivery order orders account customer service agent courier carrier logistics
-    amazonhelp applesupport spotifycares ups usps fedex dhl
-    ha haha hahaha ugh aw aww awww oh ooh oops whoa wow yay hooray phew eek argh hm hmm ah aha
-    uh um er yikes gosh golly blimey heh hehe lol not np nah yep yup woohoo woo hurray bummer
-    dang darn shoot welp alas boo brr power home menu back
-    """
-)
-
-# A closing formula on its own line, then the agent's name and company: keep the closing only.
-SIGN_OFF_BLOCK = r"(\n[ \t]*(?i:kind regards|warm regards|best regards|regards|best wishes|best|thanks|thank you|many thanks|with care|take care|sincerely|yours sincerely|cheers|all the best|warmly),?)[ \t]*\n[\s\S]*$"
-# A last line like "- Leo, BingeBox Chat Support".
-SIGN_OFF_LINE = r"\n[ \t]*[-~\u2013\u2014][ \t]?[A-Z][^\n]*$"
-
-
 # ---------------------------------------------------------------------------------------------
 # Vectorised matching: pyarrow's RE2 kernels (linear time, ~100x faster than Python's re on these
 # long alternations), one row per sentence, then counted back per reply with bincount.
@@ -530,35 +475,16 @@ def _split_sentences(lower: pd.Series) -> _Sentences:
 
 
 def prepare(texts: pd.Series) -> pd.DataFrame:
-    """Replies ready for the rules: `cased` (reply prefix, sign-off, signature and part markers
-    removed, links/e-mails/handles masked) and `lower` (lowercased, one sentence per line)."""
-    raw = texts.fillna("").astype(str)
-    raw = (
-        raw.str.replace("&amp;", "&", regex=False)
-        .str.replace("&gt;", ">", regex=False)
-        .str.replace("&lt;", "<", regex=False)
-        .str.replace("\u2019", "'", regex=False)
-        .str.replace("\u2018", "'", regex=False)
-        .str.replace("\u201c", '"', regex=False)
-        .str.replace("\u201d", '"', regex=False)
-    )
-    cased = textlib.strip_reply_prefix(raw)
-    cased = cased.str.replace(SIGN_OFF_BLOCK, "\\1", regex=True)
-    cased = cased.str.replace(SIGN_OFF_LINE, "", regex=True)
-    cased = textlib.mask(cased, numbers=False)
-    arrow = _arrow(cased)
-    arrow = _replace(arrow, textlib.PART_MARKER_PATTERN, " ")
-    arrow = pc.utf8_trim_whitespace(_replace(arrow, r"[ \t]+", " "))
-    lower = pc.utf8_lower(arrow)
-    lower = _replace(lower, r"([.!?;]+)\s+", "\\1\n")
-    lower = _replace(lower, r"\s*\n\s*", "\n")
-    return pd.DataFrame(
-        {
-            "cased": arrow.to_numpy(zero_copy_only=False),
-            "lower": lower.to_numpy(zero_copy_only=False),
-        },
-        index=texts.index,
-    ).astype(str)
+    """Standalone replies (no messages table) through the text stage, `analysis.prepare`."""
+    return prepare_lib.prepare_texts(texts)
+
+
+def prepare_contexts(contexts: pd.Series | None, index: pd.Index) -> pd.Series:
+    """The complaints replies answer, as the rules compare them: the text stage's masked text."""
+    if contexts is None:
+        return pd.Series("", index=index)
+    contexts = contexts.reindex(index)
+    return prepare_lib.prepare_texts(contexts, replies=False)["masked_text"]
 
 
 def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
@@ -600,22 +526,6 @@ def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
 GENERIC_STEMS = frozenset(textlib.stem(w) for w in GENERIC_WORDS)
 
 
-def _names(cased: pd.Series) -> np.ndarray:
-    """1 where a capitalised word in a vocative position is not a known non-name."""
-    found = np.zeros(len(cased), dtype=bool)
-    values = _arrow(cased)
-    for number, pattern in enumerate(NAME_PATTERNS):
-        extracted = pc.extract_regex(values, pattern)
-        matched = extracted.is_valid().to_numpy(zero_copy_only=False)
-        candidate = pd.Series(extracted.field("name").to_numpy(zero_copy_only=False), dtype=object)
-        candidate = candidate.where(matched)
-        lowered = candidate.str.lower()
-        not_names = NOT_NAME_WORDS - _MONTHS if number <= 1 else NOT_NAME_WORDS | _MONTHS
-        ok = candidate.notna() & ~lowered.isin(not_names)
-        found |= ok.to_numpy(dtype=bool)
-    return found.astype(int)
-
-
 def _clean(sentences: pa.Array, *patterns: str) -> pa.Array:
     for pattern in patterns:
         sentences = _replace(sentences, pattern)
@@ -626,10 +536,17 @@ def _clean(sentences: pa.Array, *patterns: str) -> pa.Array:
 def rule_features(
     texts: pd.Series, contexts: pd.Series | None = None, prepared: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Per reply, the count of cue sentences per label and the complaint overlap (all ints)."""
+    """Per reply, the count of cue sentences per label and the complaint overlap (all ints);
+    `prepared` is `prepare(texts)` when already computed."""
     if prepared is None:
         prepared = prepare(texts)
-    sentences = _split_sentences(prepared["lower"])
+    return features(prepared, prepare_contexts(contexts, prepared.index))
+
+
+def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
+    """The rule features of prepared replies (`analysis.prepare` columns `sentences` and
+    `addressed_name`) and the prepared complaints they answer (`masked_text`), index aligned."""
+    sentences = _split_sentences(prepared["sentences"])
     text = sentences.text
     hedged_text = _replace(text, MOVES_HEDGES, " <hedge> ")
     hedged = _contains(hedged_text, "<hedge>")
@@ -637,14 +554,11 @@ def rule_features(
     resolution_text = text
     for pattern, replacement in RESOLUTION_REWRITES:
         resolution_text = _replace(resolution_text, pattern, replacement)
-    if contexts is None:
-        contexts = pd.Series("", index=texts.index)
-    contexts = contexts.reindex(texts.index).fillna("").astype(str)
-    context_text = textlib.mask(contexts, numbers=False, signatures=False)
+    context_text = context_text.fillna("").astype(str)
     overlap = _overlap_count(
-        prepared["lower"].reset_index(drop=True), context_text.reset_index(drop=True)
+        prepared["sentences"].reset_index(drop=True), context_text.reset_index(drop=True)
     )
-    features = {
+    columns = {
         "sorry_cues": sentences.count(_contains(_clean(text, SORRY_NEGATED), SORRY_CUES)),
         "appreciation_cues": sentences.count(
             _contains(_clean(text, APPRECIATION_NEGATED), APPRECIATION_CUES)
@@ -662,13 +576,13 @@ def rule_features(
             _contains(_clean(text, SPECIFIC_TEMPLATES), SPECIFIC_WEAK_TERMS)
         ),
         "complaint_overlap": overlap,
-        "has_context": (contexts.str.strip() != "").to_numpy(dtype=int),
+        "has_context": (context_text.str.strip() != "").to_numpy(dtype=int),
         "question_sentences": sentences.count(_contains(text, r"\?")),
         "sentence_count": sentences.count(np.ones(len(text), dtype=bool)),
-        "has_link": _contains(_arrow(prepared["lower"]), "<url>").astype(int),
-        "name_cues": _names(prepared["cased"]),
+        "has_link": _contains(_arrow(prepared["sentences"]), "<url>").astype(int),
+        "name_cues": prepared["addressed_name"].notna().to_numpy(dtype=int),
     }
-    return pd.DataFrame(features, index=texts.index)
+    return pd.DataFrame(columns, index=prepared.index)
 
 
 def labels_from_features(features: pd.DataFrame) -> pd.DataFrame:

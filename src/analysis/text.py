@@ -20,9 +20,13 @@ import re
 from functools import lru_cache
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from analysis import names
 
 URL_TOKEN = "<url>"
 EMAIL_TOKEN = "<email>"
@@ -37,128 +41,14 @@ URL_PATTERN = (
 )
 EMAIL_PATTERN = r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
 HANDLE_PATTERN = r"(?<![\w@])@\w+"
+# The same for RE2 (no look-behind): the character before the handle is kept by the replacement.
+_HANDLE_RE2 = r"(^|[^\w@])@\w+"
 NUMBER_PATTERN = r"\d+(?:[.,:/-]\d+)*"
 # The reply prefix Twitter adds: the handles a reply starts with.
 REPLY_PREFIX_PATTERN = r"^\s*(?:@\w+\s*)+"
 # "1/2", "(2/3)", "2/2:" in multi-part replies.
 PART_MARKER_PATTERN = r"\(?\d{1,2}\s?/\s?\d{1,2}\)?:?"
 
-# Capitalised words that start sentences or sign-offs but are not names (lowercase).
-NOT_NAMES = frozenset(
-    [
-        "again",
-        "all",
-        "alright",
-        "also",
-        "apologies",
-        "apple",
-        "amazon",
-        "anytime",
-        "appreciated",
-        "awesome",
-        "bad",
-        "best",
-        "brilliant",
-        "cheers",
-        "certainly",
-        "check",
-        "click",
-        "customer",
-        "customers",
-        "dear",
-        "definitely",
-        "done",
-        "dm",
-        "email",
-        "everybody",
-        "everyone",
-        "excellent",
-        "fantastic",
-        "feedback",
-        "fine",
-        "folks",
-        "follow",
-        "friend",
-        "friends",
-        "gotcha",
-        "great",
-        "happy",
-        "hello",
-        "help",
-        "here",
-        "hey",
-        "hi",
-        "hmm",
-        "hope",
-        "however",
-        "indeed",
-        "just",
-        "kind",
-        "kindly",
-        "lol",
-        "love",
-        "morning",
-        "afternoon",
-        "evening",
-        "night",
-        "nope",
-        "noted",
-        "oh",
-        "ok",
-        "okay",
-        "perfect",
-        "please",
-        "prime",
-        "regards",
-        "right",
-        "sadly",
-        "see",
-        "sincerely",
-        "so",
-        "sorry",
-        "spotify",
-        "support",
-        "sure",
-        "team",
-        "thank",
-        "thanks",
-        "there",
-        "today",
-        "tomorrow",
-        "totally",
-        "twitter",
-        "understood",
-        "unfortunately",
-        "update",
-        "welcome",
-        "well",
-        "wow",
-        "yeah",
-        "yes",
-        "yikes",
-        "you",
-        "yesterday",
-        "awful",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-)  # "June" is left out: a month, but also a name in vocatives and sign-offs
 # Capitalised abbreviations that look like initials but are not.
 NOT_INITIALS = frozenset(
     [
@@ -195,7 +85,7 @@ NOT_INITIALS = frozenset(
     ]
 )
 
-_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+_NAME = names.NAME
 _TAIL = rf"(?P<tail>(?:\s*(?:{URL_PATTERN}|{PART_MARKER_PATTERN}|[.!?\u2026]+))*\s*)$"
 # A sigil then initials or a name. The pattern starts with the sigil's character class so the
 # regex engine jumps between candidate characters (about 2 microseconds a reply); "/", "*", "-"
@@ -205,12 +95,14 @@ MARK_SIGNATURE_PATTERN = (
     r"(?P<sigil>[\^/*~\u2013\u2014-])(?<![^\s.!?,)\^][/*~\u2013\u2014-])[ ]?"
     rf"(?P<mark>[A-Z]{{2,4}}(?![a-z])|{_NAME}(?: [A-Z]\.?)?)" + _TAIL
 )
-# A closing formula, then a name: on its own line after any closing, or after "Regards,".
+# A closing formula, then a name: on its own line after any closing, or after "Regards,". The
+# formula is kept when the signature is stripped ("Thanks," is part of what the reply says).
 CLOSING_SIGNATURE_PATTERN = (
-    r"(?:(?i:thanks|thank you|many thanks|cheers|best|best wishes|kind regards|warm regards"
-    rf"|regards|sincerely)[ \t]*,?[ \t]*\n\s*(?P<line_name>{_NAME}(?: {_NAME})?)"
-    rf"|(?i:kind regards|warm regards|regards|sincerely|best wishes),[ \t]*(?P<regards_name>{_NAME}))"
-    + _TAIL
+    r"(?:(?P<closing>(?i:thanks|thank you|many thanks|cheers|best|best wishes|kind regards"
+    r"|warm regards|regards|sincerely)[ \t]*,?)[ \t]*\n\s*"
+    rf"(?P<line_name>{_NAME}(?: {_NAME})?)"
+    r"|(?P<regards_closing>(?i:kind regards|warm regards|regards|sincerely|best wishes),)[ \t]*"
+    rf"(?P<regards_name>{_NAME}))" + _TAIL
 )
 _CLOSING_HINT = r"(?i)\n|regards|sincerely|wishes"
 _MARK_RE = re.compile(MARK_SIGNATURE_PATTERN)
@@ -248,24 +140,33 @@ def _as_str(text: pd.Series) -> pd.Series:
     return text.fillna("").astype(str)
 
 
+def replace(text: pd.Series, pattern: str, replacement: str) -> pd.Series:
+    """Regex replacement with pyarrow's RE2 kernel (a pattern without look-arounds; `\\1` for
+    groups): about ten times faster than Python's `re` row by row on millions of texts."""
+    values = _as_str(text)
+    # Arrow-backed strings (pandas' default `str`) go to pyarrow and back without a copy.
+    replaced = pc.replace_substring_regex(pa.array(values), pattern, replacement)
+    return pd.Series(replaced, index=values.index, dtype=values.dtype)
+
+
 def mask_urls(text: pd.Series, token: str = URL_TOKEN) -> pd.Series:
     """Replace links (with a scheme, www., or a bare domain with a path) by a token."""
-    return _as_str(text).str.replace(URL_PATTERN, token, regex=True)
+    return replace(text, URL_PATTERN, token)
 
 
 def mask_emails(text: pd.Series, token: str = EMAIL_TOKEN) -> pd.Series:
     """Replace e-mail addresses by a token."""
-    return _as_str(text).str.replace(EMAIL_PATTERN, token, regex=True)
+    return replace(text, EMAIL_PATTERN, token)
 
 
 def mask_handles(text: pd.Series, token: str = HANDLE_TOKEN) -> pd.Series:
     """Replace @handles (not e-mail addresses) by a token."""
-    return _as_str(text).str.replace(HANDLE_PATTERN, token, regex=True)
+    return replace(text, _HANDLE_RE2, r"\1" + token)
 
 
 def mask_numbers(text: pd.Series, token: str = NUMBER_TOKEN) -> pd.Series:
     """Replace numbers, including order numbers, versions and dates written with digits, by a token."""
-    return _as_str(text).str.replace(NUMBER_PATTERN, token, regex=True)
+    return replace(text, NUMBER_PATTERN, token)
 
 
 def reply_prefix(text: pd.Series) -> pd.Series:
@@ -275,18 +176,18 @@ def reply_prefix(text: pd.Series) -> pd.Series:
 
 def strip_reply_prefix(text: pd.Series) -> pd.Series:
     """Each reply without its leading @handles."""
-    return _as_str(text).str.replace(REPLY_PREFIX_PATTERN, "", regex=True)
+    return replace(text, REPLY_PREFIX_PATTERN, "")
 
 
-def _signature(text: pd.Series) -> pd.DataFrame:
+def parse_signatures(text: pd.Series) -> pd.DataFrame:
     """Per reply: the signature ("AB", "Becky") and which pattern found it ("mark", "closing")."""
     text = _as_str(text)
     found = text.str.extract(_MARK_RE).astype("string")
     initials = found["mark"].str.fullmatch(r"[A-Z]{2,4}").fillna(False).astype(bool)
     by_name = found["sigil"].isin(["-", "~", "\u2013", "\u2014"]).fillna(False).astype(bool)
-    first_word = found["mark"].str.split(" ").str[0].str.lower()
+    first_word = found["mark"].str.split(" ").str[0]
     valid = (initials & ~found["mark"].isin(NOT_INITIALS).fillna(False).astype(bool)) | (
-        by_name & ~initials & ~first_word.isin(NOT_NAMES).fillna(False).astype(bool)
+        by_name & ~initials & names.is_name(first_word)
     )
     signature = found["mark"].where(valid)
     kind = pd.Series(pd.NA, index=text.index, dtype="string").mask(valid, "mark")
@@ -294,7 +195,7 @@ def _signature(text: pd.Series) -> pd.DataFrame:
     if hinted.any():
         closing = text[hinted].str.extract(_CLOSING_RE).astype("string")
         name = closing["line_name"].fillna(closing["regards_name"])
-        name = name.where(~name.str.split(" ").str[0].str.lower().isin(NOT_NAMES))
+        name = name.where(names.is_name(name.str.split(" ").str[0]))
         signature.loc[hinted] = name
         kind.loc[name[name.notna()].index] = "closing"
     return pd.DataFrame({"signature": signature.str.strip().str.rstrip("."), "kind": kind})
@@ -302,18 +203,24 @@ def _signature(text: pd.Series) -> pd.DataFrame:
 
 def extract_signature(text: pd.Series) -> pd.Series:
     """The agent signature at the end of each reply ("AB", "Becky"), or NA when unsigned."""
-    return _signature(text)["signature"].rename("agent_signature")
+    return parse_signatures(text)["signature"].rename("agent_signature")
 
 
-def strip_signature(text: pd.Series) -> pd.Series:
-    """Each reply without its agent signature (links and part markers after it are kept)."""
+def strip_signature(text: pd.Series, kind: pd.Series | None = None) -> pd.Series:
+    """Each reply without its agent signature (links, part markers and a closing such as
+    "Thanks," after or before it are kept); `kind` is `parse_signatures(text)["kind"]` when
+    already known."""
     text = _as_str(text)
-    kind = _signature(text)["kind"]
+    if kind is None:
+        kind = parse_signatures(text)["kind"]
     out = text.copy()
-    for name, pattern in (("mark", _MARK_RE), ("closing", _CLOSING_RE)):
+    for name, pattern, keep in (
+        ("mark", _MARK_RE, r"\g<tail>"),
+        ("closing", _CLOSING_RE, r"\g<closing>\g<regards_closing>\g<tail>"),
+    ):
         rows = (kind == name).fillna(False).to_numpy(dtype=bool)
         if rows.any():
-            out[rows] = text[rows].str.replace(pattern, r"\g<tail>", regex=True)
+            out[rows] = text[rows].str.replace(pattern, keep, regex=True)
     return out
 
 

@@ -1,0 +1,133 @@
+"""The text stage: every prepared form of a message's text, computed once, read by every measure.
+
+`prepare_messages` runs once after threading and adds `PREPARED_COLUMNS` to the messages table;
+`prepare_texts` is the same stage for texts without a table (the rubric's training labels, a CSV
+column labelled by `analysis rubric`), where every text is read as an agent reply.
+
+- `body`: the text without the reply prefix (the @handles Twitter puts first) and the agent
+  signature; a closing such as "Thanks," stays.
+- `agent_signature`: the agent's sign-off ("AB", "Becky"; see `analysis.text`), agent messages
+  only; NA when unsigned. Signatures are parsed here and nowhere else.
+- `addressed_name`: the name an agent message addresses its reader by ("Hi Dana"; see
+  `analysis.names`), NA when none.
+- `masked_text`: the body without a sign-off block or part markers ("1/2"), links, e-mails,
+  handles, numbers and the addressed name masked (`<url>`, `<email>`, `<handle>`, `<num>`,
+  `<name>`), whitespace folded: what specificity and templates compare.
+- `sentences`: the same text lowercased, numbers kept, one sentence per line: what the rubric's
+  rules and model read.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analysis import clean, names, text
+
+PREPARED_COLUMNS = ("body", "agent_signature", "addressed_name", "masked_text", "sentences")
+
+# A closing formula on its own line, then the agent's name and company: keep the closing only.
+SIGN_OFF_BLOCK = r"(\n[ \t]*(?i:kind regards|warm regards|best regards|regards|best wishes|best|thanks|thank you|many thanks|with care|take care|sincerely|yours sincerely|cheers|all the best|warmly),?)[ \t]*\n[\s\S]*$"
+# A last line like "- Leo, BingeBox Chat Support".
+SIGN_OFF_LINE = r"\n[ \t]*[-~" + "\u2013\u2014" + r"][ \t]?[A-Z][^\n]*$"  # RE2: no \u escapes
+_CAPITALISED_WORD = rf"\b({names.NAME})\b"
+
+
+def prepare_messages(messages: pd.DataFrame) -> pd.DataFrame:
+    """Messages with the prepared text columns added (`PREPARED_COLUMNS`), each computed once."""
+    prepared = prepare_texts(
+        messages["text"],
+        replies=messages["role"] == "agent",
+        group=messages.get("brand"),
+        normalise=False,  # clean.clean_messages has normalised the text already
+    )
+    return messages.drop(columns=list(PREPARED_COLUMNS), errors="ignore").join(prepared)
+
+
+def ensure_prepared(messages: pd.DataFrame) -> pd.DataFrame:
+    """Messages as they are when the text stage has run on them, else with it run (once)."""
+    if set(PREPARED_COLUMNS) <= set(messages.columns):
+        return messages
+    return prepare_messages(messages)
+
+
+def prepare_texts(
+    texts: pd.Series,
+    *,
+    replies: bool | pd.Series = True,
+    group: pd.Series | None = None,
+    normalise: bool = True,
+) -> pd.DataFrame:
+    """The prepared columns of each text, index aligned with texts.
+
+    `replies` says which texts are agent replies (only those have signatures and addressed
+    names); `group` (the brand) is where a too-common "name" is counted; `normalise` decodes
+    entities and straightens quotes first (`clean.normalise_text`), for texts that did not come
+    through the pipeline."""
+    raw = texts.fillna("").astype(str)
+    if normalise:
+        raw = clean.normalise_text(raw)
+    is_reply = (
+        np.full(len(raw), bool(replies))
+        if isinstance(replies, bool)
+        else pd.Series(replies, index=raw.index).fillna(False).to_numpy(dtype=bool)
+    )
+    stripped = text.strip_reply_prefix(raw)
+    signature = pd.Series(pd.NA, index=raw.index, dtype="string")
+    kind = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if is_reply.any():
+        parsed = text.parse_signatures(stripped[is_reply])
+        signature[is_reply] = parsed["signature"]
+        kind[is_reply] = parsed["kind"]
+    body = text.strip_signature(stripped, kind)
+
+    cased = text.replace(text.replace(body, SIGN_OFF_BLOCK, r"\1"), SIGN_OFF_LINE, "")
+    cased = text.mask_handles(text.mask_emails(text.mask_urls(cased)))
+    arrow = _arrow(cased)
+    arrow = pc.replace_substring_regex(arrow, text.PART_MARKER_PATTERN, " ")
+    arrow = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow, r"[ \t]+", " "))
+    cased = pd.Series(arrow.to_numpy(zero_copy_only=False), index=raw.index).astype(str)
+
+    addressed = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if is_reply.any():
+        groups = None if group is None else group[is_reply]
+        addressed[is_reply] = names.vocative_names(cased[is_reply], groups, signature[is_reply])
+
+    sentences = pc.utf8_lower(arrow)
+    sentences = pc.replace_substring_regex(sentences, r"([.!?;]+)\s+", "\\1\n")
+    sentences = pc.replace_substring_regex(sentences, r"\s*\n\s*", "\n")
+    masked = text.mask_numbers(_mask_names(cased, addressed))
+    masked = text.replace(masked, r"\s+", " ").str.strip()
+    return pd.DataFrame(
+        {
+            "body": body.astype(str),
+            "agent_signature": signature,
+            "addressed_name": addressed,
+            "masked_text": masked.astype(str),
+            "sentences": pd.Series(sentences.to_numpy(zero_copy_only=False), index=raw.index),
+        },
+        index=raw.index,
+    ).astype({"sentences": str})
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype(object).to_numpy(), type=pa.large_string(), from_pandas=True)
+
+
+def _mask_names(cased: pd.Series, addressed_name: pd.Series) -> pd.Series:
+    """Replace the names replies address their readers by with the name token."""
+    has = addressed_name.notna().to_numpy()
+    if not has.any():
+        return cased
+    known = frozenset(addressed_name[has].str.lower())
+
+    def replace(match: re.Match) -> str:
+        return text.NAME_TOKEN if match.group(1).lower() in known else match.group(0)
+
+    out = cased.copy()
+    out[has] = cased[has].str.replace(_CAPITALISED_WORD, replace, regex=True)
+    return out
