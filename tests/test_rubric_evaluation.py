@@ -287,3 +287,38 @@ def test_labeller_figure_draws_the_chosen_labeller_cv_and_dev():
     cv_only = rubric_plots.labeller_f1(evaluation.quality_table(_scores({}, rows=100)))
     assert len([p for p in cv_only.axes[0].patches if p.get_height() > 0]) == labels
     assert not np.isnan([p.get_width() for p in cv_only.axes[0].patches]).any()
+
+
+# ---------------------------------------------------------------------------------------------
+# The maintainer notebook (not part of the report, so tests/test_report.py does not run it)
+MAINTAINER_NOTEBOOK = paths.NOTEBOOKS_DIR / "dev" / "rubric_evaluation.ipynb"
+
+
+def test_maintainer_notebook_is_clean_and_has_its_parameters():
+    import nbformat
+
+    nb = nbformat.read(MAINTAINER_NOTEBOOK, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert "analysis rubric --evaluate" in nb.cells[0].source
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert not any(cell.get("outputs") or cell.get("execution_count") for cell in code)
+    parameters = [cell for cell in code if "parameters" in cell.metadata.get("tags", [])]
+    assert len(parameters) == 1
+    assert "dev_sample_path = None" in parameters[0].source
+    assert "dev_labels_path = None" in parameters[0].source
+    assert not any(line.startswith("def ") for cell in code for line in cell.source.splitlines())
+
+
+def test_maintainer_notebook_runs(tmp_path):
+    import nbformat
+    import papermill
+
+    out = tmp_path / "rubric_evaluation.ipynb"
+    papermill.execute_notebook(
+        str(MAINTAINER_NOTEBOOK), str(out), cwd=str(tmp_path), progress_bar=False
+    )
+    executed = nbformat.read(out, as_version=4)
+    outputs = [o for cell in executed.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # the two figures
