@@ -210,3 +210,63 @@ def test_identities_come_from_the_data():
 
 def vars_of(identities: Identities) -> dict:
     return {"brands": identities.brands, "names": identities.names, "handles": identities.handles}
+
+
+def _agent_messages() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "author_id": ["SkyhopAir", "SkyhopAir", "SkyhopAir", "StreamlyCares", "555"],
+            "author_name": [None] * 5,
+            "role": ["agent", "agent", "agent", "agent", "customer"],
+            "brand": ["SkyhopAir", "SkyhopAir", "SkyhopAir", "StreamlyCares", "SkyhopAir"],
+            "agent_id": [
+                "SkyhopAir/Becky",
+                "SkyhopAir/Dana S",
+                "SkyhopAir/Becky",
+                "StreamlyCares/JK",
+                None,
+            ],
+            "text": [
+                "On it -Becky",
+                "Done - Dana S.",
+                "Sorted -Becky",
+                "Fixed ^JK",
+                "@SkyhopAir hi",
+            ],
+        }
+    )
+
+
+def test_agents_get_one_pseudonym_each_numbered_per_brand_in_id_order():
+    identities = identities_from_tables(SimpleNamespace(messages=_agent_messages()))
+    assert dict(identities.agents) == {
+        "SkyhopAir/Becky": "SkyhopAir/agent 1",
+        "SkyhopAir/Dana S": "SkyhopAir/agent 2",
+        "StreamlyCares/JK": "StreamlyCares/agent 1",
+    }
+
+
+def test_two_agents_of_one_brand_stay_two_in_a_redacted_page():
+    identities = identities_from_tables(SimpleNamespace(messages=_agent_messages()))
+    # "Dana" is also a customer's name: masking it inside the id merged both agents before.
+    html = (
+        "<table><tr><td>SkyhopAir/Becky</td><td>12</td></tr>"
+        "<tr><td>SkyhopAir/Dana S</td><td>7</td></tr>"
+        "<tr><td>StreamlyCares/JK</td><td>3</td></tr></table><p>Hi Dana, SkyhopAir/Becky.</p>"
+    )
+    out = redact_html(
+        html,
+        brands=identities.brands,
+        names=identities.names | {"Dana", "Becky"},
+        handles=identities.handles,
+        agents=identities.agents,
+    )
+    assert out == (
+        "<table><tr><td>SkyhopAir/agent 1</td><td>12</td></tr>"
+        "<tr><td>SkyhopAir/agent 2</td><td>7</td></tr>"
+        "<tr><td>StreamlyCares/agent 1</td><td>3</td></tr></table>"
+        "<p>Hi [name], SkyhopAir/agent 1.</p>"
+    )
+    notebook = new_notebook(cells=[new_markdown_cell("Top agent: SkyhopAir/Dana S")])
+    redacted = redact_notebook(notebook, agents=identities.agents)
+    assert redacted.cells[0].source == "Top agent: SkyhopAir/agent 2"  # the same on every page

@@ -15,10 +15,16 @@ What is masked, in this order:
 - @handles that are not a brand's -> `@[handle]`; known customer handles that contain a letter
   also without the @ (numeric ids, as in the anonymised twcs export, are not told apart from
   counts in tables and stay)
+- agents: every agent id (`Brand/JK`, `Brand/Becky`, an export's agent) -> a pseudonym numbered
+  per brand in the order of the ids (`Brand/agent 1`, `Brand/agent 2`), the same on every page,
+  so two agents stay two (`Identities.agents`)
 - names: a capitalised word after a greeting or thanks ("Hi Dana", "Dear Ms Shah", "Thanks,
-  Mark!"), a capitalised word closing a sentence after a comma ("..., Mark!"), and anywhere, the
+  Mark!"), a capitalised word closing a clause after a comma ("..., Mark!"), and anywhere, the
   known names from the data (`author_name`, ticket `customer_name`, names agents greeted) ->
-  `[name]`. Common words, months, weekdays and brand names are never taken for names.
+  `[name]`. The name pattern, greeting words and the words that are never names are
+  `analysis.names`', shared with the measures; greetings count anywhere here (not only opening a
+  sentence: masking too much is the safe side), and months and weekdays are never names in a
+  report's prose ("on Monday, May."). Brand names are never taken for names.
 
 Figures are images: their text cannot be redacted, so figures must not show customer identities.
 """
@@ -34,25 +40,22 @@ import nbformat
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from analysis import names as names_lib
+
 EMAIL_MASK = "[email]"
 ORDER_MASK = "[order no.]"
 PHONE_MASK = "[phone]"
 HANDLE_MASK = "@[handle]"
 NAME_MASK = "[name]"
 
-_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
-_GREETING = (
-    r"(?:Hi|Hey|Hello|Hiya|Heya|Howdy|Dear|Morning|Afternoon|Evening|Good (?:morning|afternoon|evening)"
-    r"|Thanks|Thank you|Thanks so much|Thank you so much|Many thanks|Thx|Cheers|Welcome|Sorry"
-    r"|Congrats|Congratulations)"
-)
-_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[ \t]+)"
-# "Hi Dana", "Dear Ms Shah", "Thanks, Mark Lee"
+_NAME = names_lib.NAME
+# "Hi Dana", "Dear Ms Shah", "Thanks, Mark Lee": the shared greeting words, anywhere in a text.
 _GREETING_NAME = re.compile(
-    rf"(?<![\w-])(?P<lead>{_GREETING}[ \t]*,?[ \t]+{_TITLE}?)(?P<name>{_NAME})(?:[ \t]+(?P<surname>{_NAME}))?\b"
+    rf"(?<![\w-])(?P<lead>(?i:{names_lib.GREETINGS})[ \t]*,?[ \t]+(?:{names_lib.TITLE}[ \t]+)?)"
+    rf"(?P<name>{_NAME})(?:[ \t]+(?P<surname>{_NAME}))?\b"
 )
-# "..., Mark!" "Understood, Dana." (a name closing a sentence after a comma)
-_TRAILING_NAME = re.compile(rf",[ \t]*(?P<name>{_NAME})(?=[ \t]*(?:[!.?\u2026]|$))", re.M)
+# "..., Mark!" "Understood, Dana." (the shared closing vocative)
+_TRAILING_NAME = re.compile(names_lib.TRAILING_VOCATIVE, re.M)
 _WORD = re.compile(r"(?<![\w@-])\w+(?:-\w+)*")
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
@@ -72,18 +75,8 @@ _PHONE = re.compile(
 _DATE_LIKE = re.compile(r"^(?:\d{4}([./-])\d{1,2}\1\d{1,2}|\d{1,2}([./-])\d{1,2}\2\d{2,4})(?:\D|$)")
 _HANDLE = re.compile(r"(?<![\w@\]])@(?P<handle>\w{1,50})")
 
-# Words that follow a greeting but are no one's name.
-_NOT_VOCATIVE = frozenset(
-    str.split(
-        """
-    again all alright anyone apologies there team everyone everybody folks friend friends guys
-    gang people sir madam you yes no ok okay sorry please thanks thank welcome hello hi hey
-    customer customers support so both again back guest user
-    january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday
-    """
-    )
-)
+# Words that follow a greeting but are no one's name (months too: a report's prose has dates).
+_NOT_VOCATIVE = names_lib.NOT_NAMES | names_lib.MONTHS
 # Words written after an @ in prose ("counts an @mention"), not anyone's handle.
 _NOT_HANDLES = frozenset({"handle", "handles", "mention", "mentions", "username", "usernames"})
 # Known names from the data are masked anywhere, except these everyday words.
@@ -97,6 +90,7 @@ class Identities:
     brands: frozenset[str] = field(default_factory=frozenset)
     handles: frozenset[str] = field(default_factory=frozenset)
     names: frozenset[str] = field(default_factory=frozenset)
+    agents: tuple[tuple[str, str], ...] = ()  # (agent id, pseudonym) pairs, see agent_pseudonyms
 
 
 def identities_from_tables(tables: object) -> Identities:
@@ -112,11 +106,33 @@ def identities_from_tables(tables: object) -> Identities:
     agent_text = messages.loc[~customers, "text"].dropna().astype(str)
     greeted = agent_text.str.extract(_GREETING_NAME.pattern)[["name", "surname"]]
     name_values += [greeted["name"], greeted["surname"]]
+    if "addressed_name" in messages:  # the text stage's vocative names (analysis.prepare)
+        name_values.append(messages["addressed_name"])
     names = set()
     for values in name_values:
         words = values.dropna().astype(str).str.findall(_NAME).explode().dropna()
         names |= {w for w in words.unique() if w.lower() not in _NOT_NAME_ANYWHERE}
-    return Identities(brands=brands, handles=frozenset(handles), names=frozenset(names))
+    return Identities(
+        brands=brands,
+        handles=frozenset(handles),
+        names=frozenset(names),
+        agents=agent_pseudonyms(messages),
+    )
+
+
+def agent_pseudonyms(messages: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    """Each agent id of the agent messages and its pseudonym, `Brand/agent N`, numbered per brand
+    in the order of the ids: stable for the same data, and two agents never share one."""
+    if "agent_id" not in messages:
+        return ()
+    agents = messages.loc[
+        (messages["role"] == "agent") & messages["agent_id"].notna(), ["brand", "agent_id"]
+    ].astype({"agent_id": str})
+    agents = agents.assign(brand=agents["brand"].fillna("unknown").astype(str))
+    agents = agents.drop_duplicates("agent_id").sort_values(["brand", "agent_id"])
+    number = agents.groupby("brand").cumcount() + 1
+    pseudonym = agents["brand"] + "/agent " + number.astype(str)
+    return tuple(zip(agents["agent_id"], pseudonym, strict=True))
 
 
 def _strings(values: pd.Series) -> frozenset[str]:
@@ -128,9 +144,15 @@ def redact_text(
     brands: Iterable[str] = (),
     names: Iterable[str] = (),
     handles: Iterable[str] = (),
+    agents: Iterable[tuple[str, str]] = (),
 ) -> str:
-    """Mask customer e-mails, order and phone numbers, non-brand @handles and names in a text."""
-    return _redactor(frozenset(brands), frozenset(names), frozenset(handles))(text)
+    """Mask customer e-mails, order and phone numbers, non-brand @handles and names in a text, and
+    replace agent ids by their pseudonyms (`agents`: (id, pseudonym) pairs)."""
+    return _redactor(frozenset(brands), frozenset(names), frozenset(handles), _pairs(agents))(text)
+
+
+def _pairs(agents: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(dict(agents).items()))
 
 
 def redact_html(
@@ -138,9 +160,10 @@ def redact_html(
     brands: Iterable[str] = (),
     names: Iterable[str] = (),
     handles: Iterable[str] = (),
+    agents: Iterable[tuple[str, str]] = (),
 ) -> str:
     """Apply `redact_text` to the text nodes of an HTML document; markup, scripts and styles are kept."""
-    redact = _redactor(frozenset(brands), frozenset(names), frozenset(handles))
+    redact = _redactor(frozenset(brands), frozenset(names), frozenset(handles), _pairs(agents))
     pieces = []
     position = 0
     for match in _MARKUP.finditer(html):
@@ -156,10 +179,12 @@ def redact_notebook(
     brands: Iterable[str] = (),
     names: Iterable[str] = (),
     handles: Iterable[str] = (),
+    agents: Iterable[tuple[str, str]] = (),
 ) -> nbformat.NotebookNode:
     """A copy of an executed notebook with its outputs and markdown redacted (code is left as written)."""
     brands, names, handles = frozenset(brands), frozenset(names), frozenset(handles)
-    redact = _redactor(brands, names, handles)
+    agents = _pairs(agents)
+    redact = _redactor(brands, names, handles, agents)
     out = nbformat.from_dict(nb)  # a deep copy
     for cell in out.cells:
         if cell.cell_type == "markdown":
@@ -170,7 +195,7 @@ def redact_notebook(
             for mime, value in output.get("data", {}).items():
                 if mime == "text/html":
                     output["data"][mime] = redact_html(
-                        _joined(value), brands=brands, names=names, handles=handles
+                        _joined(value), brands=brands, names=names, handles=handles, agents=agents
                     )
                 elif mime.startswith("text/"):
                     output["data"][mime] = redact(_joined(value))
@@ -195,7 +220,12 @@ _MARKUP = re.compile(
 
 
 @lru_cache(maxsize=16)
-def _redactor(brands: frozenset[str], names: frozenset[str], handles: frozenset[str]):
+def _redactor(
+    brands: frozenset[str],
+    names: frozenset[str],
+    handles: frozenset[str],
+    agents: tuple[tuple[str, str], ...] = (),
+):
     """A text -> text function for one set of identities (compiled once, reused for every node)."""
     brand_handles = {b.lower().lstrip("@") for b in brands}
     brand_words = {w.lower() for b in brands for w in re.findall(r"[A-Za-z]+", b)}
@@ -210,6 +240,28 @@ def _redactor(brands: frozenset[str], names: frozenset[str], handles: frozenset[
         for h in handles
         if re.search(r"[A-Za-z]", h) and h.lstrip("@").lower() not in brand_handles
     }
+
+    pseudonyms = dict(agents)
+    agent_prefixes = sorted({a.split("/", 1)[0] for a in pseudonyms if "/" in a}, key=len)
+    # Ids are brand/signature ("SkyhopAir/Becky S"): the few brands anchor one pattern, the
+    # signature after the slash is looked up (thousands of agents, no alternation of them all).
+    agent_id = (
+        re.compile(
+            rf"(?<![\w/])(?:{'|'.join(re.escape(p) for p in reversed(agent_prefixes))})"
+            r"/[\w'-]+(?: [A-Z](?!\w))?"
+        )
+        if agent_prefixes
+        else None
+    )
+    bare_agents = {a: p for a, p in pseudonyms.items() if "/" not in a}
+
+    def agent(match: re.Match) -> str:
+        token = match.group(0)
+        if token in pseudonyms:
+            return pseudonyms[token]
+        # "Brand/Becky S" may be followed by a word that is not part of the id.
+        head = token.rsplit(" ", 1)[0]
+        return pseudonyms[head] + token[len(head) :] if head in pseudonyms else token
 
     def vocative(word: str | None) -> bool:
         return bool(word) and word.lower() not in _NOT_VOCATIVE and not is_brand_word(word)
@@ -234,6 +286,8 @@ def _redactor(brands: frozenset[str], names: frozenset[str], handles: frozenset[
 
     def word(match: re.Match) -> str:
         token = match.group(0)
+        if token in bare_agents:
+            return bare_agents[token]
         if token in known_names:
             return NAME_MASK
         if token.lower() in known_handles:
@@ -243,6 +297,8 @@ def _redactor(brands: frozenset[str], names: frozenset[str], handles: frozenset[
     def redact(text: str) -> str:
         if not text or text.isspace():
             return text
+        if agent_id is not None:
+            text = agent_id.sub(agent, text)
         text = _EMAIL.sub(EMAIL_MASK, text)
         text = _ORDER.sub(lambda m: m.group("lead") + ORDER_MASK, text)
         text = _HASH_NUMBER.sub("#" + ORDER_MASK, text)
@@ -250,7 +306,7 @@ def _redactor(brands: frozenset[str], names: frozenset[str], handles: frozenset[
         text = _HANDLE.sub(handle, text)
         text = _GREETING_NAME.sub(greeting, text)
         text = _TRAILING_NAME.sub(trailing, text)
-        if known_names or known_handles:
+        if known_names or known_handles or bare_agents:
             text = _WORD.sub(word, text)
         return text
 
