@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import rubric, rubric_model, scorecard
+from analysis import agents, personalisation, prepare, rubric, rubric_model, scorecard, text
 
 # (reply, complaint or None, label, expected): expected read off shared/RUBRIC.md by hand.
 TEXT_CASES = [
@@ -486,6 +486,63 @@ def test_split_replies_are_read_whole_when_messages_are_given():
     assert whole["moves_channel"] and whole["reply_parts"] == 2
     assert not whole["shows_appreciation"]  # the reply two hours later is not part of this one
     assert whole["says_sorry"]
+
+
+def _thread(reply_texts, author_name=None, part_seconds=20):
+    """One complaint (by a customer named `author_name`) and its reply in parts, as exchanges and
+    messages that went through the text stage."""
+    complaint = _exchange(
+        "m1", "c9", "Acme", "@Acme parcel late again", reply_text=reply_texts[0], reply_hours=1
+    )
+    complaint["author_name"] = author_name
+    first_at = complaint["reply_at"]
+    ids = ["rm1", *[f"rm1p{i}" for i in range(1, len(reply_texts))]]
+    messages = pd.DataFrame(
+        {
+            "message_id": ["m1", *ids],
+            "conversation_id": ["c9"] * (len(ids) + 1),
+            "channel": ["twitter"] * (len(ids) + 1),
+            "parent_id": [None, *["m1"] * len(ids)],
+            "author_id": ["cust", *["Acme"] * len(ids)],
+            "author_name": [author_name, *[None] * len(ids)],
+            "role": ["customer", *["agent"] * len(ids)],
+            "brand": ["Acme"] * (len(ids) + 1),
+            "agent_id": [None] * (len(ids) + 1),
+            "created_at": [
+                complaint["created_at"],
+                *[first_at + pd.Timedelta(seconds=part_seconds * i) for i in range(len(ids))],
+            ],
+            "text": [complaint["text"], *reply_texts],
+        }
+    )
+    return pd.DataFrame([complaint]), agents.name_signed_agents(prepare.prepare_messages(messages))
+
+
+def test_split_replies_are_labelled_from_their_prepared_parts_without_parsing_again(monkeypatch):
+    exchanges, messages = _thread(
+        ["@cust Sorry about the delay! (1/2) ^AB", "@cust Hi Dana, please DM us. (2/2) ^AB"]
+    )
+    parsed = []
+    monkeypatch.setattr(text, "parse_signatures", lambda texts: parsed.append(texts))
+    whole = rubric.label_exchanges(exchanges, messages=messages).iloc[0]
+    assert parsed == []  # the signatures were parsed once, in the text stage
+    assert whole["reply_parts"] == 2
+    assert whole["says_sorry"] and whole["moves_channel"]
+    assert whole["addresses_by_name"]  # the name is in the second part
+
+
+def test_addresses_by_name_is_the_same_definition_as_personalisation():
+    # With the customer's name in the data, only their first name counts (anywhere in the reply).
+    for reply, named in [
+        ("@cust Thanks for waiting Dana, it ships today.", True),
+        ("@cust Hi Mark, it ships today.", False),
+        ("@cust It ships today, sorry for the wait.", False),
+    ]:
+        exchanges, messages = _thread([reply], author_name="Dana Scully")
+        rubric_label = rubric.label_exchanges(exchanges, messages=messages).iloc[0]
+        replies = personalisation.score_replies(messages, exchanges)
+        assert rubric_label["addresses_by_name"] == named, reply
+        assert replies["addresses_by_name"].tolist() == [named], reply
 
 
 def test_chosen_labeller_covers_every_text_label():

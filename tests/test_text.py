@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis import text
+from analysis import analyze, pipeline, prepare, text
 
 SIGNED = [
     ("@123 Sorry about that. Could you check your email? ^NR", "NR"),
@@ -125,3 +125,73 @@ def test_masked_text_has_no_digits_links_or_handles(before: str, after: str) -> 
     masked = text.mask(pd.Series([f"{before} @cust_42 https://t.co/Ab12 {after}"])).iloc[0]
     assert not any(c in "0123456789" for c in masked)
     assert "@cust" not in masked and "t.co" not in masked
+
+
+# -- the text stage (analysis.prepare) ---------------------------------------------------------
+
+
+def test_the_stage_prepares_each_form_of_a_reply_once() -> None:
+    replies = pd.Series(
+        [
+            "@123 Hi Dana, sorry about order 4021. Please DM us https://t.co/x (1/2) ^AB",
+            "Your refund is processed.\n\nThanks,\nBecky",
+            "@123 Happy to help, Becky! -Becky",
+        ]
+    )
+    prepared = prepare.prepare_texts(replies)
+    assert list(prepared.columns) == list(prepare.PREPARED_COLUMNS)
+    assert prepared["agent_signature"].tolist() == ["AB", "Becky", "Becky"]
+    assert prepared.loc[0, "body"].strip() == (
+        "Hi Dana, sorry about order 4021. Please DM us https://t.co/x (1/2)"
+    )
+    assert prepared.loc[0, "masked_text"] == (
+        "Hi <name>, sorry about order <num>. Please DM us <url>"
+    )
+    assert prepared.loc[0, "sentences"] == "hi dana, sorry about order 4021.\nplease dm us <url>"
+    assert prepared.loc[1, "sentences"] == "your refund is processed.\nthanks,"
+    # "Dana" is the customer; "Becky" signed the reply, so it is not the reader's name.
+    assert prepared["addressed_name"].tolist()[0] == "Dana"
+    assert prepared["addressed_name"].iloc[1:].isna().all()
+
+
+def test_customer_messages_are_masked_but_have_no_signature_or_addressed_name() -> None:
+    messages = pd.DataFrame(
+        {
+            "message_id": ["c1", "a1"],
+            "role": ["customer", "agent"],
+            "brand": [None, "Shop"],
+            "text": ["@Shop order 12 is late -JK", "@555 Thanks, Dana! ^JK"],
+        }
+    )
+    prepared = prepare.prepare_messages(messages)
+    assert prepared["message_id"].tolist() == ["c1", "a1"]  # the messages, with columns added
+    assert pd.isna(prepared.loc[0, "agent_signature"]) and pd.isna(
+        prepared.loc[0, "addressed_name"]
+    )
+    assert prepared.loc[0, "masked_text"] == "order <num> is late -JK"
+    assert (
+        prepared.loc[1, "agent_signature"] == "JK" and prepared.loc[1, "addressed_name"] == "Dana"
+    )
+
+
+def test_signatures_are_parsed_and_texts_masked_once_per_message_in_a_whole_run(
+    monkeypatch,
+) -> None:
+    parsed, masked = [], []
+    parse, mask_urls = text.parse_signatures, text.mask_urls
+
+    def counting_parse(texts: pd.Series) -> pd.DataFrame:
+        parsed.append(len(texts))
+        return parse(texts)
+
+    def counting_mask(texts: pd.Series, *args, **kwargs) -> pd.Series:
+        masked.append(len(texts))
+        return mask_urls(texts, *args, **kwargs)
+
+    monkeypatch.setattr(text, "parse_signatures", counting_parse)
+    monkeypatch.setattr(text, "mask_urls", counting_mask)
+    tables = pipeline.run(None)
+    analyze.run_all(tables)
+    agent_messages = int((tables.messages["role"] == "agent").sum())
+    assert parsed == [agent_messages]  # one parse, of every agent message, in the text stage
+    assert masked == [len(tables.messages)]  # every message masked once, none again
