@@ -23,7 +23,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import clean, names, text
@@ -87,7 +86,7 @@ def prepare_texts(
 
     cased = text.replace(text.replace(body, SIGN_OFF_BLOCK, r"\1"), SIGN_OFF_LINE, "")
     cased = text.mask_handles(text.mask_emails(text.mask_urls(cased)))
-    arrow = _arrow(cased)
+    arrow = text.to_arrow(cased)
     arrow = pc.replace_substring_regex(arrow, text.PART_MARKER_PATTERN, " ")
     arrow = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow, r"[ \t]+", " "))
     cased = pd.Series(arrow.to_numpy(zero_copy_only=False), index=raw.index).astype(str)
@@ -112,10 +111,6 @@ def prepare_texts(
         },
         index=raw.index,
     ).astype({"sentences": str})
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype(object).to_numpy(), type=pa.large_string(), from_pandas=True)
 
 
 def _mask_names(cased: pd.Series, addressed_name: pd.Series) -> pd.Series:

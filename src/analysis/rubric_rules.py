@@ -441,8 +441,7 @@ GENERIC_WORDS = frozenset(
 # ---------------------------------------------------------------------------------------------
 # Vectorised matching: pyarrow's RE2 kernels (linear time, ~100x faster than Python's re on these
 # long alternations), one row per sentence, then counted back per reply with bincount.
-def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype(object).to_numpy(), type=pa.large_string(), from_pandas=True)
+_arrow = textlib.to_arrow
 
 
 def _contains(values: pa.Array, pattern: str) -> np.ndarray:
