@@ -58,36 +58,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 
-from analysis import names, prepare, scorecard, text
+from analysis import names, prepare, schema, scorecard, text
 
-REPLY_COLUMNS = [
-    "message_id",
-    "brand",
-    "conversation_id",
-    "created_at",
-    "channel",
-    "agent_id",
-    "text",
-    "complaint_id",
-    "complaint_text",
-    "customer_id",
-    "customer_name",
-    "handle_in_prefix",
-    "uses_handle",
-    "addresses_by_name",
-    "addressed_name",
-    "signed",
-    "agent_signature",
-    "masked_text",
-    "overlap_share",
-    "tfidf_similarity",
-    "specificity",
-    "template_id",
-    "template_size",
-    "template_distance",
-    "is_template",
-    "first_response_seconds",
-]
+REPLY_COLUMNS = schema.REPLY_COLUMNS
 
 UNKNOWN_BRAND = "unknown"
 

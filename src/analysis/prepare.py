@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from analysis import clean, names, text
+from analysis import clean, names, schema, text
 
-PREPARED_COLUMNS = ("body", "agent_signature", "addressed_name", "masked_text", "sentences")
+PREPARED_COLUMNS = schema.PREPARED_COLUMNS
 
 # A closing formula on its own line, then the agent's name and company: keep the closing only.
 SIGN_OFF_BLOCK = r"(\n[ \t]*(?i:kind regards|warm regards|best regards|regards|best wishes|best|thanks|thank you|many thanks|with care|take care|sincerely|yours sincerely|cheers|all the best|warmly),?)[ \t]*\n[\s\S]*$"

@@ -48,10 +48,17 @@ MESSAGES = pa.DataFrameSchema(
         "parent_missing": pa.Column(bool, coerce=True),  # the parent is not in the file
         "cycle_broken": pa.Column(bool, coerce=True),  # the parent link was cut to break a cycle
         "reply_before_parent": pa.Column(bool, coerce=True),  # earlier than the message it answers
+        # The prepared text (analysis.prepare): computed once, read by every measure.
+        "body": _text(nullable=False),  # without reply prefix and signature
+        "agent_signature": _text(),  # "JK", "Becky": agent messages only
+        "addressed_name": _text(),  # the name an agent reply addresses its reader by
+        "masked_text": _text(nullable=False),  # handles, links, e-mails, numbers, names masked
+        "sentences": _text(nullable=False),  # lowercased, one sentence per line, for the rules
     },
     strict=False,
     name="messages",
 )
+PREPARED_COLUMNS = ("body", "agent_signature", "addressed_name", "masked_text", "sentences")
 
 # The columns every loader returns before threading (threading adds conversation_id and flags).
 LOADED_COLUMNS = [
@@ -151,10 +158,59 @@ NEXT_REPLIES = pa.DataFrameSchema(
     name="next_replies",
 )
 
+# One row per agent message, with the personalisation measures (personalisation.score_replies).
+REPLY_COLUMNS = [
+    "message_id",
+    "brand",
+    "conversation_id",
+    "created_at",
+    "channel",
+    "agent_id",
+    "text",
+    "complaint_id",
+    "complaint_text",
+    "customer_id",
+    "customer_name",
+    "handle_in_prefix",
+    "uses_handle",
+    "addresses_by_name",
+    "addressed_name",
+    "signed",
+    "agent_signature",
+    "masked_text",
+    "overlap_share",
+    "tfidf_similarity",
+    "specificity",
+    "template_id",
+    "template_size",
+    "template_distance",
+    "is_template",
+    "first_response_seconds",
+]
+_SHARE = pa.Check.in_range(0, 1)
+REPLIES = pa.DataFrameSchema(
+    {
+        "message_id": pa.Column(str, unique=True, coerce=True),
+        "handle_in_prefix": pa.Column(bool, coerce=True),
+        "uses_handle": pa.Column(bool, coerce=True),
+        "addresses_by_name": pa.Column(bool, coerce=True),
+        "signed": pa.Column(bool, coerce=True),
+        "overlap_share": pa.Column(float, _SHARE, nullable=True, coerce=True),
+        "tfidf_similarity": pa.Column(float, _SHARE, nullable=True, coerce=True),
+        "specificity": pa.Column(float, _SHARE, nullable=True, coerce=True),
+        "template_size": pa.Column(int, pa.Check.ge(1), coerce=True),
+        "is_template": pa.Column(bool, coerce=True),
+        "first_response_seconds": pa.Column(float, nullable=True, coerce=True),
+    },
+    strict=False,
+    name="replies",
+)
+
 # The tables of a run folder (analysis.store), each checked when it is written.
 RUN_TABLES = {
     "messages": MESSAGES,
     "exchanges": EXCHANGES,
+    "replies": REPLIES,
     "next_replies": NEXT_REPLIES,
     "rejected": REJECTED,
     "tickets": TICKETS,
