@@ -318,6 +318,7 @@ def _run_notebook(
                 "brands": identities.brands,
                 "names": identities.names,
                 "handles": identities.handles,
+                "agents": identities.agents,
             }
             html_text = redaction.redact_html(html_text, **known)
             nbformat.write(redaction.redact_notebook(executed, **known), ipynb_path)
