@@ -38,6 +38,8 @@ SAMPLE_TICKETS = SAMPLE_DIR / "tickets.csv"
 # The real twcs sample lives outside the project (it may not be redistributed); CI points here.
 REAL_SAMPLE_ENV = "SUPPORT_QUALITY_REAL_SAMPLE"
 RUBRIC_DEV_LABELS_ENV = "SUPPORT_QUALITY_RUBRIC_DEV_LABELS"
+# The 25-brand real helpdesk-style export (IBM Twitter customer care, Apache-2.0), for tests.
+CDP_SAMPLE_ENV = "SUPPORT_QUALITY_CDP_SAMPLE"
 
 
 def real_sample_path() -> Path | None:
@@ -49,6 +51,12 @@ def real_sample_path() -> Path | None:
 def rubric_dev_labels_path() -> Path | None:
     """The rubric development labels named by the environment, or None when unset."""
     value = os.environ.get(RUBRIC_DEV_LABELS_ENV)
+    return Path(value) if value else None
+
+
+def cdp_sample_path() -> Path | None:
+    """The real 25-brand conversation export named by the environment, or None when unset."""
+    value = os.environ.get(CDP_SAMPLE_ENV)
     return Path(value) if value else None
 
 

@@ -57,6 +57,20 @@ class Settings(BaseModel):
     min_messages_per_brand: int = Field(
         20, ge=1, description="customer messages a brand needs before the headlines rank it"
     )
+    figure_brands: int = Field(
+        10, ge=1, le=40, description="brands drawn one by one in per-brand figures (largest first)"
+    )
+    brands: tuple[str, ...] | None = Field(
+        None, description="the brands to draw in per-brand figures instead of the largest"
+    )
+
+    @field_validator("brands", mode="before")
+    @classmethod
+    def _brand_list(cls, value: Any) -> Any:
+        # One brand or a comma-separated list, as typed on a command line or in a YAML file.
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return tuple(value) if value else None
 
     @field_validator("data_format")
     @classmethod
