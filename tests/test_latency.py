@@ -595,7 +595,7 @@ def test_findings_do_not_rank_brands_with_too_few_messages():
     lines = latency.findings(latency.by_brand(table), min_messages=3)
     assert lines[0].startswith("Fastest: Big answers half its messages within 1.0 h")
     assert "Tiny" not in " ".join(lines[:-1])
-    assert lines[-1].startswith("1 brand with fewer than 3 customer messages are not ranked")
+    assert lines[-1].startswith("1 brand with fewer than 3 customer messages is not ranked")
     assert latency.findings(latency.by_brand(table), min_messages=10)[0] == (
         "No brand has 10 customer messages or more: too few to rank."
     )

@@ -412,6 +412,14 @@ def test_findings_name_the_extremes_and_the_most_copied_reply() -> None:
     )
     assert lines[1] == "Replies address the customer by name from 0% (unknown) to 100% (B)."
     assert lines[-1] == 'Most copied reply: "Please DM us." (A, 2 replies, 67% of the brand\'s).'
+    # With a floor of 3 replies only A (3 replies) is ranked; the totals still count every reply.
+    floored = personalisation.findings(
+        personalisation.by_brand(scored), personalisation.top_templates(scored), min_replies=3
+    )
+    assert floored[0] == (
+        "40% of 5 agent replies copy a template used at least 5 times; by brand 67%."
+    )
+    assert floored[-1].startswith("2 brands with fewer than 3 agent replies are not ranked")
 
 
 # -- figures -----------------------------------------------------------------------------------

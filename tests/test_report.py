@@ -446,6 +446,7 @@ def _scorecard() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "brand": ["A", "B", "C"],
+            "customer_messages": [50, 30, 10],
             "response_rate": [0.9, 0.5, 0.7],
             "median_first_response_seconds": [30.0, 6000.0, 600.0],
             "template_share": [0.2, 0.2, 0.2],
@@ -485,6 +486,18 @@ def test_strengths_and_weaknesses_pick_the_extremes():
     assert summary.findings(_scorecard().head(1)) == [
         "Only one brand in the data: there is no other brand to compare it with."
     ]
+
+
+def test_findings_compare_only_brands_with_enough_messages():
+    sentences = summary.findings(_scorecard(), min_messages=20)
+    assert [s.split()[0] for s in sentences[:-1]] == ["A", "B"]
+    assert sentences[-1] == (
+        "1 brand with fewer than 20 customer messages is not ranked here "
+        "(their figures are in the tables)."
+    )
+    assert summary.findings(_scorecard(), min_messages=40)[0] == (
+        "Fewer than two brands have 40 customer messages or more: too few to compare."
+    )
 
 
 def test_brand_scorecard_joins_the_three_tables_without_unknown():

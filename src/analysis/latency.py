@@ -33,7 +33,7 @@ from analysis.business_hours import (
     BusinessHours,
     business_seconds_between,
 )
-from analysis.scorecard import wilson_interval
+from analysis.scorecard import rankable, wilson_interval
 from analysis.settings import Settings
 
 __all__ = [
@@ -583,19 +583,9 @@ def findings(
 ) -> list[str]:
     """Plain-language headlines from a by_brand table, for a notebook's summary cell; brands with
     fewer than `min_messages` customer messages are not ranked (one message proves nothing)."""
-    measured = brand_table[brand_table["customer_messages"] > 0]
-    if measured.empty:
+    if not (brand_table["customer_messages"] > 0).any():
         return ["No customer messages to measure."]
-    table = measured[measured["customer_messages"] >= min_messages]
-    left_out = len(measured) - len(table)
-    note = (
-        [
-            f"{left_out} brand{'s' if left_out > 1 else ''} with fewer than {min_messages} "
-            "customer messages are not ranked here (their figures are in the tables below)."
-        ]
-        if left_out
-        else []
-    )
+    table, note = rankable(brand_table, "customer_messages", min_messages)
     if table.empty:
         return [f"No brand has {min_messages} customer messages or more: too few to rank.", *note]
 

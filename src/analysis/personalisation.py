@@ -564,13 +564,21 @@ def _empty_replies() -> pd.DataFrame:
 
 
 def findings(
-    brand_table: pd.DataFrame, templates: pd.DataFrame, *, min_template_size: int = 5
+    brand_table: pd.DataFrame,
+    templates: pd.DataFrame,
+    *,
+    min_template_size: int = 5,
+    min_replies: int = 1,
 ) -> list[str]:
-    """Plain-language headlines from by_brand and top_templates tables, for a notebook's summary."""
-    table = brand_table[brand_table["replies"] > 0]
-    if table.empty:
+    """Plain-language headlines from by_brand and top_templates tables, for a notebook's summary;
+    only brands with at least `min_replies` agent replies are ranked."""
+    everyone = brand_table[brand_table["replies"] > 0]
+    if everyone.empty:
         return ["No agent replies to measure."]
-    replies = int(table["replies"].sum())
+    replies = int(everyone["replies"].sum())
+    table, note = scorecard.rankable(brand_table, "replies", min_replies, unit="agent replies")
+    if table.empty:
+        return [f"No brand has {min_replies} agent replies or more: too few to rank.", *note]
     several = len(table) > 1
 
     def extremes(column: str, fmt: str) -> str:
@@ -585,13 +593,13 @@ def findings(
             f"to {format(high[column], fmt)} ({high['brand']})"
         )
 
-    template_replies = float((table["template_share"] * table["replies"]).sum())
+    template_replies = float((everyone["template_share"] * everyone["replies"]).sum())
     lines = [
         f"{template_replies / replies:.0%} of {replies:,} agent replies copy a template used at "
         f"least {min_template_size} times; by brand {extremes('template_share', '.0%')}.",
         f"Replies address the customer by name {extremes('addresses_by_name_share', '.0%')}.",
         f"Signed by an agent: {extremes('signed_share', '.0%')}; "
-        f"{int(table['distinct_agents'].sum()):,} distinct agent signatures in all.",
+        f"{int(everyone['distinct_agents'].sum()):,} distinct agents in all.",
         f"Mean specificity (0 = nothing from the complaint, 1 = all about it) "
         f"{extremes('mean_specificity', '.2f')}.",
     ]
@@ -601,4 +609,4 @@ def findings(
             f'Most copied reply: "{top["template_text"]}" ({top["brand"]}, {int(top["replies"]):,} '
             f"replies, {top['brand_share']:.0%} of the brand's)."
         )
-    return lines
+    return lines + note

@@ -43,3 +43,20 @@ def share_table(
         out[f"{flag}_share_low"] = low
         out[f"{flag}_share_high"] = high
     return out.reset_index()
+
+
+def rankable(
+    table: pd.DataFrame, count_column: str, min_count: int, unit: str = "customer messages"
+) -> tuple[pd.DataFrame, list[str]]:
+    """The groups a headline may rank (at least `min_count` in `count_column`), and a sentence
+    saying how many were left out and why (empty when none were): one message proves nothing."""
+    counted = table[table[count_column] > 0]
+    kept = counted[counted[count_column] >= min_count]
+    left_out = len(counted) - len(kept)
+    if not left_out:
+        return kept, []
+    brands = "brand" if left_out == 1 else "brands"
+    return kept, [
+        f"{left_out} {brands} with fewer than {min_count} {unit} "
+        f"{'is' if left_out == 1 else 'are'} not ranked here (their figures are in the tables)."
+    ]

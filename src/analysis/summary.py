@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from analysis import latency
 from analysis.plots import brand_colours, new_figure, no_data
 from analysis.rubric import BONUS, LESSONS
+from analysis.scorecard import rankable
 
 UNKNOWN_BRAND = "unknown"
 # A strength or weakness is at least this many standard deviations from the other brands' median.
@@ -206,12 +207,20 @@ def strengths_and_weaknesses(
     return pd.DataFrame(rows)[columns + ["strength_lower_is_better", "weakness_lower_is_better"]]
 
 
-def findings(scorecard: pd.DataFrame, sla_hours: float = 24) -> list[str]:
-    """One plain sentence per brand: what it does best and worst compared with the other brands."""
-    if len(scorecard) < 2:
-        return ["Only one brand in the data: there is no other brand to compare it with."]
+def findings(scorecard: pd.DataFrame, sla_hours: float = 24, min_messages: int = 1) -> list[str]:
+    """One plain sentence per brand: what it does best and worst compared with the other brands;
+    only brands with at least `min_messages` customer messages are compared."""
+    ranked, note = rankable(scorecard, "customer_messages", min_messages)
+    if len(ranked) < 2:
+        alone = (
+            "Only one brand in the data: there is no other brand to compare it with."
+            if len(scorecard) < 2
+            else f"Fewer than two brands have {min_messages} customer messages or more: "
+            "too few to compare."
+        )
+        return [alone, *note]
     sentences = []
-    for row in strengths_and_weaknesses(scorecard, sla_hours).to_dict("records"):
+    for row in strengths_and_weaknesses(ranked, sla_hours).to_dict("records"):
         parts = []
         for side, verb in (("strength", "is best at"), ("weakness", "is worst at")):
             if not isinstance(row[side], str):
@@ -228,7 +237,7 @@ def findings(scorecard: pd.DataFrame, sla_hours: float = 24) -> list[str]:
         elif not isinstance(row["weakness"], str):
             parts.append("is behind the others on no measure")
         sentences.append(f"{row['brand']} " + "; ".join(parts) + ".")
-    return sentences
+    return sentences + note
 
 
 def format_value(value: float, measure: Measure | None) -> str:
