@@ -41,14 +41,6 @@ LESSONS = (
     "shows_appreciation",
     "shares_resolution_or_timetable",
 )
-LESSON_TITLES = {
-    "react_quickly": "1. React quickly",
-    "responds_in_same_medium": "2. Same medium",
-    "acknowledges_specifics": "3. Acknowledge specifics",
-    "shows_appreciation": "4. Show appreciation",
-    "shares_resolution_or_timetable": "5. Resolution or timetable",
-    "says_sorry": "Bonus: say sorry",
-}
 BONUS = "says_sorry"
 LABELLERS = ("rules", "model")
 

@@ -39,7 +39,6 @@ NGRAM_BASELINE = "ngrams"
 # A subfolder: every data/labels/*.csv is read as training labels.
 QUALITY_SUBDIR = "evaluation"
 QUALITY_FILE = "labeller_quality.csv"
-QUALITY_SIDECAR = "labeller_quality.json"
 _SCORE_FIELDS = {
     "precision": "precision",
     "recall": "recall",

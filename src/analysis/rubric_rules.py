@@ -605,8 +605,3 @@ def labels_from_features(features: pd.DataFrame) -> pd.DataFrame:
         index=features.index,
     )
     return out.astype(int)
-
-
-def rule_labels(texts: pd.Series, contexts: pd.Series | None = None) -> pd.DataFrame:
-    """The rule labeller: 0/1 per text label, index aligned with texts."""
-    return labels_from_features(rule_features(texts, contexts))

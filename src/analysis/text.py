@@ -33,15 +33,13 @@ EMAIL_TOKEN = "<email>"
 HANDLE_TOKEN = "<handle>"
 NUMBER_TOKEN = "<num>"
 NAME_TOKEN = "<name>"
-MASK_TOKENS = frozenset({URL_TOKEN, EMAIL_TOKEN, HANDLE_TOKEN, NUMBER_TOKEN, NAME_TOKEN})
 
 URL_PATTERN = (
     r"(?:https?://|www\.)\S+"  # scheme or www
     r"|\b(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*"  # bare domain with a path: t.co/x, amzn.to/x
 )
 EMAIL_PATTERN = r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
-HANDLE_PATTERN = r"(?<![\w@])@\w+"
-# The same for RE2 (no look-behind): the character before the handle is kept by the replacement.
+# Handles, for RE2 (no look-behind): the character before the handle is kept by the replacement.
 _HANDLE_RE2 = r"(^|[^\w@])@\w+"
 NUMBER_PATTERN = r"\d+(?:[.,:/-]\d+)*"
 # The reply prefix Twitter adds: the handles a reply starts with.
