@@ -388,6 +388,41 @@ def test_by_brand_counts_on_a_small_table() -> None:
     assert (table["template_share"] <= table["template_share_high"]).all()
 
 
+def test_template_share_interval_holds_its_share_at_0_and_100_percent() -> None:
+    # Brand "All" copies a template in every reply, "None" in none; n is chosen where the
+    # floating-point Wilson bounds used to land a hair inside the share (1 - 1e-16 at n=13,
+    # 2.8e-17 at n=5), which made the figure's error bars negative.
+    rows = [("All", True)] * 13 + [("None", False)] * 5 + [("Half", i % 2 == 0) for i in range(6)]
+    replies = _small_replies().iloc[0:0].reindex(range(len(rows)))
+    replies = replies.assign(
+        message_id=[f"m{i}" for i in range(len(rows))],
+        brand=pd.Series([b for b, _ in rows], dtype="string"),
+        agent_id=pd.Series([f"{b}/x" for b, _ in rows], dtype="string"),
+        signed=False,
+        uses_handle=False,
+        addresses_by_name=False,
+        is_template=[t for _, t in rows],
+        template_id=[f"{b}#1" for b, _ in rows],
+        template_distance=0.0,
+        specificity=np.nan,
+    )
+    table = personalisation.by_brand(replies).set_index("brand")
+    assert table.loc["All", "template_share"] == 1.0
+    assert table.loc["All", "template_share_high"] == 1.0
+    assert 0.7 < table.loc["All", "template_share_low"] < 1.0
+    assert table.loc["None", "template_share"] == 0.0
+    assert table.loc["None", "template_share_low"] == 0.0
+    assert 0.0 < table.loc["None", "template_share_high"] < 0.6
+    assert (table["template_share_low"] <= table["template_share"]).all()
+    assert (table["template_share"] <= table["template_share_high"]).all()
+    assert table[["template_share_low", "template_share_high"]].stack().between(0, 1).all()
+    fig = figures.template_share_by_brand(table.reset_index())
+    bars = {t.get_text().split(" (")[0]: p.get_width() for t, p in zip(
+        fig.axes[0].get_yticklabels(), fig.axes[0].patches, strict=True
+    )}  # fmt: skip
+    assert bars == {"None": 0.0, "Half": 50.0, "All": 100.0}
+
+
 def test_by_agent_reports_latency_per_agent_id() -> None:
     table = personalisation.by_agent(_small_replies())
     assert table[["brand", "agent_id", "replies"]].values.tolist() == [

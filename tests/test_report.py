@@ -559,7 +559,7 @@ def test_example_replies_are_each_brands_best_and_worst():
 def test_summary_figures_are_figures_with_titles_and_labels():
     card = _scorecard().assign(
         react_quickly_share=[0.9, 0.4, 0.0],
-        react_quickly_share_low=[0.8, 0.3, 1e-17],  # a Wilson bound a rounding error past 0
+        react_quickly_share_low=[0.8, 0.3, 0.0],  # wilson_interval is exact at 0 and n
         react_quickly_share_high=[0.95, 0.5, 0.1],
     )
     heatmap = summary.scorecard_figure(card)

@@ -13,17 +13,24 @@ def wilson_interval(
     trials: np.ndarray | pd.Series | int,
     confidence: float = 0.95,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a share; stays inside [0, 1] and behaves at 0 and n."""
+    """Wilson score interval for a share: inside [0, 1], around its share, exact at 0 and n."""
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
+    if np.any((k < 0) | (k > n)):
+        raise ValueError("analysis: wilson_interval needs 0 <= successes <= trials for every share")
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
         denominator = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denominator
         half_width = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
-        low = np.where(n > 0, np.clip(centre - half_width, 0, 1), np.nan)
-        high = np.where(n > 0, np.clip(centre + half_width, 0, 1), np.nan)
+        # In exact arithmetic low <= p <= high, low = 0 at k = 0 and high = 1 at k = n; in floating
+        # point both ends land a rounding error off (1 - 1e-16 at 100 %), which put an interval on
+        # the wrong side of its share. State the exact values rather than trust the rounding.
+        low = np.where(k == 0, 0.0, np.clip(np.minimum(centre - half_width, p), 0, 1))
+        high = np.where(k == n, 1.0, np.clip(np.maximum(centre + half_width, p), 0, 1))
+        low = np.where(n > 0, low, np.nan)
+        high = np.where(n > 0, high, np.nan)
     return low, high
 
 
