@@ -1,4 +1,4 @@
-"""Shared fixtures: hand-written inputs, and the real twcs sample when CI names it."""
+"""Shared fixtures: hand-written inputs, and the real samples when CI names them."""
 
 from __future__ import annotations
 
@@ -38,6 +38,25 @@ def real_sample() -> Path:
     if not path.exists():
         pytest.fail(f"{paths.REAL_SAMPLE_ENV}={path} does not exist")
     return path
+
+
+@pytest.fixture(scope="session")
+def cdp_sample() -> Path:
+    """The real 25-brand conversation export (../shared/data/twitter_cdp_conversations_real.csv,
+    messages-csv), named by the environment."""
+    path = paths.cdp_sample_path()
+    if path is None:
+        pytest.skip(
+            f"{paths.CDP_SAMPLE_ENV} is unset: point it at twitter_cdp_conversations_real.csv "
+            "(.ci/run does) to run the tests on the real multi-brand export"
+        )
+    if not path.exists():
+        pytest.fail(f"{paths.CDP_SAMPLE_ENV}={path} does not exist")
+    return path
+
+
+# The cdp export's columns as messages-csv fields (the others are named canonically).
+CDP_MAPPING = {"author_id": "author", "brand": "company"}
 
 
 @pytest.fixture(scope="session")

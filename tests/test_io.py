@@ -7,6 +7,7 @@ import pytest
 
 from analysis import io, pipeline
 from analysis.io import InputError
+from analysis.io.common import UNKNOWN_AUTHOR
 from tests.conftest import HELPDESK_MAPPING
 
 
@@ -14,14 +15,18 @@ def test_twcs_keeps_usable_rows_and_names_row_and_column_of_the_rest(fixtures):
     result = io.load(fixtures / "twcs_small.csv")
     assert result.format == "twcs"
     assert result.rows_read == 14
-    assert len(result.messages) == 11
+    assert len(result.messages) == 12
     rejected = result.rejected.set_index("row")
     assert rejected.loc[7, "column"] == "created_at"
     assert "Tue Oct 31 22:10:47 +0000 2017" in rejected.loc[7, "reason"]
     assert rejected.loc[7, "value"] == "not a date"
     assert rejected.loc[13, "reason"] == "expected 7 columns, found 9"
-    # Row numbers after a malformed row still point at the right record.
-    assert rejected.loc[14, "column"] == "author_id"
+    # A customer tweet without an author is kept, its author unknown; and row numbers after a
+    # malformed row still point at the right record.
+    kept = result.messages.set_index("message_id")
+    assert kept.loc["13", "author_id"] == UNKNOWN_AUTHOR
+    assert kept.loc["13", "source"] == "twcs_small.csv:row 14"
+    assert sorted(rejected.index) == [7, 13]
     assert result.rows_read == len(result.messages) + len(result.rejected)
 
 
@@ -145,3 +150,108 @@ def test_a_windows_1252_export_is_read_and_said_to_be(tmp_path):
     result = io.load(path)
     assert result.messages.loc[0, "text"] == "café closed – again"
     assert any("not UTF-8" in note for note in result.notes)
+
+
+def test_a_bare_carriage_return_in_a_tweet_is_text_and_its_reply_keeps_its_parent(fixtures):
+    # The real twcs.csv has tweets whose unquoted text holds a bare CR: one record, not two.
+    tables = pipeline.run(fixtures / "twcs_bare_cr.csv")
+    messages = tables.messages.set_index("message_id")
+    assert tables.rejected.empty
+    assert list(messages.index) == ["101", "102", "103", "104", "105"]
+    assert messages.loc["101", "text"].startswith("@sprintcare my bill doubled this month")
+    assert messages.loc["101", "text"].endswith("nobody at the store can explain why")
+    assert messages.loc["102", "parent_id"] == "101"
+    assert messages.loc["102", "conversation_id"] == messages.loc["101", "conversation_id"]
+    exchanges = tables.exchanges.set_index("message_id")
+    assert exchanges.loc["101", "reply_id"] == "102"
+    assert exchanges.loc["101", "first_response_seconds"] == 205.0  # 22:10:47 -> 22:14:12
+    assert exchanges.loc["104", "reply_id"] == "105"
+    summary = tables.summary
+    assert summary["rows_read"] == summary["messages"] + summary["rejected"] == 5
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n"])
+def test_bare_carriage_returns_are_kept_in_lf_and_crlf_files(fixtures, tmp_path, line_end):
+    lines = (fixtures / "twcs_bare_cr.csv").read_bytes().split(b"\n")
+    path = tmp_path / "twcs.csv"
+    path.write_bytes(line_end.join(lines))
+    result = io.load(path)
+    assert result.rejected.empty and result.rows_read == 5
+    texts = result.messages.set_index("message_id")["text"]
+    assert texts["101"] == (
+        "@sprintcare my bill doubled this month\r\rand nobody at the store can explain why"
+    )
+    assert texts["104"] == "@sprintcare quoted text\rwith a bare CR"  # quoted: always one field
+    assert texts["102"].endswith("^AB")  # the CR of a CRLF line end is not text
+
+
+def test_a_malformed_row_after_a_bare_carriage_return_keeps_its_record_number(tmp_path):
+    path = tmp_path / "twcs.csv"
+    path.write_bytes(
+        b"tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+        b"1,a,True,Tue Oct 31 22:10:47 +0000 2017,one\rtweet,,\n"
+        b'2,a,True,Tue Oct 31 22:11:47 +0000 2017,"two\nlines",,,extra\n'
+        b"3,a,True,Tue Oct 31 22:12:47 +0000 2017,three,,\n"
+    )
+    result = io.load(path)
+    assert result.messages["_row"].tolist() == [1, 3]
+    assert result.rejected["row"].tolist() == [2]
+    assert result.rows_read == len(result.messages) + len(result.rejected)
+
+
+def test_a_reply_without_a_time_answers_its_complaint_and_is_left_out_of_latency(fixtures):
+    tables = pipeline.run(fixtures / "helpdesk_gaps.csv", mapping=HELPDESK_MAPPING)
+    exchanges = tables.exchanges.set_index("message_id")
+    # g2 has no time: it keeps its place after g1 in the export and answers it.
+    assert exchanges.loc["g1", "answered"] and exchanges.loc["g1", "reply_id"] == "g2"
+    assert pd.isna(exchanges.loc["g1", "first_response_seconds"])
+    assert exchanges.loc["g1", "latency_excluded_reason"] == "reply_time_unknown"
+    assert not exchanges.loc["g3", "answered"]  # g3 came after the reply
+    # A time that is there but unreadable is a format to fix: rejected, saying what was expected.
+    assert tables.rejected[["row", "column"]].values.tolist() == [[6, "Created"]]
+    assert "ISO 8601" in tables.rejected.loc[0, "reason"]
+    assert tables.summary["rows_read"] == tables.summary["messages"] + tables.summary["rejected"]
+
+
+def test_a_customer_message_without_an_author_is_kept_with_its_author_unknown(fixtures):
+    tables = pipeline.run(fixtures / "helpdesk_gaps.csv", mapping=HELPDESK_MAPPING)
+    message = tables.messages.set_index("message_id").loc["g4"]
+    assert message["author_id"] == UNKNOWN_AUTHOR and message["role"] == "customer"
+    exchange = tables.exchanges.set_index("message_id").loc["g4"]
+    assert exchange["reply_id"] == "g5" and exchange["first_response_seconds"] == 1800.0
+    assert any("without an author" in note for note in tables.notes)
+
+
+def test_an_agent_message_without_an_author_is_kept_and_names_no_agent(tmp_path):
+    path = tmp_path / "acme.csv"
+    path.write_text(
+        "message_id,conversation_id,author_id,role,created_at,text\n"
+        "1,T,dana,customer,2024-04-02T09:00:00Z,help\n"
+        "2,T,,agent,2024-04-02T09:10:00Z,on it\n"
+    )
+    tables = pipeline.run(path, "messages-csv")
+    reply = tables.messages.set_index("message_id").loc["2"]
+    assert reply["brand"] == "acme" and reply["author_id"] == UNKNOWN_AUTHOR
+    assert pd.isna(reply["agent_id"])
+    assert tables.exchanges.loc[0, "answered"]
+
+
+def test_the_exports_turn_orders_a_conversation_whose_times_are_out_of_order(tmp_path):
+    # A real export stamps its last reply with a made-up time, here before the complaint: the
+    # turn numbers say which message it answers, and the bad time is flagged, not trusted.
+    path = tmp_path / "conversations.csv"
+    path.write_text(
+        "message_id,conversation_id,turn,author_id,role,created_at,text\n"
+        "m4,C,4,Acme,agent,2020-04-01T09:00:00Z,here is the help page\n"
+        "m1,C,1,cust,customer,2020-04-01T10:00:00Z,help\n"
+        "m2,C,2,Acme,agent,2020-04-01T10:05:00Z,what is wrong?\n"
+        "m3,C,3,cust,customer,2020-04-01T10:10:00Z,it broke\n"
+    )
+    tables = pipeline.run(path, "messages-csv")
+    messages = tables.messages.set_index("message_id")
+    assert messages.loc[["m2", "m3", "m4"], "parent_id"].tolist() == ["m1", "m2", "m3"]
+    assert messages.loc["m4", "reply_before_parent"]
+    exchanges = tables.exchanges.set_index("message_id")
+    assert exchanges.loc["m3", "reply_id"] == "m4"
+    assert exchanges.loc["m3", "latency_excluded_reason"] == "reply_before_complaint"
+    assert exchanges.loc["m1", "first_response_seconds"] == 300.0

@@ -48,7 +48,7 @@ def test_a_run_reads_back_what_was_written(small_run):
     assert by_brand["answered"].tolist() == from_csv["answered"].tolist()
     assert small_run.scorecard("resolution_times") is None  # not a ticket export
     assert small_run.tickets is None
-    assert len(small_run.rejected) == 3
+    assert len(small_run.rejected) == 2  # rows 7 and 13 (row 14's author is unknown: kept)
     with pytest.raises(KeyError, match="latency_by_planet"):
         small_run.table("latency_by_planet")
 

@@ -104,6 +104,112 @@ def test_exchanges_take_the_first_direct_reply_and_count_the_others():
     assert exchanges.loc["5", "latency_excluded_reason"] == "reply_before_complaint"
 
 
+def _answered_by_brand(exchanges: pd.DataFrame) -> dict[str, int]:
+    answered = exchanges[exchanges["answered"]]
+    return answered.groupby("brand").size().astype(int).to_dict()
+
+
+def _independent_answered_by_brand(messages: pd.DataFrame) -> dict[str, int]:
+    """Customer messages with at least one direct reply by each brand, counted from the links."""
+    role = dict(zip(messages["message_id"], messages["role"], strict=True))
+    answered: dict[str, set] = {}
+    for brand, parent, message_role in zip(
+        messages["brand"], messages["parent_id"], messages["role"], strict=True
+    ):
+        if message_role == "agent" and role.get(parent) == "customer":
+            answered.setdefault(brand, set()).add(parent)
+    return {brand: len(parents) for brand, parents in answered.items()}
+
+
+def _two_brand_conversation() -> pd.DataFrame:
+    """A customer asks two brands; each answers some of the messages (worked out by hand)."""
+    return threads.build_conversations(
+        _messages(
+            [
+                ("1", None, "customer", "c1", 0, "@ShopHelp @PhoneCare my new phone is dead"),
+                ("2", "1", "agent", "ShopHelp", 5, "@c1 sorry! ask @PhoneCare"),
+                ("3", "2", "customer", "c1", 10, "@ShopHelp they do not answer"),
+                ("4", "3", "agent", "ShopHelp", 12, "@c1 we will chase them"),
+                ("5", "3", "agent", "ShopHelp", 13, "@c1 (and DM us your order)"),
+                ("6", "4", "customer", "c1", 20, "@phonecare please help"),
+                ("7", "6", "agent", "PhoneCare", 80, "@c1 we are here, DM us"),
+                ("8", "7", "customer", "c1", 90, "thanks"),
+            ]
+        )
+    )
+
+
+def test_each_reply_counts_for_the_brand_that_wrote_it():
+    messages = _two_brand_conversation()
+    exchanges = threads.build_exchanges(messages)
+    rows = exchanges.set_index(["message_id", "brand"])
+    # 1 names both: ShopHelp answered it, PhoneCare did not.
+    assert rows.loc[("1", "ShopHelp"), "reply_id"] == "2"
+    assert not rows.loc[("1", "PhoneCare"), "answered"]
+    assert rows.loc[("3", "ShopHelp"), "reply_count"] == 2
+    assert rows.loc[("6", "PhoneCare"), "first_response_seconds"] == 3600.0
+    assert ("6", "ShopHelp") not in rows.index  # 6 neither names nor is answered by ShopHelp
+    # 8 names and is answered by no brand: one row, for the conversation's brand.
+    assert rows.loc["8"].index.tolist() == ["ShopHelp"]
+    assert not rows.loc[("8", "ShopHelp"), "answered"]
+    assert exchanges[["message_id", "brand"]].values.tolist() == [
+        ["1", "ShopHelp"],  # answered first, so listed first
+        ["1", "PhoneCare"],
+        ["3", "ShopHelp"],
+        ["6", "PhoneCare"],
+        ["8", "ShopHelp"],
+    ]
+    assert _answered_by_brand(exchanges) == {"ShopHelp": 2, "PhoneCare": 1}
+    assert _answered_by_brand(exchanges) == _independent_answered_by_brand(messages)
+
+
+def test_a_brand_account_answering_under_another_brand_counts_for_itself():
+    # An export files every message of a conversation under its company; the reply's author is
+    # another brand of the file, which wrote it.
+    frame = _messages(
+        [
+            ("1", None, "customer", "c1", 0, "@Apple my phone from the shop is broken"),
+            ("2", "1", "agent", "ShopHelp", 5, "@c1 please ask Apple"),
+            ("3", None, "customer", "c2", 0, "@ShopHelp where is my parcel"),
+            ("4", "3", "agent", "ShopHelp", 5, "@c2 on its way"),
+            ("5", "2", "customer", "c1", 9, "ok @Apple?"),
+            ("6", "5", "agent", "Apple", 30, "@c1 we can help"),
+        ]
+    )
+    frame.loc[frame["message_id"].isin(["1", "2", "5", "6"]), "brand"] = "Apple"
+    messages = threads.build_conversations(frame)
+    assert messages.set_index("message_id").loc["2", "brand"] == "ShopHelp"
+    exchanges = threads.build_exchanges(messages)
+    assert _answered_by_brand(exchanges) == {"ShopHelp": 2, "Apple": 1}
+    rows = exchanges.set_index(["message_id", "brand"])
+    assert not rows.loc[("1", "Apple"), "answered"]  # named, not answered by Apple
+
+
+def test_answered_per_brand_on_the_real_multi_brand_export_equals_an_independent_count(
+    cdp_sample,
+):
+    from analysis import pipeline
+    from tests.conftest import CDP_MAPPING
+
+    tables = pipeline.run(cdp_sample, "messages-csv", mapping=CDP_MAPPING)
+    assert tables.messages["brand"].nunique() == 25
+    # Independently, from the file: each message answers the one before it (by turn) in its
+    # conversation; a reply is its author's (the brand account that wrote it).
+    raw = pd.read_csv(cdp_sample, dtype=str, keep_default_na=False)
+    raw = raw[~raw["message_id"].duplicated()].assign(turn=lambda f: f["turn"].astype(int))
+    raw = raw.sort_values(["conversation_id", "turn"], kind="stable")
+    raw["parent"] = raw.groupby("conversation_id")["message_id"].shift(1)
+    role_of = raw.set_index("message_id")["role"]
+    replies = raw[(raw["role"] == "agent") & (raw["parent"].map(role_of) == "customer")]
+    expected = replies.groupby("author")["parent"].nunique().astype(int).to_dict()
+    assert _answered_by_brand(tables.exchanges) == expected
+    # A conversation AppleSupport and AmazonHelp both answer is counted for each.
+    assert expected["AmazonHelp"] == _answered_by_brand(tables.exchanges)["AmazonHelp"]
+    summary = tables.summary
+    assert summary["rows_read"] == summary["messages"] + summary["rejected"]
+    assert summary["customer_messages"] == (tables.messages["role"] == "customer").sum()
+
+
 @st.composite
 def reply_forests(draw):
     """Random messages whose parents may be anything: earlier, later, themselves, or absent."""
@@ -144,9 +250,12 @@ def test_threading_invariants(messages):
     for message_id, parent_id in parent_of.items():
         if parent_id in conversation_of:
             assert conversation_of[message_id] == conversation_of[parent_id]
-    # Counts reconcile: one exchange per customer message; latencies never negative.
+    # Counts reconcile: every customer message in at least one exchange, one per brand;
+    # answered per brand is the independent count; latencies never negative.
     exchanges = threads.build_exchanges(threaded)
-    assert len(exchanges) == (threaded["role"] == "customer").sum()
+    customers = threaded.loc[threaded["role"] == "customer", "message_id"]
+    assert set(exchanges["message_id"]) == set(customers)
+    assert not exchanges.duplicated(["message_id", "brand"]).any()
+    assert _answered_by_brand(exchanges) == _independent_answered_by_brand(threaded)
     assert (exchanges["first_response_seconds"].dropna() >= 0).all()
-    assert exchanges["answered"].sum() <= len(exchanges)
     assert (exchanges["reply_count"] >= exchanges["answered"].astype(int)).all()

@@ -89,10 +89,14 @@ def summarise(tables: Tables, rows_read: int) -> dict:
         "messages": len(tables.messages),
         "rejected": len(tables.rejected),
         "conversations": int(tables.messages["conversation_id"].nunique()),
-        "customer_messages": len(exchanges),
+        # Exchanges are per customer message and brand: count messages, answered by any brand.
+        "customer_messages": int(exchanges["message_id"].nunique()),
         "agent_messages": int((tables.messages["role"] == "agent").sum()),
-        "answered": int(exchanges["answered"].sum()),
-        "unanswered": int((~exchanges["answered"]).sum()),
+        "answered": int(exchanges.loc[exchanges["answered"], "message_id"].nunique()),
+        "unanswered": int(
+            exchanges["message_id"].nunique()
+            - exchanges.loc[exchanges["answered"], "message_id"].nunique()
+        ),
         "median_first_response_seconds": float(latency.median()) if len(latency) else None,
         "brands": int(tables.messages["brand"].nunique()),
         "parent_missing": int(tables.messages["parent_missing"].sum()),

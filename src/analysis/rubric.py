@@ -64,6 +64,8 @@ CHOSEN_LABELLER = {
     "addresses_by_name": "rules",
 }
 
+# Stands in for "no brand" in group keys (groupby would drop null keys).
+_NO_BRAND = "\x00no brand"
 # Parts of a split reply ("1/2", "2/2") go out within seconds of each other.
 MULTIPART_WINDOW_SECONDS = 300
 CV_SEED = 20171031
@@ -127,11 +129,13 @@ def _label_prepared(
 def _part_ids(
     exchanges: pd.DataFrame, messages: pd.DataFrame, window_seconds: float
 ) -> pd.DataFrame:
-    """The parts of each answered customer message's first reply (message_id, part_id), in time
-    order: direct replies from the same author sent within `window_seconds` of the first."""
+    """The parts of each answered exchange's first reply (reply_id, part_id), in time order: the
+    first reply itself and the direct replies to the same customer message from the same author
+    sent within `window_seconds` after it. Keyed by reply_id: a customer message answered by two
+    brands has two first replies, one per exchange row."""
     first = exchanges.loc[
         exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_id"].notna(),
-        ["message_id", "reply_author_id", "reply_at"],
+        ["message_id", "reply_id", "reply_author_id", "reply_at"],
     ]
     agents = messages.loc[
         (messages["role"] == "agent") & messages["parent_id"].notna(),
@@ -142,8 +146,13 @@ def _part_ids(
         pd.to_datetime(parts["created_at"], utc=True) - pd.to_datetime(parts["reply_at"], utc=True)
     ).dt.total_seconds()
     same_author = parts["author_id"].astype(str) == parts["reply_author_id"].astype(str)
-    parts = parts[same_author & delay.between(0, window_seconds)]
-    return parts.sort_values(["message_id", "created_at", "part_id"])[["message_id", "part_id"]]
+    # The first reply is its own first part, even when its time is unknown.
+    is_first = parts["part_id"].astype(str) == parts["reply_id"].astype(str)
+    parts = parts.assign(_later=~is_first)[
+        is_first | (same_author & delay.between(0, window_seconds))
+    ]
+    parts = parts.sort_values(["reply_id", "_later", "created_at", "part_id"], na_position="last")
+    return parts[["reply_id", "part_id"]]
 
 
 def reply_parts(
@@ -151,18 +160,23 @@ def reply_parts(
     messages: pd.DataFrame,
     window_seconds: float = MULTIPART_WINDOW_SECONDS,
 ) -> pd.DataFrame:
-    """Per answered customer message, its first reply joined with the other parts of a split reply:
-    direct replies from the same author sent within `window_seconds` of the first ("1/2", "2/2").
+    """Per answered exchange (customer message and brand), its first reply joined with the other
+    parts of a split reply: direct replies from the same author sent within `window_seconds` of
+    the first ("1/2", "2/2").
 
-    Columns: message_id (the customer message), reply_parts (count), reply_text_all (joined in
-    time order)."""
+    Columns: message_id (the customer message), brand, reply_id (the first reply), reply_parts
+    (count), reply_text_all (joined in time order)."""
     parts = _part_ids(exchanges, messages, window_seconds)
     text_of = messages.set_index(messages["message_id"].astype(str))["text"].astype(str)
     parts = parts.assign(text=parts["part_id"].astype(str).map(text_of))
-    grouped = parts.groupby("message_id", sort=False)["text"]
-    return pd.DataFrame(
+    grouped = parts.groupby("reply_id", sort=False)["text"]
+    joined = pd.DataFrame(
         {"reply_parts": grouped.size(), "reply_text_all": grouped.agg(" ".join)}
     ).reset_index()
+    keys = exchanges.loc[exchanges["reply_id"].notna(), ["message_id", "brand", "reply_id"]]
+    return keys.merge(joined, on="reply_id", how="inner")[
+        ["message_id", "brand", "reply_id", "reply_parts", "reply_text_all"]
+    ].reset_index(drop=True)
 
 
 def _whole_replies(
@@ -174,14 +188,15 @@ def _whole_replies(
     prepared = prepared.set_index(prepared["message_id"].astype(str))
     columns = ["body", "sentences", "addressed_name"]
     rows = labelled.loc[replied]
+    reply_ids = rows["reply_id"].astype(str)
     parts = _part_ids(rows, messages, MULTIPART_WINDOW_SECONDS)
-    parts = parts.assign(message_id=parts["message_id"].astype(str))
+    parts = parts.assign(reply_id=parts["reply_id"].astype(str))
     found = prepared.reindex(parts["part_id"].astype(str))[columns].set_axis(parts.index)
     parts = parts.join(found)
-    several = parts["message_id"].duplicated(keep=False)
-    single = parts[~several].set_index("message_id")[columns]
+    several = parts["reply_id"].duplicated(keep=False)
+    single = parts[~several].set_index("reply_id")[columns]
     # Split replies are a few percent of replies: joining their parts per group is cheap.
-    grouped = parts[several].groupby("message_id", sort=False)
+    grouped = parts[several].groupby("reply_id", sort=False)
     joined = pd.DataFrame(
         {
             "body": grouped["body"].agg(" ".join),
@@ -189,8 +204,8 @@ def _whole_replies(
             "addressed_name": grouped["addressed_name"].first(),
         }
     )
-    whole = pd.concat([single, joined]).reindex(rows["message_id"].astype(str))
-    count = parts.groupby("message_id").size().reindex(rows["message_id"].astype(str))
+    whole = pd.concat([single, joined]).reindex(reply_ids)
+    count = parts.groupby("reply_id").size().reindex(reply_ids)
     # A reply the messages table does not hold (e.g. a ticket export's) is prepared here.
     missing = whole["sentences"].isna().to_numpy()
     if missing.any():
@@ -318,19 +333,21 @@ def by_agent(labelled: pd.DataFrame) -> pd.DataFrame:
 
 
 def conversation_scores(labelled: pd.DataFrame) -> pd.DataFrame:
-    """Per conversation: the brand's first reply's lessons_met and its best reply's (0 when none)."""
+    """Per conversation and brand: that brand's first reply's lessons_met and its best reply's
+    (0 when none); a conversation two brands answer is scored once for each."""
+    keys = ["conversation_id", "_brand"]
     frame = labelled.assign(
         _answered=labelled["answered"].fillna(False).astype(bool),
         _order=pd.to_datetime(labelled["reply_at"], utc=True),
+        _brand=labelled["brand"].astype(object).fillna(_NO_BRAND).astype(str),
     )
-    base = frame.groupby("conversation_id", observed=True).agg(
-        brand=("brand", "first"),
+    base = frame.groupby(keys, observed=True, sort=True).agg(
         customer_messages=("message_id", "size"),
         replies=("_answered", "sum"),
     )
-    answered = frame[frame["_answered"]].sort_values(["conversation_id", "_order", "reply_id"])
-    first = answered.drop_duplicates("conversation_id").set_index("conversation_id")
-    best = answered.groupby("conversation_id", observed=True)["lessons_met"].max()
+    answered = frame[frame["_answered"]].sort_values([*keys, "_order", "reply_id"])
+    first = answered.drop_duplicates(keys).set_index(keys)
+    best = answered.groupby(keys, observed=True)["lessons_met"].max()
     unanswered = base["replies"] == 0
     base["first_reply_id"] = first["reply_id"].reindex(base.index)
     base["first_reply_lessons_met"] = first["lessons_met"].reindex(base.index).astype("Int64")
@@ -339,7 +356,9 @@ def conversation_scores(labelled: pd.DataFrame) -> pd.DataFrame:
     base["best_reply_lessons_met"] = best.reindex(base.index).astype("Int64")
     base.loc[unanswered, "best_reply_lessons_met"] = 0
     base["replies"] = base["replies"].astype(int)
-    return base.reset_index()
+    out = base.reset_index()
+    out.insert(1, "brand", out.pop("_brand").where(lambda b: b != _NO_BRAND, None))
+    return out
 
 
 def examples(labelled: pd.DataFrame, label: str, n: int = 3, seed: int = CV_SEED) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """The canonical tables, declared once and checked at the edges (after loading, before writing).
 
 `messages`: one row per message, whatever the input format.
-`exchanges`: one row per customer message, with its first direct agent reply or none.
+`exchanges`: one row per customer message and brand, with that brand's first direct reply or none.
 `tickets`: ticket-level fields from helpdesk exports.
 `rejected`: input rows that could not be used, with the reason.
 """
@@ -17,6 +17,7 @@ ROLES = ("customer", "agent")
 LATENCY_EXCLUSIONS = (
     "reply_before_complaint",  # the reply's timestamp is earlier than the message it answers
     "complaint_time_unknown",  # the export has no time for the customer message
+    "reply_time_unknown",  # answered, but the export has no time for the reply
 )
 
 UTC = "UTC"
@@ -75,27 +76,29 @@ LOADED_COLUMNS = [
     "source",
 ]
 
+# One row per customer message and brand: a message counts for every brand that answers it or
+# that it @mentions (threads.build_exchanges), so message_id alone is not a key.
 EXCHANGES = pa.DataFrameSchema(
     {
         # The customer message (the same fields as in messages).
-        "message_id": pa.Column(str, unique=True, coerce=True),
+        "message_id": pa.Column(str, nullable=False, coerce=True),
         "conversation_id": _text(nullable=False),
         "parent_id": _text(),
         "author_id": _text(nullable=False),
         "author_name": _text(),
-        "brand": _text(),
+        "brand": _text(),  # the brand this row counts the message for
         "channel": _text(nullable=False),
         "created_at": _utc_time(nullable=True),
         "text": _text(nullable=False),
         "source": _text(nullable=False),
-        # Its first direct agent reply, all null when unanswered.
+        # Its first direct reply by that brand, all null when unanswered.
         "reply_id": _text(),
         "reply_author_id": _text(),
         "reply_agent_id": _text(),
         "reply_at": _utc_time(nullable=True),
         "reply_channel": _text(),
         "reply_text": _text(),
-        "reply_count": pa.Column(int, pa.Check.ge(0), coerce=True),  # direct agent replies
+        "reply_count": pa.Column(int, pa.Check.ge(0), coerce=True),  # direct replies by the brand
         "answered": pa.Column(bool, coerce=True),
         "first_response_seconds": pa.Column(float, pa.Check.ge(0), nullable=True, coerce=True),
         "latency_excluded_reason": pa.Column(
@@ -105,6 +108,7 @@ EXCHANGES = pa.DataFrameSchema(
             nullable=True
         ),  # end of the data: where unanswered are censored
     },
+    unique=["message_id", "brand"],
     strict=False,
     name="exchanges",
 )

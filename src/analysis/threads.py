@@ -1,4 +1,5 @@
-"""Conversations from reply links, and exchanges: each customer message with its first agent reply.
+"""Conversations from reply links, and exchanges: each customer message, per brand, with that
+brand's first reply.
 
 Links are followed with vectorised pointer jumping (log-depth passes over numpy arrays), so the
 full twcs.csv threads in seconds. What does not fit is kept and flagged, never dropped: a parent
@@ -100,9 +101,26 @@ def build_conversations(messages: pd.DataFrame) -> pd.DataFrame:
     return messages
 
 
+def _writer_brand(messages: pd.DataFrame) -> pd.Series:
+    """Each message's own brand; an agent message whose author is one of the file's brands is
+    that brand's, whatever brand the export files it under (a brand account answering in another
+    brand's conversation writes for itself)."""
+    is_agent = (messages["role"] == "agent").to_numpy()
+    brand = messages["brand"].astype(object).where(messages["brand"].notna(), None)
+    spelled = {b.lower(): b for b in brand[is_agent].dropna().astype(str).unique()}
+    if not spelled:
+        return brand
+    writer = messages["author_id"].astype("string").str.lower().map(spelled)
+    return brand.mask(is_agent & writer.notna().to_numpy(), writer)
+
+
 def _conversation_brand(messages: pd.DataFrame) -> pd.Series:
     """An agent message's own brand; a customer message takes the first brand to answer in its
-    conversation, else a brand it @mentions (so unanswered complaints still count for a brand)."""
+    conversation, else a brand it @mentions (so unanswered complaints still count for a brand).
+
+    This is the message's one brand in `messages`; `build_exchanges` counts a customer message
+    for every brand it addresses or that answers it."""
+    messages = messages.assign(brand=_writer_brand(messages))
     is_agent = (messages["role"] == "agent") & messages["brand"].notna()
     agents = messages.loc[is_agent, ["conversation_id", "created_at", "brand"]]
     first_brand = (
@@ -114,21 +132,17 @@ def _conversation_brand(messages: pd.DataFrame) -> pd.Series:
     by_conversation = messages["conversation_id"].map(first_brand)
     brand = brand.where(brand.notna(), by_conversation)
 
-    known_brands = set(agents["brand"].astype(str))
     still_unknown = brand.isna() & (messages["role"] == "customer")
-    if still_unknown.any() and known_brands:
-        mentions = (
-            messages.loc[still_unknown, "text"].str.extractall(r"@(\w+)")[0].reset_index(level=1)
-        )
-        lowered = {b.lower(): b for b in known_brands}
-        mentions["brand"] = mentions[0].str.lower().map(lowered)
-        mentioned = mentions.dropna(subset=["brand"]).groupby(level=0)["brand"].first()
+    if still_unknown.any() and len(agents):
+        mentioned = _addressed_brands(messages.loc[still_unknown], agents["brand"])
+        mentioned = mentioned.drop_duplicates("message_id").set_index("message_id")["brand"]
         if len(mentioned):
+            conversation_of = messages.set_index("message_id")["conversation_id"]
             mentioned_by_conversation = (
                 pd.DataFrame(
                     {
-                        "conversation_id": messages.loc[mentioned.index, "conversation_id"],
-                        "brand": mentioned,
+                        "conversation_id": conversation_of.reindex(mentioned.index).to_numpy(),
+                        "brand": mentioned.to_numpy(),
                     }
                 )
                 .drop_duplicates("conversation_id")
@@ -139,50 +153,124 @@ def _conversation_brand(messages: pd.DataFrame) -> pd.Series:
     return brand.astype(object).where(brand.notna(), None)
 
 
-def build_exchanges(messages: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer message with its first direct agent reply (or none), and its latency."""
-    customer = messages.loc[messages["role"] == "customer"]
-    replies = messages.loc[(messages["role"] == "agent") & messages["parent_id"].notna()]
-    replies = replies.loc[replies["parent_id"].isin(customer["message_id"])]
-    ordered = replies.sort_values(["created_at", "message_id"], na_position="last")
-    first = ordered.drop_duplicates("parent_id").set_index("parent_id")
-    reply_count = replies.groupby("parent_id").size()
+def _addressed_brands(customer: pd.DataFrame, brands: pd.Series) -> pd.DataFrame:
+    """(message_id, brand) for each brand handle of the file a customer message @mentions
+    (case-insensitive, spelled as the brand is), in the order of the mentions."""
+    spelled = {b.lower(): b for b in brands.dropna().astype(str).unique()}
+    if not spelled or customer.empty:
+        return pd.DataFrame(
+            {"message_id": pd.Series(dtype=object), "brand": pd.Series(dtype=object)}
+        )
+    handles = customer["text"].astype("string").str.findall(r"(?<![\w@])@(\w+)")
+    handles = pd.DataFrame(
+        {"message_id": customer["message_id"].to_numpy(), "handle": handles.to_numpy()}
+    ).explode("handle")
+    handles["brand"] = handles["handle"].astype("string").str.lower().map(spelled)
+    found = handles.dropna(subset=["brand"]).drop_duplicates(["message_id", "brand"])
+    return found[["message_id", "brand"]].reset_index(drop=True)
 
-    exchanges = customer[
-        [
-            "message_id",
-            "conversation_id",
-            "parent_id",
-            "author_id",
-            "author_name",
-            "brand",
-            "channel",
-            "created_at",
-            "text",
-            "source",
-        ]
-    ].reset_index(drop=True)
-    matched = first.reindex(exchanges["message_id"])
-    exchanges["reply_id"] = matched["message_id"].to_numpy()
-    exchanges["reply_author_id"] = matched["author_id"].to_numpy()
-    exchanges["reply_agent_id"] = matched["agent_id"].to_numpy()
-    exchanges["reply_at"] = pd.to_datetime(matched["created_at"].to_numpy(), utc=True)
-    exchanges["reply_channel"] = matched["channel"].to_numpy()
-    exchanges["reply_text"] = matched["text"].to_numpy()
-    exchanges["reply_count"] = (
-        exchanges["message_id"].map(reply_count).fillna(0).astype("int64").to_numpy()
+
+# Stands in for "no brand" in join keys (pandas would match nulls to nulls, silently).
+_NO_BRAND = "\x00no brand"
+_CUSTOMER_COLUMNS = [
+    "message_id",
+    "conversation_id",
+    "parent_id",
+    "author_id",
+    "author_name",
+    "brand",
+    "channel",
+    "created_at",
+    "text",
+    "source",
+]
+
+
+def build_exchanges(messages: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer message and brand, with that brand's first direct reply (or none).
+
+    A customer message counts for every brand that answers it (a direct reply by that brand)
+    and every brand of the file it @mentions; one that names and is answered by no brand keeps
+    one row with its conversation's brand, so unanswered complaints still count. A reply counts
+    for the brand that wrote it. (message_id, brand) is the table's key."""
+    customer = messages.loc[messages["role"] == "customer", _CUSTOMER_COLUMNS].reset_index(
+        drop=True
     )
+    customer["_position"] = np.arange(len(customer))
+    customer["_brand"] = customer["brand"].fillna(_NO_BRAND).astype(str)
+    replies = messages.loc[(messages["role"] == "agent") & messages["parent_id"].notna()]
+    replies = replies.loc[replies["parent_id"].isin(customer["message_id"])].copy()
+    # A reply without a brand of its own answers for the brand of the message it answers.
+    brand_of_customer = customer.set_index("message_id")["_brand"]
+    replies["_brand"] = (
+        replies["brand"].astype(object).fillna(replies["parent_id"].map(brand_of_customer))
+    ).astype(str)
+
+    answering = replies[["parent_id", "_brand"]].rename(columns={"parent_id": "message_id"})
+    agent_brands = messages.loc[messages["role"] == "agent", "brand"]
+    addressed = _addressed_brands(customer, agent_brands).rename(columns={"brand": "_brand"})
+    pairs = pd.concat([answering, addressed], ignore_index=True).drop_duplicates()
+    alone = customer.loc[
+        ~customer["message_id"].isin(pairs["message_id"]), ["message_id", "_brand"]
+    ]
+    pairs = pd.concat([pairs, alone], ignore_index=True)
+    exchanges = pairs.merge(customer.drop(columns="_brand"), on="message_id", how="left")
+    exchanges["brand"] = exchanges["_brand"]
+
+    ordered = replies.sort_values(["created_at", "message_id"], na_position="last", kind="stable")
+    first = ordered.drop_duplicates(["parent_id", "_brand"])
+    first = first[["parent_id", "_brand", "message_id", "author_id", "agent_id", "created_at"]]
+    first = first.assign(channel=ordered["channel"], text=ordered["text"]).rename(
+        columns={
+            "parent_id": "message_id",
+            "message_id": "reply_id",
+            "author_id": "reply_author_id",
+            "agent_id": "reply_agent_id",
+            "created_at": "reply_at",
+            "channel": "reply_channel",
+            "text": "reply_text",
+        }
+    )
+    reply_count = replies.groupby(["parent_id", "_brand"]).size().rename("reply_count")
+    exchanges = exchanges.merge(first, on=["message_id", "_brand"], how="left")
+    exchanges = exchanges.merge(
+        reply_count, left_on=["message_id", "_brand"], right_index=True, how="left"
+    )
+    exchanges["reply_at"] = pd.to_datetime(exchanges["reply_at"], utc=True)
+    exchanges["reply_count"] = exchanges["reply_count"].fillna(0).astype("int64")
     exchanges["answered"] = exchanges["reply_id"].notna()
+    # The customer's order; within a message, the brand that answered first comes first.
+    exchanges = exchanges.sort_values(
+        ["_position", "reply_at", "_brand"], na_position="last", kind="stable"
+    )
+    exchanges["brand"] = exchanges["brand"].where(exchanges["_brand"] != _NO_BRAND, None)
+    exchanges = exchanges.drop(columns=["_brand", "_position"]).reset_index(drop=True)
+    exchanges = exchanges[
+        [
+            *_CUSTOMER_COLUMNS,
+            "reply_id",
+            "reply_author_id",
+            "reply_agent_id",
+            "reply_at",
+            "reply_channel",
+            "reply_text",
+            "reply_count",
+            "answered",
+        ]
+    ]
     return add_first_response_seconds(exchanges, observed_until=messages["created_at"].max())
 
 
 def add_first_response_seconds(
     exchanges: pd.DataFrame, observed_until: pd.Timestamp | None
 ) -> pd.DataFrame:
-    """Calendar seconds to the first reply; a reply before its complaint is excluded with a reason."""
+    """Calendar seconds to the first reply; a reply before its complaint, or an answered complaint
+    whose reply or own time is unknown, is left out of latency with a reason (still answered)."""
     exchanges = exchanges.copy()
     seconds = (exchanges["reply_at"] - exchanges["created_at"]).dt.total_seconds()
     reason = pd.Series(None, index=exchanges.index, dtype=object)
+    answered = exchanges["answered"].fillna(False).astype(bool)
+    reason[answered & exchanges["reply_at"].isna()] = "reply_time_unknown"
     reason[exchanges["created_at"].isna()] = "complaint_time_unknown"
     reason[seconds < 0] = "reply_before_complaint"
     exchanges["first_response_seconds"] = seconds.where(seconds >= 0)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.io.common import (
+    UNKNOWN_AUTHOR,
     InputError,
     LoadResult,
     canonical,
@@ -23,6 +24,8 @@ from analysis.io.common import (
 )
 
 REQUIRED_FIELDS = ("message_id", "author_id", "role", "created_at", "text")
+# author_id and created_at must be mapped, but a row may leave them empty: such a message is kept
+# with its author unknown (UNKNOWN_AUTHOR) or its time unknown (latency left out, with a reason).
 OPTIONAL_FIELDS = (
     "parent_id",
     "conversation_id",
@@ -30,6 +33,7 @@ OPTIONAL_FIELDS = (
     "brand",
     "agent_id",
     "channel",
+    "turn",  # the message's place in its conversation (1, 2, ...), where the export numbers them
 )
 # Role words used by common helpdesks, folded to the two canonical roles.
 CUSTOMER_ROLES = {
@@ -66,19 +70,44 @@ def read(
 ) -> LoadResult:
     """Messages from a generic export; times without an offset are read in `timezone`."""
     raw, malformed = read_csv_as_strings(path)
-    mapping = {**{f: f for f in REQUIRED_FIELDS + OPTIONAL_FIELDS if f in raw}, **(mapping or {})}
-    unknown = set(mapping) - set(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+    return from_frame(
+        raw, malformed, path, mapping, timezone=timezone, channel=channel, format="messages-csv"
+    )
+
+
+def from_frame(
+    raw: pd.DataFrame,
+    malformed: list[dict],
+    path: Path,
+    mapping: dict[str, str] | None,
+    *,
+    timezone: str = "UTC",
+    channel: str = "web",
+    format: str = "messages-csv",  # noqa: A002 - the format's name, as users type it
+    origin: str = "column",
+) -> LoadResult:
+    """Canonical messages from input rows as strings (`_row` the record number), each field read
+    from the input column (or, for JSON, the path) that `mapping` names; `origin` is what the
+    messages call such a column ("column", "field")."""
+    canonical_fields = REQUIRED_FIELDS + OPTIONAL_FIELDS
+    mapping = {**{f: f for f in canonical_fields if f in raw}, **(mapping or {})}
+    unknown = set(mapping) - set(canonical_fields)
     if unknown:
-        raise InputError(f"mapping names unknown field(s) {sorted(unknown)}")
+        raise InputError(
+            f"mapping names unknown field(s) {sorted(unknown)} "
+            f"(expected some of {', '.join(canonical_fields)})"
+        )
     missing_fields = [f for f in REQUIRED_FIELDS if f not in mapping]
     if missing_fields:
         raise InputError(
-            f"{path.name}: no column given for {missing_fields}; map them with "
-            "--map FIELD=COLUMN (columns in the file: " + ", ".join(raw.columns[1:]) + ")"
+            f"{path.name}: no {origin} given for {missing_fields}; map them with "
+            f"--map FIELD={origin.upper()} ({origin}s in the file: "
+            + ", ".join(c for c in raw.columns if c != "_row")
+            + ")"
         )
     absent = [column for column in mapping.values() if column not in raw]
     if absent:
-        raise InputError(f"{path.name}: mapped column(s) {absent} are not in the file")
+        raise InputError(f"{path.name}: mapped {origin}(s) {absent} are not in the file")
 
     def field(name: str) -> pd.Series:
         if name in mapping:
@@ -95,12 +124,13 @@ def read(
             na_action="ignore",
         )
     )
-    created_at = _parse_times(field("created_at"), timezone)
+    time_text = field("created_at")
+    created_at = _parse_times(time_text, timezone)
     message_id = field("message_id")
+    author = field("author_id")
     checks = [
         (message_id.isna(), mapping["message_id"], "missing message id"),
         (message_id.duplicated(keep="first"), mapping["message_id"], "message id repeated"),
-        (field("author_id").isna(), mapping["author_id"], "missing author"),
         (
             role.isna(),
             mapping["role"],
@@ -108,7 +138,13 @@ def read(
             + ", ".join(sorted(CUSTOMER_ROLES | AGENT_ROLES))
             + ")",
         ),
-        (created_at.isna(), mapping["created_at"], "cannot read the time (expected ISO 8601)"),
+        # An empty time is kept (the message is real, its latency unknown); a time that is
+        # there but unreadable is a format to fix, and is said so.
+        (
+            created_at.isna() & time_text.notna(),
+            mapping["created_at"],
+            "cannot read the time (expected ISO 8601)",
+        ),
         (field("text").isna(), mapping["text"], "missing text"),
     ]
     rejected = list(malformed)
@@ -119,40 +155,61 @@ def read(
         unusable |= mask
 
     keep = ~unusable
-    messages = pd.DataFrame(
-        {name: field(name)[keep].astype(object) for name in REQUIRED_FIELDS + OPTIONAL_FIELDS}
-    )
+    messages = pd.DataFrame({name: field(name)[keep].astype(object) for name in canonical_fields})
     messages["role"] = role[keep]
-    messages["created_at"] = created_at[keep]
     messages["channel"] = messages["channel"].fillna(channel).str.lower()
     # A helpdesk export is one company's: its brand is the file's name unless a column says.
     messages["brand"] = messages["brand"].fillna(path.stem)
+    known_author = author[keep].notna()
     is_agent = messages["role"] == "agent"
-    messages.loc[is_agent, "agent_id"] = messages.loc[is_agent, "agent_id"].fillna(
-        messages.loc[is_agent, "author_id"]
+    fill_agent = is_agent & known_author
+    messages.loc[fill_agent, "agent_id"] = messages.loc[fill_agent, "agent_id"].fillna(
+        messages.loc[fill_agent, "author_id"]
     )
+    # A message without an author is still a message: kept, its author unknown.
+    messages["author_id"] = messages["author_id"].where(known_author, UNKNOWN_AUTHOR)
     messages["source"] = source_labels(path, raw.loc[keep, "_row"])
     messages["_row"] = raw.loc[keep, "_row"]
     messages = messages.astype(object).where(messages.notna(), None)
     messages["created_at"] = created_at[keep]
     messages = _link_within_conversations(messages)
-    result = canonical(messages)
+    notes = []
+    if (~known_author).any():
+        notes.append(
+            f"{int((~known_author).sum())} message(s) without an author kept as author "
+            f"{UNKNOWN_AUTHOR!r}"
+        )
+    untimed = int(messages["created_at"].isna().sum())
+    if untimed:
+        notes.append(f"{untimed} message(s) without a time kept: their latency is unknown")
     return LoadResult(
-        messages=result,
+        messages=canonical(messages),
         rejected=rejected_frame(path, rejected),
         rows_read=len(raw) + len(malformed),
-        format="messages-csv",
+        format=format,
         path=path,
+        notes=notes,
     )
 
 
 def _link_within_conversations(messages: pd.DataFrame) -> pd.DataFrame:
     """Helpdesk exports often give a ticket id but no reply links: a message without a parent
-    then answers the message before it in the same conversation."""
+    then answers the message before it in the same conversation.
+
+    The order is the export's `turn` where it has one (a reply's time can be wrong: a real
+    export stamps some replies before the complaint), else time; a message without a time keeps
+    its place in the file after the message before it; ties go by file order."""
     has_conversation = messages["conversation_id"].notna()
     if not has_conversation.any():
         return messages
-    ordered = messages.loc[has_conversation].sort_values(["conversation_id", "created_at"])
+    ordered = messages.loc[has_conversation].assign(
+        _turn=pd.to_numeric(messages["turn"], errors="coerce"), _time=messages["created_at"]
+    )
+    ordered = ordered.sort_values(["conversation_id", "_row"], kind="stable")
+    ordered["_time"] = ordered.groupby("conversation_id", sort=False)["_time"].ffill()
+    ordered = ordered.sort_values(
+        ["conversation_id", "_turn", "_time", "_row"], kind="stable", na_position="first"
+    )
     previous = ordered.groupby("conversation_id", sort=False)["message_id"].shift(1)
     previous = previous.reindex(messages.index)
     target = has_conversation & messages["parent_id"].isna()

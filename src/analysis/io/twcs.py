@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.io.common import (
+    UNKNOWN_AUTHOR,
     InputError,
     LoadResult,
     canonical,
@@ -52,11 +53,15 @@ def read(path: Path) -> LoadResult:
     inbound_text = raw["inbound"].astype("string").str.strip().str.lower()
     created_at = pd.to_datetime(raw["created_at"], format=TIME_FORMAT, errors="coerce", utc=True)
     author = raw["author_id"].astype("string").str.strip()
+    no_author = (author.isna() | (author == "")).fillna(True).astype(bool)
+    is_customer = inbound_text.isin(_TRUE).fillna(False).astype(bool)
 
     checks = [
         (message_id.isna() & ~bad_id, "tweet_id", "missing tweet id"),
         (bad_id, "tweet_id", "cannot read the tweet id as a whole number (ids must not be floats)"),
-        (author.isna() | (author == ""), "author_id", "missing author"),
+        # A brand's tweet names its brand by its author: without one it cannot be placed. A
+        # customer's tweet without an author is still a complaint: kept, its author unknown.
+        (no_author & ~is_customer, "author_id", "missing author (a brand's author is its brand)"),
         (
             ~inbound_text.isin(_TRUE | _FALSE).fillna(False),
             "inbound",
@@ -85,7 +90,7 @@ def read(path: Path) -> LoadResult:
         {
             "message_id": message_id[~unusable],
             "parent_id": parent_id[~unusable],
-            "author_id": author[~unusable].astype(object),
+            "author_id": author.mask(no_author, UNKNOWN_AUTHOR)[~unusable].astype(object),
             "role": inbound_text[~unusable].isin(_TRUE).map({True: "customer", False: "agent"}),
             "channel": "twitter",
             "created_at": created_at[~unusable],
@@ -97,12 +102,19 @@ def read(path: Path) -> LoadResult:
     # The brand of an agent message is its author; customers get theirs from the conversation.
     messages["brand"] = messages["author_id"].where(messages["role"] == "agent")
     messages = _parents_from_response_lists(messages, kept["response_tweet_id"])
+    unknown_authors = int((no_author & ~unusable).sum())
+    notes = (
+        [f"{unknown_authors} customer tweet(s) without an author kept as {UNKNOWN_AUTHOR!r}"]
+        if unknown_authors
+        else []
+    )
     return LoadResult(
         messages=canonical(messages),
         rejected=rejected_frame(path, rejected),
         rows_read=len(raw) + len(malformed),
         format="twcs",
         path=path,
+        notes=notes,
     )
 
 
