@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from analysis import paths, report, settings, summary
+from analysis import paths, report, settings, summary, tables
 from analysis.io import TRACE_ENV, InputError
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -36,6 +36,26 @@ def _text(html: str) -> str:
     """The text between tags (no scripts, styles or attributes), for looking for leaks."""
     html = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", html, flags=re.S | re.I)
     return re.sub(r"<[^>]+>", " ", html)
+
+
+# Anything a page would fetch: a script, stylesheet, frame or image from outside the file.
+_EXTERNAL = re.compile(
+    r"<(?:script|link|img|iframe|embed|object|source)\b[^>]*\b(?:src|href|data)\s*=\s*[\"']?"
+    r"(?:https?:|//|file:)",
+    re.I,
+)
+
+
+def _assert_offline_with_only_the_table_script(html: str, where: str) -> None:
+    """Nothing fetched from the network; the one script is the embedded table script, on a page
+    with an interactive table only (MathJax, require.js and mermaid stay removed)."""
+    assert not _EXTERNAL.search(html), f"{where}: fetches {_EXTERNAL.search(html).group(0)}"
+    scripts = re.findall(r"<script\b[^>]*>", html, re.I)
+    if tables.has_interactive_table(html):
+        assert scripts == ['<script type="module">'], f"{where}: {scripts}"
+        assert tables.page_assets() in html, f"{where}: the table script is not the embedded one"
+    else:
+        assert scripts == [], f"{where}: a script without an interactive table: {scripts}"
 
 
 def _notebook(path: Path, *cells, parameters: str = 'data_path = None\ndata_format = "auto"'):
@@ -154,7 +174,7 @@ def test_every_page_has_its_figures_and_no_errors(demo_report):
         assert "output_error" not in html, stem
         # Warnings written to stderr would show as a pink block to every reader of the page.
         assert not [o for o in outputs if o.get("name") == "stderr"], f"{stem}: stderr output"
-        assert "<script" not in html, f"{stem}: the page should need no scripts"
+        _assert_offline_with_only_the_table_script(html, stem)
 
 
 @pytest.mark.notebooks
@@ -390,6 +410,52 @@ def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell(tmp_path):
     assert "FAILED" in index and "02_fails.html" in index
 
 
+# A long table of replies (30 rows: interactive) holding a customer handle, a name, an e-mail,
+# a phone and an order number, and markup; answered counts whose numeric and text order differ.
+TABLE_ANSWERED = [9, 10000, 850] + list(range(100, 127))
+
+
+@pytest.fixture(scope="module")
+def table_pages(tmp_path_factory) -> Path:
+    """A report of two small pages: one with an interactive table of personal data, one with a
+    small table only."""
+    out = tmp_path_factory.mktemp("tables")
+    folder = out / "notebooks"
+    folder.mkdir()
+    rows = len(TABLE_ANSWERED)
+    interactive = _notebook(
+        folder / "interactive.ipynb",
+        "import pandas as pd\nfrom analysis import tables\n"
+        f"frame = pd.DataFrame({{'brand': ['StreamlyCares'] * {rows}, "
+        f"'answered': {TABLE_ANSWERED!r}, 'reply': [{PII_LINE + ' ' + PAYLOAD!r}] * {rows}}})\n"
+        "tables.show(frame, title='Replies')",
+    )
+    static = _notebook(
+        folder / "static.ipynb",
+        "import pandas as pd\nfrom analysis import tables\n"
+        "tables.show(pd.DataFrame({'brand': ['StreamlyCares'], 'answered': [3]}))",
+    )
+    report.build_report(out / "report", notebooks=[interactive, static], progress=False)
+    return out / "report"
+
+
+@pytest.mark.notebooks
+def test_an_interactive_table_is_redacted_escaped_and_carries_the_only_script(table_pages):
+    html = (table_pages / "interactive.html").read_text(encoding="utf-8")
+    assert tables.has_interactive_table(html)
+    for secret in ("@658536", "Dana", "0800 123 456", "dana.k@example.com", "978-3317324"):
+        assert secret not in html, secret  # anywhere: text, attributes and scripts
+    cells = re.findall(r'<td class="sq-text">([^<]*)</td>', html)
+    masked = "@[handle] Hi [name], call [phone] or mail [email] about order [order no.]."
+    assert sum(masked in cell for cell in cells) == len(TABLE_ANSWERED), "every row, masked"
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    _assert_offline_with_only_the_table_script(html, "interactive")
+
+    small = (table_pages / "static.html").read_text(encoding="utf-8")
+    assert not tables.has_interactive_table(small) and "<script" not in small
+    assert '<td class="sq-num" data-order="3.0">3</td>' in small
+
+
 # --- The page in a browser -----------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or (
@@ -437,6 +503,86 @@ def test_pages_render_in_headless_chromium(demo_report, tmp_path, page):
     grey = pixels[..., :3].mean(axis=2)
     assert grey.std() > 0.02, "the page is blank"
     assert (grey < 0.5).mean() > 0.002, "no dark text or figure on the page"
+
+
+def _chromium(url: str, profile: Path, *flags: str) -> subprocess.CompletedProcess:
+    """Headless Chromium on a local page, with nothing it could fetch or sync."""
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            *flags,
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+# Run after the page's own table script: sort by "Answered", highest first, and note the top cell.
+_SORT_CHECK = """<script type="module">
+const check = () => {
+  if (document.documentElement.dataset.sqTables !== "ready") { setTimeout(check, 20); return; }
+  window.supportQualityTables[0].order([1, "desc"]).draw();
+  const top = document.querySelector("table.dataTable tbody tr td:nth-child(2)");
+  document.body.dataset.sortedTop = top.textContent;
+};
+check();
+</script>"""
+
+
+@pytest.mark.browser
+@pytest.mark.notebooks
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian: apt-get install -y chromium)",
+)
+def test_the_interactive_table_initialises_and_sorts_in_headless_chromium(table_pages, tmp_path):
+    from matplotlib.image import imread
+
+    page = table_pages / "interactive.html"
+    dom = _chromium(
+        page.as_uri(), tmp_path / "profile", "--dump-dom", "--virtual-time-budget=5000"
+    ).stdout
+    assert 'data-sq-tables="ready"' in dom, "the table script did not run"
+    assert 'class="dt-container' in dom, "no DataTables wrapper"
+    assert "dt-column-order" in dom and "dt-orderable-asc" in dom, "no sort control"
+    assert 'class="dt-search' in dom and 'class="dt-paging' in dom
+    assert f"Showing 1 to 25 of {len(TABLE_ANSWERED)} entries" in dom
+    assert "@[handle] Hi [name]" in dom and "dana.k@example.com" not in dom
+
+    # Sorting by a column of counts orders the numbers (10,000 first), not their text (9 first).
+    sorting = tmp_path / "sorting.html"
+    html = page.read_text(encoding="utf-8")
+    sorting.write_text(html.replace("</body>", _SORT_CHECK + "</body>"), encoding="utf-8")
+    sorted_dom = _chromium(
+        sorting.as_uri(), tmp_path / "profile-sort", "--dump-dom", "--virtual-time-budget=5000"
+    ).stdout
+    assert 'data-sorted-top="10,000"' in sorted_dom
+
+    png = tmp_path / "table.png"
+    _chromium(
+        page.as_uri(),
+        tmp_path / "profile-shot",
+        f"--screenshot={png}",
+        "--window-size=1280,1200",
+        "--virtual-time-budget=5000",
+    )
+    pixels = imread(png)
+    assert pixels.shape[:2] == (1200, 1280)
+    grey = pixels[..., :3].mean(axis=2)
+    assert grey.std() > 0.02, "the page is blank"
+    assert (grey < 0.5).mean() > 0.002, "no dark text on the page"
 
 
 # --- analysis.summary on hand-written scorecards -------------------------------------------------

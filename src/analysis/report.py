@@ -33,7 +33,7 @@ from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
 import analysis
-from analysis import analyze, paths
+from analysis import analyze, paths, tables
 from analysis import redact as redaction
 from analysis import settings as settings_lib
 from analysis.io import InputError
@@ -48,12 +48,19 @@ METADATA_NAME = "report.json"
 RUN_FOLDER = "run"
 
 # The lab template without the scripts it fetches from a CDN (require.js, MathJax, mermaid):
-# the pages need none of them and open offline, in a mail attachment, or behind a firewall.
+# the pages need none of them and open offline, in a mail attachment, or behind a firewall. The
+# one script a page may carry is the embedded table script (`tables.page_assets`), at the end of
+# the body, and only on a page with an interactive table.
 _TEMPLATE_FILE = "support_quality_report.html.j2"
 _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block body_footer -%}
+</main>
+{{ resources.get("table_assets", "") }}
+</body>
+{%- endblock body_footer -%}
 """
 _PAPERMILL_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
 
@@ -214,8 +221,20 @@ def render_html(nb: nbformat.NotebookNode, title: str, with_code: bool = False) 
         exclude_input_prompt=not with_code,
         exclude_output_prompt=not with_code,
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    assets = tables.page_assets() if _has_interactive_table(nb) else ""
+    resources = {"metadata": {"name": title}, "table_assets": assets}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
+
+
+def _has_interactive_table(nb: nbformat.NotebookNode) -> bool:
+    """Whether any HTML output of the notebook is an interactive table made by `tables.show`."""
+    return any(
+        tables.has_interactive_table("".join(output.get("data", {}).get("text/html", "")))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
 
 
 def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
