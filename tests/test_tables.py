@@ -56,6 +56,22 @@ def test_intervals_fold_into_their_value_and_their_columns_disappear():
     assert "_low" not in html and "_high" not in html
 
 
+def test_interval_ends_take_the_values_precision_but_never_read_0_or_100_falsely():
+    frame = pd.DataFrame(
+        {
+            "response_rate": [0.80, 0.0, 1.0],
+            "response_rate_low": [0.58, 0.0, 0.995],
+            "response_rate_high": [0.919, 0.011, 1.0],
+            "median_first_response_seconds": [106 * 60.0, 100 * 60.0, 120 * 60.0],
+            "median_first_response_low_seconds": [44.4 * 60, 50 * 60.0, 60 * 60.0],
+            "median_first_response_high_seconds": [253 * 60.0, 200 * 60.0, 180 * 60.0],
+        }
+    )
+    shown = tables.format_table(frame)
+    assert list(shown["Response rate"]) == ["80% (58–92%)", "0% (0–1%)", "100% (99.5–100%)"]
+    assert list(shown["Median first response (min)"])[0] == "106 (44–253)"
+
+
 def test_an_interval_end_that_is_missing_shows_the_value_alone():
     frame = pd.DataFrame(
         {"template_share": [0.25, 0.5], "template_share_low": [0.2, None]}

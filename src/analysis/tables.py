@@ -435,24 +435,31 @@ def _with_interval(
     scale: float,
     formatter,
 ) -> pd.Series:
-    """Formatted values, with '(low–high)' after each that has both interval ends."""
+    """Formatted values, with '(low–high)' after each that has both interval ends, the bounds to
+    the value's precision: "52% (47–57%)", "91.5% (84.1–95.6%)", "106 (44–253)"."""
     texts = values.map(formatter)
     if low is None or high is None:
         return texts
     low_values = low.astype("float64") / scale
     high_values = high.astype("float64") / scale
     both = values.notna() & low_values.notna() & high_values.notna()
-    if formatter is _percent:
-        # "91.1% (88.0–93.6%)": the bounds at least as precise as the value, the % once inside
-        decimals = values.map(_percent_decimals)
-        low_text = [
-            _percent(b, d).removesuffix("%") for b, d in zip(low_values, decimals, strict=True)
-        ]
-        high_text = [_percent(b, d) for b, d in zip(high_values, decimals, strict=True)]
-        low_text = pd.Series(low_text, index=values.index, dtype=object)
-        high_text = pd.Series(high_text, index=values.index, dtype=object)
-    else:
+    decimals_of = {_percent: _percent_decimals, _fixed: _fixed_decimals}.get(formatter)
+    if decimals_of is None:  # counts: whole numbers throughout
         low_text, high_text = low_values.map(formatter), high_values.map(formatter)
+    else:
+        decimals = values.map(decimals_of).tolist()
+        low_text = pd.Series(
+            [formatter(b, d) for b, d in zip(low_values, decimals, strict=True)],
+            index=values.index,
+            dtype=object,
+        )
+        high_text = pd.Series(
+            [formatter(b, d) for b, d in zip(high_values, decimals, strict=True)],
+            index=values.index,
+            dtype=object,
+        )
+        if formatter is _percent:  # the % once, after the high end
+            low_text = low_text.str.removesuffix("%")
     return texts.where(~both, texts + " (" + low_text + "–" + high_text + ")")
 
 
@@ -466,24 +473,35 @@ def _percent_decimals(value: float) -> int:
     return 1 if 0.05 <= percent <= 99.95 else 2
 
 
-def _percent(value: float, decimals: int = 0) -> str:
-    """A share as a percentage, never rounded to 0% or 100% unless it is (`_percent_decimals`)."""
+def _percent(value: float, decimals: int | None = None) -> str:
+    """A share as a percentage (to `decimals`, else its own precision), never rounded to 0% or
+    100% unless it is."""
     if pd.isna(value):
         return MISSING
     percent = round(float(value) * 100, 2) + 0.0  # + 0.0: no "-0%"
-    return f"{percent:.{max(decimals, _percent_decimals(value))}f}%"
+    own = _percent_decimals(value)
+    places = own if decimals is None else decimals
+    if round(percent, places) in (0.0, 100.0) and percent not in (0.0, 100.0):
+        places = max(places, own)
+    return f"{percent:.{places}f}%"
 
 
-def _fixed(value: float) -> str:
-    """A measured number to a reader's precision: 0.28, 3.4, 42, 1,234."""
+def _fixed_decimals(value: float) -> int:
+    """A measured number's decimals: 0.28, 3.4, 42.5, 1,234."""
     if pd.isna(value):
-        return MISSING
+        return 0
     size = abs(float(value))
     if size >= 100 or size == 0:
-        return f"{value:,.0f}"
-    if size >= 10:
-        return f"{value:,.1f}"
-    return f"{value:.2f}" if size < 1 else f"{value:.1f}"
+        return 0
+    return 1 if size >= 1 else 2
+
+
+def _fixed(value: float, decimals: int | None = None) -> str:
+    """A measured number to a reader's precision (`_fixed_decimals`), or to `decimals`."""
+    if pd.isna(value):
+        return MISSING
+    places = _fixed_decimals(value) if decimals is None else decimals
+    return f"{value:,.{places}f}"
 
 
 def _count(value: float) -> str:
