@@ -14,6 +14,7 @@ on which all brands are equal is nobody's strength.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,17 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from analysis import latency
-from analysis.plots import brand_colours, new_figure, no_data
+from analysis.plots import (
+    DEFAULT_MAX_BRANDS,
+    brand_colours,
+    choose_brands,
+    figure_note,
+    legend_outside,
+    literal,
+    more_brands_note,
+    new_figure,
+    no_data,
+)
 from analysis.rubric import BONUS, LESSONS
 from analysis.scorecard import rankable
 
@@ -282,12 +293,41 @@ def scorecard_table(scorecard: pd.DataFrame, sla_hours: float = 24) -> pd.DataFr
     return table
 
 
-def scorecard_figure(scorecard: pd.DataFrame, sla_hours: float = 24) -> Figure:
-    """A heatmap of each brand's standing per measure (blue: better than the others), with values."""
+def _figure_brands(
+    scorecard: pd.DataFrame, brands: Sequence[str] | None, max_brands: int
+) -> list[str]:
+    """The scorecard's brands a figure draws: the largest by customer messages, or those named."""
+    volume_column = "customer_messages" if "customer_messages" in scorecard else "agent_replies"
+    if volume_column in scorecard:
+        volume = scorecard.set_index(scorecard["brand"].astype(str))[volume_column].fillna(0)
+    else:
+        volume = pd.Series(1.0, index=scorecard["brand"].astype(str))
+    return choose_brands(volume, brands, max_brands)
+
+
+def scorecard_figure(
+    scorecard: pd.DataFrame,
+    sla_hours: float = 24,
+    *,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
+) -> Figure:
+    """A heatmap of each brand's standing per measure (blue: better than the others), with values.
+
+    Standing is against every brand in the scorecard; the rows are the largest brands by
+    customer messages (or those named in `brands`), with a note counting the rest.
+    """
     table = standing(scorecard, sla_hours)
+    chosen = _figure_brands(scorecard, brands, max_brands)
+    table = table[table.index.astype(str).isin(chosen)]
     by_column = {m.column: m for m in measures(sla_hours)}
     columns = list(table.columns)
-    fig, ax = new_figure(max(8.0, 0.75 * len(columns) + 2.5), 1.0 + 0.55 * max(len(table), 1))
+    fig, ax = new_figure(max(8.0, 0.75 * len(columns) + 3.0), 1.6 + 0.5 * max(len(table), 1))
+    ax.set_xlabel("Measure (the value is printed in each cell)")
+    ax.set_ylabel("Brand")
+    ax.set_title("Where does each brand stand against the others? Blue: better, red: worse")
+    if table.empty or not columns:
+        return no_data(fig, ax, "No brand to compare")
     scores = table.to_numpy(dtype=float)
     limit = max(2.0, float(np.nanmax(np.abs(scores)))) if np.isfinite(scores).any() else 2.0
     image = ax.imshow(
@@ -296,67 +336,80 @@ def scorecard_figure(scorecard: pd.DataFrame, sla_hours: float = 24) -> Figure:
         norm=TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit),
         aspect="auto",
     )
-    values = scorecard.set_index("brand")
+    values = scorecard.set_index(scorecard["brand"].astype(str))
     for row, brand in enumerate(table.index):
         for col, column in enumerate(columns):
-            text = format_value(values.at[brand, column], by_column[column])
+            text = format_value(values.at[str(brand), column], by_column[column])
             strong = abs(scores[row, col]) > 0.6 * limit if np.isfinite(scores[row, col]) else False
             ax.text(col, row, text, ha="center", va="center", fontsize=8,
                     color="white" if strong else "black")  # fmt: skip
     ax.set_xticks(
         range(len(columns)), [by_column[c].label for c in columns], rotation=35, ha="right"
     )
-    colours = brand_colours(table.index)
-    ax.set_yticks(range(len(table)), list(table.index))
-    for label in ax.get_yticklabels():
-        label.set_color(colours.get(label.get_text(), "black"))
+    colours = brand_colours(chosen)
+    names = [str(b) for b in table.index]
+    ax.set_yticks(range(len(table)), [literal(b) for b in names])
+    for label, brand in zip(ax.get_yticklabels(), names, strict=True):
+        label.set_color(colours.get(brand, "black"))
         label.set_fontweight("bold")
     ax.spines[["left", "bottom"]].set_visible(False)
-    ax.set_xlabel("Measure (the value is printed in each cell)")
-    ax.set_ylabel("Brand")
-    ax.set_title("Where does each brand stand against the others? Blue: better, red: worse")
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     bar.set_label("standing (SDs from the other brands)")
+    figure_note(fig, more_brands_note(len(table), scorecard["brand"].nunique()))
     return fig
 
 
-def lessons_figure(scorecard: pd.DataFrame, sla_hours: float = 24) -> Figure:
-    """Each lesson's share per brand with its 95% interval (dots and bars in the brand colours)."""
+def lessons_figure(
+    scorecard: pd.DataFrame,
+    sla_hours: float = 24,
+    *,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
+) -> Figure:
+    """Each lesson's share per brand with its 95% interval (dots and bars in the brand colours).
+
+    The largest brands by customer messages (or those named in `brands`) are drawn, with a note
+    counting the rest; the legend sits beside the axes.
+    """
     lessons = [
         m
         for m in measures(sla_hours)
         if m.group == "Five lessons" and m.kind == "share" and m.column in scorecard
     ]
-    brands = list(scorecard["brand"])
-    colours = brand_colours(brands)
-    fig, ax = new_figure(8.5, 1.2 + 0.45 * len(lessons) + 0.06 * len(lessons) * len(brands))
+    chosen = _figure_brands(scorecard, brands, max_brands) if len(scorecard) else []
+    shown = scorecard[scorecard["brand"].astype(str).isin(chosen)]
+    shown = shown.assign(brand=shown["brand"].astype(str)).set_index("brand").reindex(chosen)
+    colours = brand_colours(chosen)
+    fig, ax = new_figure(9.5, 1.4 + 0.45 * len(lessons) + 0.06 * len(lessons) * len(chosen))
     ax.set_title("Which of the five lessons does each brand follow?")
-    if not brands or not lessons:
+    ax.set_xlabel("Share of complaints (%), with 95% interval")
+    ax.set_ylabel("Lesson")
+    if not chosen or not lessons:
         return no_data(fig, ax, "No brand has any customer message to score")
-    offsets = np.linspace(-0.3, 0.3, len(brands)) if len(brands) > 1 else np.zeros(1)
-    for offset, (_, row) in zip(offsets, scorecard.iterrows(), strict=True):  # one series per brand
+    offsets = np.linspace(-0.3, 0.3, len(chosen)) if len(chosen) > 1 else np.zeros(1)
+    for offset, brand in zip(offsets, chosen, strict=True):  # one series per brand drawn
+        row = shown.loc[brand]
         y = np.arange(len(lessons)) + offset
         share = np.array([row[m.column] for m in lessons], dtype=float)
         low = np.array([row.get(f"{m.column}_low", np.nan) for m in lessons], dtype=float)
         high = np.array([row.get(f"{m.column}_high", np.nan) for m in lessons], dtype=float)
-        # Clipped: a Wilson bound can sit a rounding error past a share of 0 or 1.
-        errors = np.clip(np.vstack([share - low, high - share]) * 100, 0, None)
+        # scorecard.wilson_interval keeps each interval around its share: no clipping needed.
+        errors = np.nan_to_num(np.vstack([share - low, high - share]) * 100)
         ax.errorbar(
             share * 100,
             y,
-            xerr=np.nan_to_num(errors),
+            xerr=errors,
             fmt="o",
-            color=colours[str(row["brand"])],
+            color=colours[brand],
             capsize=2,
-            label=str(row["brand"]),
+            label=literal(brand),
         )
     ax.set_yticks(range(len(lessons)), [m.label for m in lessons])
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Share of complaints (%), with 95% interval")
-    ax.set_ylabel("Lesson")
-    ax.legend(title="Brand", loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.grid(axis="x", alpha=0.3)
+    legend_outside(fig, ax, title="Brand")
+    figure_note(fig, more_brands_note(len(chosen), scorecard["brand"].nunique()))
     return fig
 
 

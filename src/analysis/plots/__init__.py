@@ -6,13 +6,15 @@ hold the figures; this module holds what they share.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.figure import Figure
 
-# Colour-blind-safe (Okabe-Ito), then tab20 for long brand lists.
+# Colour-blind-safe (Okabe-Ito), then Paul Tol's muted colours that differ from them, so the ten
+# or so brands a figure draws one by one are told apart; tab20 only past that.
 _BASE_PALETTE = [
     "#0072B2",
     "#E69F00",
@@ -22,8 +24,18 @@ _BASE_PALETTE = [
     "#56B4E9",
     "#F0E442",
     "#000000",
+    "#882255",
+    "#332288",
+    "#999933",
+    "#44AA99",
+    "#AA4499",
+    "#117733",
 ]
 UNKNOWN_BRAND_COLOUR = "#999999"
+# The brands a figure does not draw one by one, pooled into one series (or counted in a note).
+OTHER_BRANDS = "all other brands"
+OTHER_BRANDS_COLOUR = "#BBBBBB"
+DEFAULT_MAX_BRANDS = 10
 
 
 def brand_colours(brands: Iterable[object]) -> dict[str, str]:
@@ -33,7 +45,63 @@ def brand_colours(brands: Iterable[object]) -> dict[str, str]:
     palette = _BASE_PALETTE + extra
     colours = {name: palette[i % len(palette)] for i, name in enumerate(names)}
     colours["unknown"] = UNKNOWN_BRAND_COLOUR
+    colours[OTHER_BRANDS] = OTHER_BRANDS_COLOUR
     return colours
+
+
+def choose_brands(
+    volume_by_brand: pd.Series | Mapping[str, float],
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
+) -> list[str]:
+    """The brands a figure draws one by one: those named in `brands` that have data, else the
+    `max_brands` largest by volume (ties by name); the rest go into "all other brands".
+
+    Every page that passes the same choice to its figures colours each brand the same way.
+    """
+    volume = pd.Series(volume_by_brand, dtype=float)
+    volume.index = volume.index.astype(str)
+    volume = volume.groupby(level=0).sum()
+    if brands is not None:
+        wanted = [str(b) for b in brands]
+        return [b for b in dict.fromkeys(wanted) if b in volume.index]
+    if max_brands < 1:
+        raise ValueError("analysis: max_brands must be at least 1")
+    ranked = pd.DataFrame({"brand": volume.index, "volume": volume.to_numpy()})
+    ranked = ranked.sort_values(["volume", "brand"], ascending=[False, True], kind="stable")
+    return ranked["brand"].head(max_brands).tolist()
+
+
+def group_brands(labels: pd.Series, chosen: Sequence[str]) -> pd.Series:
+    """Each row's brand if it is one of `chosen`, else "all other brands" (vectorised)."""
+    labels = labels.astype(str)
+    return labels.where(labels.isin(list(chosen)), OTHER_BRANDS)
+
+
+def brand_order(chosen: Sequence[str], grouped: pd.Series) -> list[str]:
+    """The series to draw: the chosen brands present, then "all other brands" if any row is in it."""
+    present = set(grouped.unique())
+    order = [b for b in chosen if b in present]
+    return order + ([OTHER_BRANDS] if OTHER_BRANDS in present else [])
+
+
+def more_brands_note(shown: int, total: int) -> str:
+    """'+N more brands in the table' for figures that draw only the largest brands' values."""
+    hidden = total - shown
+    if hidden <= 0:
+        return ""
+    return f"+{hidden} more brand{'s' if hidden != 1 else ''} in the table"
+
+
+def figure_note(fig: Figure, text: str) -> None:
+    """A small note under the figure, e.g. how many brands are only in the table beside it."""
+    if text:
+        fig.supxlabel(literal(text), fontsize=8, color="#555555", ha="right", x=0.98)
+
+
+def literal(value: object) -> str:
+    """Text from the data as a figure label: a $ is a dollar sign, never the start of mathtext."""
+    return str(value).replace("$", r"\$")
 
 
 def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, plt.Axes]:
@@ -42,6 +110,22 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, plt.Axe
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
+
+
+def legend_outside(fig: Figure, ax: plt.Axes, handles=None, title: str | None = None, **kw):
+    """A legend to the right of the axes, never over the data (constrained layout makes room)."""
+    if handles is None:
+        handles, _ = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    return fig.legend(
+        handles=handles,
+        loc="outside right upper",
+        frameon=False,
+        fontsize=kw.pop("fontsize", 8),
+        title=title,
+        **kw,
+    )
 
 
 def no_data(fig: Figure, ax: plt.Axes, message: str) -> Figure:

@@ -3,6 +3,8 @@ heatmap of median response time, and a brand leaderboard table. Data in, Figure 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
@@ -10,7 +12,20 @@ from matplotlib.figure import Figure
 
 from analysis import latency
 from analysis.business_hours import WEEKDAY_NAMES
-from analysis.plots import UNKNOWN_BRAND_COLOUR, brand_colours, new_figure
+from analysis.plots import (
+    DEFAULT_MAX_BRANDS,
+    OTHER_BRANDS,
+    OTHER_BRANDS_COLOUR,
+    UNKNOWN_BRAND_COLOUR,
+    brand_colours,
+    brand_order,
+    choose_brands,
+    group_brands,
+    legend_outside,
+    literal,
+    new_figure,
+    no_data,
+)
 
 # Readable ticks for a log time axis.
 _TIME_TICKS = (
@@ -59,50 +74,94 @@ def _brand_labels(exchanges: pd.DataFrame) -> pd.Series:
     return brands.astype(object).where(brands.notna(), latency.UNKNOWN).astype(str)
 
 
+def _chosen_labels(
+    exchanges: pd.DataFrame, brands: Sequence[str] | None, max_brands: int
+) -> tuple[pd.Series, list[str]]:
+    """Each exchange's series (its brand, or "all other brands") and the series in drawing order."""
+    labels = _brand_labels(exchanges)
+    chosen = choose_brands(labels.value_counts(), brands, max_brands)
+    grouped = group_brands(labels, chosen)
+    return grouped, brand_order(chosen, grouped)
+
+
+def _grid(count: int) -> tuple[int, int]:
+    """Rows and columns of a small-multiples grid for `count` panels (at most three across)."""
+    columns = 1 if count == 1 else 2 if count <= 4 else 3
+    return -(-count // columns), columns
+
+
 def first_response_distribution(
     exchanges: pd.DataFrame,
     *,
     sla_hours: tuple[float, ...] | list[float] = latency.DEFAULT_SLA_HOURS,
     column: str = "first_response_seconds",
     bins: int = 40,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
 ) -> Figure:
-    """Distribution of first-response times per brand on a log axis (answered messages only).
+    """Distribution of first-response times, one panel per brand, on a log axis (answered only).
 
-    Each brand's bars are shares of its answered, measurable messages so brands of different size
-    compare. Times under a second (in business time: replies sent entirely outside business hours)
-    cannot sit on a log axis: the legend counts them instead. `column` may be
-    business_first_response_seconds.
+    The largest brands by customer messages (or the ones named in `brands`) get a panel each and
+    the rest share one, "all other brands", pooled from their messages; every panel shows all
+    brands pooled in grey behind it. Bars are shares of the series' answered, measurable messages
+    so brands of different size compare. Times under a second (in business time: replies sent
+    entirely outside business hours) cannot sit on a log axis: the panel title counts them.
+    `column` may be business_first_response_seconds.
     """
-    fig, ax = new_figure(9, 4.8)
     seconds = pd.to_numeric(exchanges[column], errors="coerce")
-    brands = _brand_labels(exchanges)
-    colours = brand_colours(brands.unique())
     measured = seconds.notna()
     positive = seconds[measured & (seconds >= 1)]
+    kind = "business" if column.startswith("business") else "calendar"
+    title = "How long do customers wait for a first reply?"
+    xlabel = f"Time to first response ({kind} time, log scale)"
     if positive.empty:
-        ax.text(0.5, 0.5, "No measurable first responses", ha="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        fig, ax = new_figure(9, 3.0)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Share of answered messages per bin")
+        return no_data(fig, ax, "No measurable first responses")
+    grouped, order = _chosen_labels(exchanges, brands, max_brands)
+    colours = brand_colours([b for b in order if b != OTHER_BRANDS])
     low, high = float(positive.min()), max(float(positive.max()) * 1.05, float(positive.min()) * 10)
     edges = np.logspace(np.log10(low), np.log10(high), bins + 1)
-    for brand, values in seconds[measured].groupby(brands[measured], sort=True):
+    pooled, _ = np.histogram(positive, bins=edges)
+    pooled_share = pooled / int(measured.sum())
+    rows, columns = _grid(len(order))
+    fig = Figure(figsize=(9.5, 1.1 + 1.9 * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+    messages = grouped.value_counts()
+    for index, ax in enumerate(axes.flat):
+        if index >= len(order):
+            ax.set_axis_off()
+            continue
+        brand = order[index]
+        values = seconds[measured & (grouped == brand)]
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.stairs(pooled_share, edges, fill=True, color="#DDDDDD", label="all brands pooled")
         counts, _ = np.histogram(values[values >= 1], bins=edges)
-        under = int((values < 1).sum())
-        note = f"; {under / len(values):.0%} under 1 s" if under else ""
         ax.stairs(
-            counts / len(values),
+            counts / max(len(values), 1),
             edges,
-            color=colours.get(brand, UNKNOWN_BRAND_COLOUR),
+            color=colours.get(brand, OTHER_BRANDS_COLOUR if brand == OTHER_BRANDS else "#444444"),
             linewidth=1.6,
-            label=f"{brand}: median {latency.format_seconds(values.median())} "
-            f"({len(values)} of {int((brands == brand).sum())} answered{note})",
         )
-    kind = "business" if column.startswith("business") else "calendar"
-    _log_time_axis(ax, low, high, f"Time to first response ({kind} time, log scale)")
-    _sla_lines(ax, sla_hours, low, high)
-    ax.set_ylabel("Share of the brand's answered\nmessages per bin")
-    ax.set_title("How long do customers wait for a first reply?")
-    fig.legend(frameon=False, fontsize=8, loc="outside lower center", ncols=2)
+        under = int((values < 1).sum())
+        note = f", {under / len(values):.0%} under 1 s" if under else ""
+        median = latency.format_seconds(values.median()) if len(values) else "n/a"
+        ax.set_title(
+            literal(
+                f"{brand}: median {median}\n"
+                f"{len(values):,} of {int(messages.get(brand, 0)):,} answered{note}"
+            ),
+            fontsize=8.5,
+        )
+        _log_time_axis(ax, low, high, xlabel if index // columns == rows - 1 else "")
+        _sla_lines(ax, sla_hours, low, high)
+        if index % columns == 0:
+            ax.set_ylabel("Share per bin")
+        ax.tick_params(labelsize=8)
+        ax.tick_params(axis="x", labelbottom=True)
+    fig.suptitle(title + " (grey: all brands pooled)")
     return fig
 
 
@@ -111,23 +170,35 @@ def survival_curves(
     *,
     sla_hours: tuple[float, ...] | list[float] = latency.DEFAULT_SLA_HOURS,
     confidence: float = 0.95,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
 ) -> Figure:
     """Kaplan-Meier share of messages still waiting for a first reply, per brand, with bands.
 
-    Unanswered messages are censored at the end of the data, so a brand that never answers its
-    hardest complaints cannot look faster than it is.
+    The largest brands by customer messages (or those named in `brands`) get a curve each; the
+    rest are one curve, "all other brands", estimated from their pooled messages. Unanswered
+    messages are censored at the end of the data, so a brand that never answers its hardest
+    complaints cannot look faster than it is.
     """
-    fig, ax = new_figure(9, 4.8)
-    curves = latency.survival_by_brand(exchanges, confidence=confidence)
-    colours = brand_colours(curves["brand"].unique())
+    fig, ax = new_figure(9.5, 4.8)
+    ax.set_title(
+        f"How long do customers wait for a first reply? (Kaplan-Meier, {confidence:.0%} bands)"
+    )
+    ax.set_xlabel("Time since the customer's message (log scale)")
+    ax.set_ylabel("Share still waiting for a first reply")
+    grouped, order = _chosen_labels(exchanges, brands, max_brands)
+    curves = latency.survival_by_brand(exchanges.assign(brand=grouped), confidence=confidence)
+    colours = brand_colours([b for b in order if b != OTHER_BRANDS])
     positive = curves.loc[curves["time_seconds"] > 0, "time_seconds"]
     if positive.empty:
-        ax.text(0.5, 0.5, "No measurable waits", ha="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        return no_data(fig, ax, "No measurable waits")
     low, high = max(float(positive.min()) * 0.8, 1.0), float(positive.max()) * 1.2
-    for brand, curve in curves.groupby("brand", sort=True):
-        colour = colours.get(brand, UNKNOWN_BRAND_COLOUR)
+    for brand in order:
+        curve = curves[curves["brand"] == brand]
+        if curve.empty:
+            continue
+        other = brand == OTHER_BRANDS
+        colour = OTHER_BRANDS_COLOUR if other else colours.get(brand, UNKNOWN_BRAND_COLOUR)
         # Extend the curve to the axis' left edge so each starts at 1.
         times = np.maximum(curve["time_seconds"].to_numpy(float), low)
         median, median_low, median_high = latency.km_median(curve)
@@ -142,7 +213,8 @@ def survival_curves(
             where="post",
             color=colour,
             linewidth=1.6,
-            label=f"{brand}: median {latency.format_seconds(median)} ({interval})",
+            linestyle="--" if other else "-",
+            label=literal(f"{brand}: median {latency.format_seconds(median)} ({interval})"),
         )
         ax.fill_between(
             times,
@@ -150,18 +222,14 @@ def survival_curves(
             curve["survival_high"].fillna(curve["survival_low"]),
             step="post",
             color=colour,
-            alpha=0.15,
+            alpha=0.12,
             linewidth=0,
         )
     ax.axhline(0.5, color="#999999", linewidth=0.8)
     _log_time_axis(ax, low, high, "Time since the customer's message (log scale)")
     _sla_lines(ax, sla_hours, low, high)
     ax.set_ylim(0, 1.02)
-    ax.set_ylabel("Share still waiting for a first reply")
-    ax.set_title(
-        f"Time to first reply per brand (Kaplan-Meier, unanswered censored; {confidence:.0%} bands)"
-    )
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    legend_outside(fig, ax, title="Brand: KM median (95% interval)")
     return fig
 
 
@@ -212,12 +280,10 @@ def response_heatmap(
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}:00" for h in range(0, 24, 2)])
     ax.set_xlabel(f"Hour the customer wrote ({timezone})")
     ax.set_ylabel("Weekday the customer wrote")
-    who = brand if brand is not None else "all brands"
-    colour = brand_colours(exchanges["brand"].dropna().unique()).get(who, "black")
+    who = literal(brand) if brand is not None else "all brands"
     ax.set_title(
         f"When do complaints wait longest? Median first response, {who}\n"
-        f"(blank: fewer than {min_count} measured replies)",
-        color=colour,
+        f"(blank: fewer than {min_count} measured replies)"
     )
     ax.spines[["left", "bottom"]].set_visible(False)
     return fig

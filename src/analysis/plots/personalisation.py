@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -9,7 +11,21 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from analysis.plots import brand_colours, new_figure, no_data
+from analysis.plots import (
+    DEFAULT_MAX_BRANDS,
+    OTHER_BRANDS,
+    UNKNOWN_BRAND_COLOUR,
+    brand_colours,
+    brand_order,
+    choose_brands,
+    figure_note,
+    group_brands,
+    legend_outside,
+    literal,
+    more_brands_note,
+    new_figure,
+    no_data,
+)
 
 UNKNOWN_BRAND = "unknown"
 # boxplot(orientation=...) arrived in matplotlib 3.10, which deprecates vert=.
@@ -18,53 +34,83 @@ _HORIZONTAL = {"orientation": "horizontal"} if _MPL >= (3, 10) else {"vert": Fal
 
 
 def _brands(values: pd.Series) -> pd.Series:
-    return values.fillna(UNKNOWN_BRAND).astype(str)
+    return values.astype(object).where(values.notna(), UNKNOWN_BRAND).astype(str)
 
 
-def template_share_by_brand(brand_table: pd.DataFrame) -> Figure:
-    """Share of each brand's replies that copy a template, with 95% Wilson intervals."""
+def template_share_by_brand(
+    brand_table: pd.DataFrame,
+    *,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
+) -> Figure:
+    """Share of each brand's replies that copy a template, with 95% Wilson intervals.
+
+    The brands with most replies (or those named in `brands`) are drawn; the note under the
+    axis counts the brands left to the table.
+    """
     table = brand_table.assign(brand=_brands(brand_table["brand"]))
-    table = table.sort_values("template_share", ascending=True, ignore_index=True)
-    fig, ax = new_figure(8.0, max(2.5, 0.5 * len(table) + 1.5))
+    chosen = choose_brands(table.groupby("brand")["replies"].sum(), brands, max_brands)
+    shown = table[table["brand"].isin(chosen)]
+    shown = shown.sort_values(["template_share", "brand"], ascending=True, ignore_index=True)
+    fig, ax = new_figure(8.0, max(2.5, 0.45 * len(shown) + 1.7))
     ax.set_title("How much of each brand's answering is a copied template?")
-    ax.set_xlabel("Replies that copy a template (% of the brand's replies)")
-    ax.set_ylabel("Brand")
-    if table.empty:
+    ax.set_xlabel("Replies that copy a template (% of the brand's replies, 95% interval)")
+    ax.set_ylabel("Brand (replies)")
+    if shown.empty:
         return no_data(fig, ax, "No agent replies")
-    colours = brand_colours(table["brand"])
-    share = table["template_share"].to_numpy(dtype=float)
+    colours = brand_colours(chosen)
+    share = shown["template_share"].to_numpy(dtype=float)
     errors = None
-    if {"template_share_low", "template_share_high"} <= set(table.columns):
-        low = table["template_share_low"].to_numpy(dtype=float)
-        high = table["template_share_high"].to_numpy(dtype=float)
-        errors = np.vstack([share - low, high - share]) * 100
-    positions = np.arange(len(table))
+    if {"template_share_low", "template_share_high"} <= set(shown.columns):
+        low = shown["template_share_low"].to_numpy(dtype=float)
+        high = shown["template_share_high"].to_numpy(dtype=float)
+        # No clipping: scorecard.wilson_interval keeps every interval around its share.
+        errors = np.nan_to_num(np.vstack([share - low, high - share]) * 100)
+    positions = np.arange(len(shown))
     ax.barh(
         positions,
         share * 100,
         xerr=errors,
-        color=[colours[b] for b in table["brand"]],
+        color=[colours.get(b, UNKNOWN_BRAND_COLOUR) for b in shown["brand"]],
         error_kw={"ecolor": "#444444", "capsize": 3, "linewidth": 1},
     )
-    labels = [f"{b} (n={int(n):,})" for b, n in zip(table["brand"], table["replies"], strict=True)]
+    labels = [
+        literal(f"{b} ({int(n):,})") for b, n in zip(shown["brand"], shown["replies"], strict=True)
+    ]
     ax.set_yticks(positions, labels)
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(PercentFormatter())
+    figure_note(fig, more_brands_note(len(shown), table["brand"].nunique()))
     return fig
 
 
-def specificity_by_brand(replies: pd.DataFrame) -> Figure:
-    """Distribution of reply specificity per brand (replies that answer a customer message)."""
-    scored = replies[replies["specificity"].notna()].assign(brand=lambda f: _brands(f["brand"]))
-    order = scored.groupby("brand")["specificity"].median().sort_values().index.tolist()
-    fig, ax = new_figure(8.0, max(2.5, 0.5 * len(order) + 1.5))
+def specificity_by_brand(
+    replies: pd.DataFrame,
+    *,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
+) -> Figure:
+    """Distribution of reply specificity per brand (replies that answer a customer message).
+
+    The brands with most scored replies (or those named in `brands`) get a box each; the rest
+    share one box, "all other brands", pooled from their replies.
+    """
+    scored = replies[replies["specificity"].notna()]
+    labels = _brands(scored["brand"])
+    chosen = choose_brands(labels.value_counts(), brands, max_brands)
+    grouped = group_brands(labels, chosen)
+    medians = scored["specificity"].groupby(grouped).median()
+    order = [b for b in medians.sort_values(kind="stable").index if b != OTHER_BRANDS]
+    if OTHER_BRANDS in medians.index:
+        order.insert(0, OTHER_BRANDS)  # pooled box at the bottom, apart from the brands
+    fig, ax = new_figure(8.0, max(2.5, 0.45 * len(order) + 1.7))
     ax.set_title("Do replies talk about the customer's complaint?")
     ax.set_xlabel("Specificity (0 = nothing from the complaint, 1 = all about it)")
-    ax.set_ylabel("Brand")
+    ax.set_ylabel("Brand (replies scored)")
     if not order:
         return no_data(fig, ax, "No replies to a customer message")
-    colours = brand_colours(order)
-    values = [scored.loc[scored["brand"] == b, "specificity"].to_numpy() for b in order]
+    colours = brand_colours(chosen)
+    values = [scored["specificity"].to_numpy()[(grouped == b).to_numpy()] for b in order]
     boxes = ax.boxplot(
         values,
         **_HORIZONTAL,
@@ -74,7 +120,7 @@ def specificity_by_brand(replies: pd.DataFrame) -> Figure:
         flierprops={"markersize": 2, "alpha": 0.4},
     )
     for patch, brand in zip(boxes["boxes"], order, strict=True):
-        patch.set_facecolor(colours[brand])
+        patch.set_facecolor(colours.get(brand, UNKNOWN_BRAND_COLOUR))
         patch.set_alpha(0.8)
     means = [v.mean() for v in values]
     ax.scatter(
@@ -88,16 +134,28 @@ def specificity_by_brand(replies: pd.DataFrame) -> Figure:
     )
     ax.set_yticks(
         np.arange(1, len(order) + 1),
-        [f"{b} (n={len(v):,})" for b, v in zip(order, values, strict=True)],
+        [literal(f"{b} ({len(v):,})") for b, v in zip(order, values, strict=True)],
     )
     ax.set_xlim(-0.02, 1.02)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    legend_outside(fig, ax)
     return fig
 
 
-def most_copied_templates(templates: pd.DataFrame, n: int = 12, width: int = 70) -> Figure:
-    """The most used templates across brands as bars labelled with their (truncated) wording."""
+def most_copied_templates(
+    templates: pd.DataFrame,
+    n: int = 12,
+    width: int = 70,
+    *,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
+) -> Figure:
+    """The most used templates across brands as bars labelled with their (truncated) wording.
+
+    Bars take the colour of their brand when it is one of the figure brands (the largest by
+    template replies, or those named in `brands`), grey ("all other brands") otherwise.
+    """
     table = templates.assign(brand=_brands(templates["brand"]))
+    chosen = choose_brands(table.groupby("brand")["replies"].sum(), brands, max_brands)
     table = table.sort_values(["replies", "brand"], ascending=[False, True]).head(n)
     table = table.iloc[::-1].reset_index(drop=True)
     fig, ax = new_figure(10.0, max(2.5, 0.45 * len(table) + 1.5))
@@ -106,16 +164,19 @@ def most_copied_templates(templates: pd.DataFrame, n: int = 12, width: int = 70)
     ax.set_ylabel("Template wording (masked)")
     if table.empty:
         return no_data(fig, ax, "No reply is used twice")
-    colours = brand_colours(templates["brand"].fillna(UNKNOWN_BRAND))
+    colours = brand_colours(chosen)
+    series = group_brands(table["brand"], chosen)
     positions = np.arange(len(table))
-    ax.barh(positions, table["replies"], color=[colours[b] for b in table["brand"]])
-    ax.set_yticks(positions, [_truncate(t, width) for t in table["template_text"].fillna("")])
+    ax.barh(positions, table["replies"], color=[colours[b] for b in series])
+    ax.set_yticks(
+        positions, [literal(_truncate(t, width)) for t in table["template_text"].fillna("")]
+    )
     ax.tick_params(axis="y", labelsize=8)
-    brands = sorted(table["brand"].unique())
-    ax.legend(
-        handles=[Patch(color=colours[b], label=b) for b in brands],
-        loc="lower right",
-        frameon=False,
+    drawn = brand_order(sorted(chosen), series)  # only brands with a bar are in the legend
+    legend_outside(
+        fig,
+        ax,
+        handles=[Patch(color=colours[b], label=literal(b)) for b in drawn],
         title="Brand",
     )
     return fig

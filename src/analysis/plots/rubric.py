@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from analysis.plots import brand_colours, new_figure
+from analysis.plots import (
+    DEFAULT_MAX_BRANDS,
+    brand_colours,
+    choose_brands,
+    figure_note,
+    legend_outside,
+    literal,
+    more_brands_note,
+    new_figure,
+    no_data,
+)
 
 # The lessons in rubric order, with short column titles (kept here so plots need no model import).
-_LESSON_TITLES = {
+LESSON_TITLES = {
     "react_quickly": "1. React\nquickly",
     "responds_in_same_medium": "2. Same\nmedium",
     "acknowledges_specifics": "3. Acknowledge\nspecifics",
@@ -21,17 +33,33 @@ _LESSON_TITLES = {
 _LABELLER_COLOURS = {"rules": "#0072B2", "model": "#E69F00", "ngrams": "#999999"}
 
 
-def lesson_heatmap(brand_table: pd.DataFrame, min_replies: int = 1) -> Figure:
+def lesson_heatmap(
+    brand_table: pd.DataFrame,
+    min_replies: int = 1,
+    *,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
+) -> Figure:
     """Brand-by-lesson heatmap of the share of replies meeting each lesson, annotated in percent.
 
     `brand_table` is `analysis.rubric.by_brand(...)`; brands with fewer than `min_replies`
-    replies are left out.
+    replies are left out, and of the rest the largest by customer messages (or those named in
+    `brands`) are drawn, with a note counting the brands only in the table.
     """
-    table = brand_table[brand_table["replies"] >= min_replies].sort_values("brand")
-    lessons = [lesson for lesson in _LESSON_TITLES if f"{lesson}_share" in table.columns]
-    shares = table[[f"{lesson}_share" for lesson in lessons]].to_numpy(dtype=float)
-    brands = table["brand"].astype(str).tolist()
-    fig, ax = new_figure(1.6 * len(lessons) + 2.5, 0.55 * max(len(brands), 1) + 2.0)
+    table = brand_table[brand_table["replies"] >= min_replies]
+    table = table.assign(brand=table["brand"].astype(str))
+    volume_column = "customer_messages" if "customer_messages" in table else "replies"
+    chosen = choose_brands(table.groupby("brand")[volume_column].sum(), brands, max_brands)
+    shown = table[table["brand"].isin(chosen)].sort_values("brand")
+    lessons = [lesson for lesson in LESSON_TITLES if f"{lesson}_share" in shown.columns]
+    shares = shown[[f"{lesson}_share" for lesson in lessons]].to_numpy(dtype=float)
+    brand_names = shown["brand"].tolist()
+    fig, ax = new_figure(1.6 * len(lessons) + 3.0, 0.5 * max(len(brand_names), 1) + 2.2)
+    ax.set_xlabel("Lesson (share of replies meeting it; react quickly: of all complaints)")
+    ax.set_ylabel("Brand")
+    ax.set_title("Which lessons does each brand's support follow?")
+    if not brand_names or not lessons:
+        return no_data(fig, ax, "No brand has a scored reply")
     image = ax.imshow(np.ma.masked_invalid(shares), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for row in range(shares.shape[0]):
         for column in range(shares.shape[1]):
@@ -39,16 +67,14 @@ def lesson_heatmap(brand_table: pd.DataFrame, min_replies: int = 1) -> Figure:
             label = "n/a" if np.isnan(value) else f"{value:.0%}"
             colour = "white" if not np.isnan(value) and value > 0.6 else "black"
             ax.text(column, row, label, ha="center", va="center", color=colour, fontsize=9)
-    ax.set_xticks(range(len(lessons)), [_LESSON_TITLES[lesson] for lesson in lessons], fontsize=8)
-    ax.set_yticks(range(len(brands)), brands)
-    colours = brand_colours(brands)
-    for tick in ax.get_yticklabels():
-        tick.set_color(colours.get(tick.get_text(), "black"))
+    ax.set_xticks(range(len(lessons)), [LESSON_TITLES[lesson] for lesson in lessons], fontsize=8)
+    ax.set_yticks(range(len(brand_names)), [literal(b) for b in brand_names])
+    colours = brand_colours(chosen)
+    for tick, brand in zip(ax.get_yticklabels(), brand_names, strict=True):
+        tick.set_color(colours.get(brand, "black"))
     ax.spines[["left", "bottom"]].set_visible(False)
-    ax.set_xlabel("Lesson (share of replies meeting it; react quickly: of all complaints)")
-    ax.set_ylabel("Brand")
-    ax.set_title("Which lessons does each brand's support follow?")
     fig.colorbar(image, ax=ax, label="Share meeting the lesson (0-1)", shrink=0.8)
+    figure_note(fig, more_brands_note(len(brand_names), table["brand"].nunique()))
     return fig
 
 
@@ -101,11 +127,5 @@ def labeller_f1(quality: pd.DataFrame, *, chosen_only: bool = True) -> Figure:
         if chosen_only
         else "Rules or model: F1 per label"
     )
-    ax.legend(
-        handles=list(legend.values()),
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1),
-        fontsize=8,
-        frameon=False,
-    )
+    legend_outside(fig, ax, handles=list(legend.values()))
     return fig
