@@ -2,32 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.plots import brand_colours, new_figure
+from analysis.plots import (
+    DEFAULT_MAX_BRANDS,
+    OTHER_BRANDS,
+    OTHER_BRANDS_COLOUR,
+    brand_colours,
+    choose_brands,
+    legend_outside,
+    literal,
+    new_figure,
+    no_data,
+)
 
 
-def conversations_per_day(per_day: pd.DataFrame) -> Figure:
-    """Stacked daily conversation starts per brand (input: quality.conversations_per_day)."""
+def conversations_per_day(
+    per_day: pd.DataFrame,
+    *,
+    brands: Sequence[str] | None = None,
+    max_brands: int = DEFAULT_MAX_BRANDS,
+) -> Figure:
+    """Stacked daily conversation starts for the largest brands and all others together.
+
+    Input: `quality.conversations_per_day` (its days already follow the bulk of the data).
+    """
     fig, ax = new_figure(9, 4.5)
-    colours = brand_colours(per_day.columns)
-    bottom = None
-    for brand in per_day.columns:
+    ax.set_title("How many conversations start each day, and with which brands?")
+    ax.set_xlabel("Day (UTC)")
+    ax.set_ylabel("Conversations started (count)")
+    if per_day.empty or per_day.to_numpy().sum() == 0:
+        return no_data(fig, ax, "No conversation has a time")
+    per_day = per_day.rename(columns=str)
+    chosen = choose_brands(per_day.sum(), brands, max_brands)
+    others = [b for b in per_day.columns if b not in chosen]
+    series = per_day[chosen].copy()
+    if others:
+        series[OTHER_BRANDS] = per_day[others].sum(axis=1)
+    colours = brand_colours(chosen)
+    bottom = np.zeros(len(series))
+    for brand in series.columns:
+        values = series[brand].to_numpy(dtype=float)
         ax.bar(
-            per_day.index,
-            per_day[brand],
+            series.index,
+            values,
             bottom=bottom,
             width=0.9,
-            label=brand,
-            color=colours.get(brand),
+            label=literal(f"{brand} ({int(values.sum()):,})"),
+            color=colours.get(brand, OTHER_BRANDS_COLOUR),
+            linewidth=0,
         )
-        bottom = per_day[brand] if bottom is None else bottom + per_day[brand]
-    ax.set_title("Conversations started per day, by brand")
-    ax.set_xlabel("day (UTC)")
-    ax.set_ylabel("conversations started")
-    ax.legend(title="brand", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.autofmt_xdate()
+        bottom = bottom + values
+    ax.set_xlim(
+        series.index.min() - pd.Timedelta(days=1), series.index.max() + pd.Timedelta(days=1)
+    )
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    legend_outside(fig, ax, title="Brand (conversations)")
     return fig
 
 
@@ -38,8 +75,9 @@ def rejected_reasons(reasons: pd.DataFrame) -> Figure:
         ax.text(0.5, 0.5, "No rows were rejected", ha="center", va="center")
         ax.set_axis_off()
     else:
-        labels = reasons["column"] + ": " + reasons["reason"].str.slice(0, 60)
+        labels = (reasons["column"] + ": " + reasons["reason"].str.slice(0, 60)).map(literal)
         ax.barh(labels[::-1], reasons["rows"][::-1], color="#D55E00")
-        ax.set_xlabel("rows rejected")
+        ax.set_xlabel("Rows rejected (count)")
+        ax.set_ylabel("Column: reason")
     ax.set_title("Why input rows were rejected")
     return fig
