@@ -270,3 +270,12 @@ def test_two_agents_of_one_brand_stay_two_in_a_redacted_page():
     notebook = new_notebook(cells=[new_markdown_cell("Top agent: SkyhopAir/Dana S")])
     redacted = redact_notebook(notebook, agents=identities.agents)
     assert redacted.cells[0].source == "Top agent: SkyhopAir/agent 2"  # the same on every page
+
+
+def test_a_brand_account_as_the_agent_id_keeps_the_brand_name():
+    """An export that names no agent has the brand's account as its agent id: a brand, not a person."""
+    agents = (("SkyhopAir", "SkyhopAir/agent 1"), ("Becky", "StreamlyCares/agent 1"))
+    out = redact_html(
+        "<td>SkyhopAir</td><td>Becky</td>", brands={"SkyhopAir", "StreamlyCares"}, agents=agents
+    )
+    assert out == "<td>SkyhopAir</td><td>StreamlyCares/agent 1</td>"

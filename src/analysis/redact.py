@@ -253,7 +253,13 @@ def _redactor(
         if agent_prefixes
         else None
     )
-    bare_agents = {a: p for a, p in pseudonyms.items() if "/" not in a}
+    # A brand's own account as the agent id (an export that names no agent) is the public brand,
+    # not a person: it stays, or every brand name on every page would read "Brand/agent 1".
+    bare_agents = {
+        a: p
+        for a, p in pseudonyms.items()
+        if "/" not in a and a.lower().lstrip("@") not in brand_handles
+    }
 
     def agent(match: re.Match) -> str:
         token = match.group(0)
