@@ -26,8 +26,9 @@ def _add_data_arguments(parser: argparse.ArgumentParser, required: bool = True) 
         action="append",
         default=[],
         metavar="FIELD=COLUMN",
-        help="for messages-csv: which column holds a field (message_id, parent_id, "
-        "conversation_id, author_id, author_name, role, brand, agent_id, channel, created_at, text)",
+        help="for messages-csv and messages-json: which column (JSON: dotted path) holds a field "
+        "(message_id, parent_id, conversation_id, author_id, author_name, role, brand, agent_id, "
+        "channel, created_at, text, turn, requester_id, public; JSON also records=PATH)",
     )
     parser.add_argument("--mapping", type=Path, help="a YAML file of FIELD: COLUMN pairs")
     parser.add_argument(

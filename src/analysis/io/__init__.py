@@ -1,6 +1,6 @@
 """Readers, one module per input format, each returning messages and rejected rows.
 
-`load(path, format="auto")` picks the reader from the file's header.
+`load(path, format="auto")` picks the reader from the file's suffix (JSON) or header (CSV).
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analysis.io import messages_csv, tickets_csv, twcs
+from analysis.io import messages_csv, messages_json, tickets_csv, twcs
 from analysis.io.common import InputError, LoadResult, file_encoding, header_names
 
-FORMATS = ("twcs", "tickets-csv", "messages-csv")
+FORMATS = ("twcs", "tickets-csv", "messages-csv", "messages-json")
 # Names a file that every read of a data file appends a line to (process id, file name): how the
 # tests check that a whole report reads its input once, across the notebook kernels it starts.
 TRACE_ENV = "SUPPORT_QUALITY_TRACE_LOADS"
@@ -20,7 +20,9 @@ __all__ = ["FORMATS", "InputError", "LoadResult", "detect_format", "load"]
 
 
 def detect_format(path: Path) -> str:
-    """The format of a file, told from its header."""
+    """The format of a file, told from its suffix (.json, .jsonl) or its header."""
+    if path.suffix.lower() in messages_json.SUFFIXES:
+        return "messages-json"
     header = set(header_names(path))
     if header >= twcs.REQUIRED:
         return "twcs"
@@ -48,15 +50,18 @@ def load(
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a CSV file")
+        raise InputError(f"{path}: is a folder, expected a CSV or JSON file")
     if format == "auto":
-        format = "messages-csv" if mapping else detect_format(path)
+        is_json = path.suffix.lower() in messages_json.SUFFIXES
+        format = "messages-csv" if mapping and not is_json else detect_format(path)
     if format == "twcs":
         result = twcs.read(path)
     elif format == "tickets-csv":
         result = tickets_csv.read(path)
     elif format == "messages-csv":
         result = messages_csv.read(path, mapping=mapping, timezone=timezone)
+    elif format == "messages-json":
+        result = messages_json.read(path, mapping=mapping, timezone=timezone)
     else:
         raise InputError(f"unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}")
     if file_encoding(path) != "utf-8":

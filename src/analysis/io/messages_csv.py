@@ -34,6 +34,11 @@ OPTIONAL_FIELDS = (
     "agent_id",
     "channel",
     "turn",  # the message's place in its conversation (1, 2, ...), where the export numbers them
+    # Without a role: the conversation's customer; a message by anyone else is an agent's
+    # (Zendesk's and Freshdesk's requester_id on the ticket).
+    "requester_id",
+    # false for an internal note (Zendesk's `public`): not sent to the customer, so not a reply.
+    "public",
 )
 # Role words used by common helpdesks, folded to the two canonical roles.
 CUSTOMER_ROLES = {
@@ -97,7 +102,11 @@ def from_frame(
             f"mapping names unknown field(s) {sorted(unknown)} "
             f"(expected some of {', '.join(canonical_fields)})"
         )
-    missing_fields = [f for f in REQUIRED_FIELDS if f not in mapping]
+    missing_fields = [
+        f
+        for f in REQUIRED_FIELDS
+        if f not in mapping and not (f == "role" and "requester_id" in mapping)
+    ]
     if missing_fields:
         raise InputError(
             f"{path.name}: no {origin} given for {missing_fields}; map them with "
@@ -114,15 +123,14 @@ def from_frame(
             return raw[mapping[name]].astype("string").str.strip().replace("", pd.NA)
         return pd.Series(pd.NA, index=raw.index, dtype="string")
 
-    role = (
-        field("role")
-        .str.lower()
-        .map(
-            lambda r: (
-                "customer" if r in CUSTOMER_ROLES else ("agent" if r in AGENT_ROLES else None)
-            ),
-            na_action="ignore",
-        )
+    role_text = field("role")
+    if "role" not in mapping:
+        requester = field("requester_id")
+        role_text = (field("author_id") == requester).map({True: "customer", False: "agent"})
+        role_text = role_text.where(requester.notna()).astype("string")
+    role = role_text.str.lower().map(
+        lambda r: "customer" if r in CUSTOMER_ROLES else ("agent" if r in AGENT_ROLES else None),
+        na_action="ignore",
     )
     time_text = field("created_at")
     created_at = _parse_times(time_text, timezone)
@@ -132,8 +140,13 @@ def from_frame(
         (message_id.isna(), mapping["message_id"], "missing message id"),
         (message_id.duplicated(keep="first"), mapping["message_id"], "message id repeated"),
         (
+            field("public").str.lower().isin(["false", "0", "no"]).fillna(False),
+            mapping.get("public"),
+            "an internal note (public is false): not a message to the customer",
+        ),
+        (
             role.isna(),
-            mapping["role"],
+            mapping.get("role", mapping.get("requester_id")),
             "cannot tell customer from agent (expected one of "
             + ", ".join(sorted(CUSTOMER_ROLES | AGENT_ROLES))
             + ")",
@@ -221,9 +234,17 @@ def _link_within_conversations(messages: pd.DataFrame) -> pd.DataFrame:
 
 
 def _parse_times(values: pd.Series, timezone: str) -> pd.Series:
-    """UTC times from ISO-like strings; naive ones are taken to be in `timezone`."""
+    """UTC times from ISO-like strings or Unix times (seconds, or milliseconds: Intercom writes
+    them); naive ones are taken to be in `timezone`."""
     has_offset = values.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    epoch = values.str.fullmatch(r"\d{9,13}(?:\.\d+)?").fillna(False).astype(bool)
+    if epoch.any():
+        number = pd.to_numeric(values[epoch], errors="coerce")
+        seconds = number.where(number < 1e11, number / 1000)  # 13 digits: milliseconds
+        out[epoch] = pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
+        has_offset = has_offset & ~epoch
+        values = values.where(~epoch)
     if has_offset.any():
         out[has_offset] = pd.to_datetime(
             values[has_offset], errors="coerce", utc=True, format="mixed"
