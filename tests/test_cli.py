@@ -59,7 +59,7 @@ def test_bad_mapping_argument_is_a_one_line_error(fixtures, tmp_path, capsys):
 
 def test_demo_data_is_deterministic_and_matches_the_committed_sample(tmp_path):
     assert cli.main(["demo-data", "--out", str(tmp_path)]) == 0
-    for name in ("social_complaints.csv", "tickets.csv"):
+    for name in ("social_complaints.csv", "social_complaints_30_brands.csv", "tickets.csv"):
         written = (tmp_path / name).read_bytes()
         assert written == (paths.SAMPLE_DIR / name).read_bytes(), (
             f"data/sample/{name} is stale: run `analysis demo-data`"
