@@ -148,14 +148,19 @@ _SHARE_SUFFIXES = ("_share", "_rate")
 
 _CSS = """<style>
 .sq-table-wrap { overflow-x: auto; margin: 0.5em 0 1em; max-width: 100%; }
-table.sq-table { border-collapse: collapse; font-size: 0.85rem; margin: 0; }
+/* table-layout auto: JupyterLab's fixed layout squeezes wide tables until cells overlap */
+.sq-table-wrap table.sq-table {
+  border-collapse: collapse; font-size: 0.85rem; margin: 0; table-layout: auto; }
 table.sq-table caption { caption-side: top; text-align: left; font-weight: 600; padding: 0.3em 0; }
-table.sq-table th { text-align: left; vertical-align: bottom; padding: 0.3em 0.6em; }
+.sq-table-wrap table.sq-table th {
+  vertical-align: bottom; padding: 0.3em 0.6em; white-space: normal; min-width: 4.5em; }
 table.sq-table td { padding: 0.25em 0.6em; vertical-align: top; }
 .sq-table-wrap table.sq-table th.sq-num, .sq-table-wrap table.sq-table td.sq-num {
-  text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+  text-align: right; font-variant-numeric: tabular-nums; }
+.sq-table-wrap table.sq-table td.sq-num { white-space: nowrap; }
 .sq-table-wrap table.sq-table th.sq-text, .sq-table-wrap table.sq-table td.sq-text {
-  text-align: left; white-space: normal; max-width: 42em; }
+  text-align: left; max-width: 42em; }
+.sq-table-wrap table.sq-table td.sq-text { white-space: normal; }
 .sq-table-note { color: #555; font-size: 0.8rem; margin: 0.2em 0 1em; }
 </style>"""
 
