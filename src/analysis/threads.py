@@ -199,7 +199,9 @@ def build_exchanges(messages: pd.DataFrame) -> pd.DataFrame:
     customer["_position"] = np.arange(len(customer))
     customer["_brand"] = customer["brand"].fillna(_NO_BRAND).astype(str)
     replies = messages.loc[(messages["role"] == "agent") & messages["parent_id"].notna()]
-    replies = replies.loc[replies["parent_id"].isin(customer["message_id"])].copy()
+    customer_ids = customer["message_id"].astype(object)
+    # Compared as objects: pandas' arrow-string isin against mixed values loops in Python.
+    replies = replies.loc[replies["parent_id"].astype(object).isin(customer_ids)].copy()
     # A reply without a brand of its own answers for the brand of the message it answers.
     brand_of_customer = customer.set_index("message_id")["_brand"]
     replies["_brand"] = (
@@ -210,9 +212,8 @@ def build_exchanges(messages: pd.DataFrame) -> pd.DataFrame:
     agent_brands = messages.loc[messages["role"] == "agent", "brand"]
     addressed = _addressed_brands(customer, agent_brands).rename(columns={"brand": "_brand"})
     pairs = pd.concat([answering, addressed], ignore_index=True).drop_duplicates()
-    alone = customer.loc[
-        ~customer["message_id"].isin(pairs["message_id"]), ["message_id", "_brand"]
-    ]
+    paired = customer_ids.isin(pairs["message_id"].astype(object)).to_numpy()
+    alone = customer.loc[~paired, ["message_id", "_brand"]]
     pairs = pd.concat([pairs, alone], ignore_index=True)
     exchanges = pairs.merge(customer.drop(columns="_brand"), on="message_id", how="left")
     exchanges["brand"] = exchanges["_brand"]
