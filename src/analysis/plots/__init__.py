@@ -7,11 +7,14 @@ hold the figures; this module holds what they share.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 
 # Colour-blind-safe (Okabe-Ito), then Paul Tol's muted colours that differ from them, so the ten
 # or so brands a figure draws one by one are told apart; tab20 only past that.
@@ -112,14 +115,20 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, plt.Axe
     return fig, ax
 
 
-def legend_outside(fig: Figure, ax: plt.Axes, handles=None, title: str | None = None, **kw):
+def legend_outside(
+    fig: Figure,
+    ax: plt.Axes,
+    handles: Sequence[Artist] | None = None,
+    title: str | None = None,
+    **kw: Any,
+) -> Legend | None:
     """A legend to the right of the axes, never over the data (constrained layout makes room)."""
     if handles is None:
         handles, _ = ax.get_legend_handles_labels()
     if not handles:
         return None
     return fig.legend(
-        handles=handles,
+        handles=list(handles),
         loc="outside right upper",
         frameon=False,
         fontsize=kw.pop("fontsize", 8),
