@@ -279,3 +279,16 @@ def test_a_brand_account_as_the_agent_id_keeps_the_brand_name():
         "<td>SkyhopAir</td><td>Becky</td>", brands={"SkyhopAir", "StreamlyCares"}, agents=agents
     )
     assert out == "<td>SkyhopAir</td><td>StreamlyCares/agent 1</td>"
+
+
+def test_phone_numbers_in_a_list_are_masked_in_one_pass():
+    # Hypothesis found the first of two comma-separated numbers left for a second pass.
+    once = redact_text("call 0800 123 456,0800 123 457 or 1,000,000 times")
+    assert once == "call [phone],[phone] or 1,000,000 times"
+    assert redact_text(once) == once
+
+
+def test_adjacent_e_mail_addresses_are_masked_in_one_pass():
+    once = redact_text("write a@b.co.c@d.co or e@f.co-g@h.co")
+    assert once == "write [email].[email] or [email]-[email]"
+    assert redact_text(once) == once

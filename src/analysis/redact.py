@@ -58,7 +58,9 @@ _GREETING_NAME = re.compile(
 _TRAILING_NAME = re.compile(names_lib.TRAILING_VOCATIVE, re.M)
 _WORD = re.compile(r"(?<![\w@-])\w+(?:-\w+)*")
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+# Only a word character before it stops a match: the leftmost match already takes a whole address,
+# and "a@b.co.c@d.co" is two addresses, masked in one pass (so a second pass changes nothing).
+_EMAIL = re.compile(r"(?<!\w)[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 _ORDER_WORD = (
     r"(?:order|orders|ord|booking|reservation|confirmation|tracking|account|acct|invoice"
     r"|reference|ref|pnr|case|ticket|membership|policy|parcel|shipment|claim)"
@@ -70,7 +72,10 @@ _ORDER = re.compile(
 _HASH_NUMBER = re.compile(r"(?<![&\w])#\d{5,}\b")
 _PHONE = re.compile(
     r"(?<![\w.+/:-])(?P<phone>(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?(?:\d{9,15}|\d{1,8}(?:[ .-]\d{1,8}){0,5}))"
-    r"(?![\w/]|[.:,-]\d)"
+    # Not part of a longer number ("1,000,000", "12:30", "1.5"), though a comma before another
+    # long number is a list ("0800 123 456,0800 123 457"); a phone already masked counts as the
+    # digits it hid, so masking is idempotent: a second pass finds the same numbers as the first.
+    r"(?![\w/]|[.:-]\d|,\d{1,3}(?!\d)|[.:,-]\[phone\])"
 )
 _DATE_LIKE = re.compile(r"^(?:\d{4}([./-])\d{1,2}\1\d{1,2}|\d{1,2}([./-])\d{1,2}\2\d{2,4})(?:\D|$)")
 _HANDLE = re.compile(r"(?<![\w@\]])@(?P<handle>\w{1,50})")
