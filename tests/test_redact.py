@@ -292,3 +292,9 @@ def test_adjacent_e_mail_addresses_are_masked_in_one_pass():
     once = redact_text("write a@b.co.c@d.co or e@f.co-g@h.co")
     assert once == "write [email].[email] or [email]-[email]"
     assert redact_text(once) == once
+
+
+def test_a_mask_that_opens_another_patterns_context_is_followed_in_the_same_call():
+    # The order number after a handle only matches once the handle is masked.
+    assert redact_text("@658536#00000") == "@[handle]#[order no.]"
+    assert redact_text("Dear Ms Shah") == "Dear Ms [name]"

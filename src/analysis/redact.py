@@ -77,6 +77,8 @@ _PHONE = re.compile(
     # digits it hid, so masking is idempotent: a second pass finds the same numbers as the first.
     r"(?![\w/]|[.:-]\d|,\d{1,3}(?!\d)|[.:,-]\[phone\])"
 )
+_MAX_PASSES = 4
+_TITLE = re.compile(names_lib.TITLE)
 _DATE_LIKE = re.compile(r"^(?:\d{4}([./-])\d{1,2}\1\d{1,2}|\d{1,2}([./-])\d{1,2}\2\d{2,4})(?:\D|$)")
 _HANDLE = re.compile(r"(?<![\w@\]])@(?P<handle>\w{1,50})")
 
@@ -279,7 +281,7 @@ def _redactor(
 
     def greeting(match: re.Match) -> str:
         name, surname = match.group("name"), match.group("surname")
-        if not vocative(name):
+        if not vocative(name) or _TITLE.fullmatch(name):  # "Dear Ms [name]": a title, not a name
             return match.group(0)
         masked = match.group("lead") + NAME_MASK
         if surname:
@@ -306,6 +308,17 @@ def _redactor(
         return token
 
     def redact(text: str) -> str:
+        # A mask can open the context another pattern needs ("@658536#00000": the order number
+        # after a handle only shows once the handle is masked), so repeat to a fixed point: one
+        # redaction leaves nothing a second would find.
+        for _ in range(_MAX_PASSES):
+            masked = redact_once(text)
+            if masked == text:
+                break
+            text = masked
+        return text
+
+    def redact_once(text: str) -> str:
         if not text or text.isspace():
             return text
         if agent_id is not None:
