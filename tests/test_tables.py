@@ -224,3 +224,9 @@ def test_redaction_masks_what_an_interactive_table_shows_and_keeps_its_script():
     assert "@[handle] Hi [name], mail [email] ^SJ @StreamlyCares" in masked
     assert tables.page_assets() in masked  # the script untouched
     assert tables.has_interactive_table(masked)
+
+
+def test_an_empty_table_with_number_columns_shows_its_headers_and_says_no_rows():
+    empty = pd.DataFrame({"brand": pd.Series(dtype=str), "row": pd.Series(dtype="int64")})
+    html = tables.show(empty)._repr_html_()
+    assert "<th" in html and "No rows." in html

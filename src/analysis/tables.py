@@ -516,7 +516,9 @@ def _count(value: float) -> str:
 def _order(numbers: pd.Series) -> pd.Series:
     """The sort key of numeric cells: the number itself; missing values sort first."""
     numbers = numbers.astype("float64")
-    return numbers.map(repr).where(numbers.notna() & np.isfinite(numbers), "-1e308")
+    # object dtype: on an empty column map() keeps float64, which cannot be joined to text
+    keys = numbers.map(repr).astype(object)
+    return keys.where(numbers.notna() & np.isfinite(numbers), "-1e308")
 
 
 # --- HTML and text -----------------------------------------------------------------------------
