@@ -105,20 +105,27 @@ def test_the_report_reads_its_input_once(demo_report):
 
 
 @pytest.mark.notebooks
-def test_one_figure_read_three_ways_agrees(demo_report):
-    # The number of answered customer messages: on the index, in the run folder's CSV and on
-    # page 02, each read from the one run folder.
-    index = (demo_report / "index.html").read_text(encoding="utf-8")
-    on_index = re.search(r'data-fact="Customer messages answered">([\d,]+)<', index).group(1)
-    in_csv = pd.read_csv(demo_report / "run" / "latency_by_brand.csv")["answered"].sum()
-    page = _text((demo_report / "02_response_latency.html").read_text(encoding="utf-8"))
-    on_page = re.search(r"customer messages, ([\d,]+) answered", page).group(1)
-    assert int(on_index.replace(",", "")) == int(in_csv) == int(on_page.replace(",", ""))
-    assert int(in_csv) > 0
-
-
 def _pages(out: Path) -> dict[str, str]:
     return {nb.stem: (out / f"{nb.stem}.html").read_text(encoding="utf-8") for nb in NOTEBOOKS}
+
+
+def test_one_figure_read_three_ways_agrees(demo_report):
+    # The answered customer messages: on the index, on page 02 and in the run folder's exchanges;
+    # and one brand's response rate: in the run folder's CSV and on page 05's scorecard.
+    index = (demo_report / "index.html").read_text(encoding="utf-8")
+    on_index = re.search(r'data-fact="Customer messages answered">([\d,]+)<', index).group(1)
+    page = _text((demo_report / "02_response_latency.html").read_text(encoding="utf-8"))
+    on_page = re.search(r"customer messages, ([\d,]+) answered", page).group(1)
+    exchanges = pd.read_parquet(demo_report / "run" / "exchanges.parquet")
+    in_run = exchanges.loc[exchanges["answered"], "message_id"].nunique()
+    assert int(on_index.replace(",", "")) == int(on_page.replace(",", "")) == in_run > 0
+
+    by_brand = pd.read_csv(demo_report / "run" / "latency_by_brand.csv").set_index("brand")
+    rate = by_brand.loc["NimbusMobile", "response_rate"]
+    summary_page = _text((demo_report / "05_summary.html").read_text(encoding="utf-8"))
+    row = re.search(r"NimbusMobile\s+([\d,]+)\s+([\d.]+)%", summary_page)
+    assert int(row.group(1).replace(",", "")) == by_brand.loc["NimbusMobile", "customer_messages"]
+    assert float(row.group(2)) == pytest.approx(rate * 100, abs=0.5)
 
 
 @pytest.mark.notebooks
@@ -665,9 +672,12 @@ def test_brand_scorecard_joins_the_three_tables_without_unknown():
             "says_sorry_share": 0.25,
         }
     ]
-    table = summary.scorecard_table(card.assign(signed_share_low=0.5, signed_share_high=1.0))
-    assert table.loc[("Personalisation", "signed by the agent"), "A"] == "100% (50%–100%)"
-    assert table.loc[("Latency", "customer messages"), "A"] == "10"
+    card = card.assign(signed_share_low=0.5, signed_share_high=1.0)
+    columns = summary.scorecard_columns(card)
+    assert columns[:3] == ["brand", "customer_messages", "response_rate"]
+    shown = tables.format_table(card, columns=columns)
+    assert shown.iloc[0].tolist() == ["A", "10", "80%", "12", "100% (50–100%)", "25%"]
+    assert "100% (50–100%)" in summary.scorecard_table(card)._repr_html_()
 
 
 def test_example_replies_are_each_brands_best_and_worst():

@@ -82,3 +82,15 @@ def test_run_dir_and_settings_together_are_an_error(small_run):
     assert store.open_run(small_run.folder).folder == small_run.folder
     with pytest.raises(InputError, match="sla_hours: given together with run_dir"):
         store.open_run(small_run.folder, sla_hours=4)
+
+
+def test_figures_draw_the_largest_brands_or_the_named_ones(tmp_path):
+    run = analyze.run(None, settings.from_values(figure_brands=2), out_dir=tmp_path / "top")
+    volume = run.scorecard("latency_by_brand").set_index("brand")["customer_messages"]
+    assert run.figure_brands == volume.sort_values(ascending=False).index[:2].tolist()
+    named = analyze.run(
+        None, settings.from_values(brands="SkyhopAir, Nobody"), out_dir=tmp_path / "b"
+    )
+    assert named.figure_brands == ["SkyhopAir"]  # a brand the data lacks is not drawn
+    weekly = named.scorecard("weekly_by_brand")
+    assert set(weekly["brand"]) == set(volume.index)

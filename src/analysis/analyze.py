@@ -21,7 +21,17 @@ import pandas as pd
 from tqdm import tqdm
 
 import analysis
-from analysis import latency, paths, personalisation, pipeline, rubric, schema, store, summary
+from analysis import (
+    latency,
+    paths,
+    personalisation,
+    pipeline,
+    rubric,
+    schema,
+    store,
+    summary,
+    trends,
+)
 from analysis.io import InputError
 from analysis.pipeline import Tables
 from analysis.settings import Settings
@@ -105,6 +115,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         "rubric_by_agent": rubric.by_agent(exchanges),
         "conversation_scores": rubric.conversation_scores(exchanges),
     }
+    scorecards["weekly_by_brand"] = trends.weekly_by_brand(exchanges, sla_hours, timezone=zone)
     # Page 05's one row per brand: the three brand scorecards side by side.
     scorecards["brand_scorecard"] = summary.brand_scorecard(
         scorecards["latency_by_brand"],

@@ -104,6 +104,16 @@ class Run:
         """A scorecard by name, or None when this run has none of that name (e.g. no tickets)."""
         return self.table(name) if name in self.params["scorecards"] else None
 
+    @cached_property
+    def figure_brands(self) -> list[str]:
+        """The brands every per-brand figure of this run draws one by one: the `brands` setting,
+        else the `figure_brands` largest by customer messages (the rest are pooled), so a brand
+        keeps its place and colour on every page."""
+        from analysis.plots import choose_brands  # figures only: reading a run needs no matplotlib
+
+        volume = self.scorecard("latency_by_brand").set_index("brand")["customer_messages"]
+        return choose_brands(volume, self.settings.brands, self.settings.figure_brands)
+
 
 def open_run(
     run_dir: str | os.PathLike | None = None,

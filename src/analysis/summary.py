@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from analysis import latency
+from analysis import latency, tables
 from analysis.plots import (
     DEFAULT_MAX_BRANDS,
     brand_colours,
@@ -265,32 +265,16 @@ def format_value(value: float, measure: Measure | None) -> str:
     return f"{value:.2f}"
 
 
-def scorecard_table(scorecard: pd.DataFrame, sla_hours: float = 24) -> pd.DataFrame:
-    """The scorecard for reading: one row per measure, one column per brand, shares with intervals."""
-    rows = {}
-    for measure in measures(sla_hours):
-        if measure.column not in scorecard:
-            continue
-        value = scorecard[measure.column]
-        low = scorecard.get(f"{measure.column}_low")
-        high = scorecard.get(f"{measure.column}_high")
-        if measure.kind == "seconds":
-            base = measure.column.removesuffix("_seconds")
-            low = scorecard.get(f"{base}_low_seconds")
-            high = scorecard.get(f"{base}_high_seconds")
-        cells = []
-        for i in range(len(scorecard)):  # one cell per brand
-            text = format_value(value.iloc[i], measure)
-            if low is not None and high is not None and pd.notna(low.iloc[i]):
-                text += (
-                    f" ({format_value(low.iloc[i], measure)}–{format_value(high.iloc[i], measure)})"
-                )
-            cells.append(text)
-        rows[(measure.group, measure.label)] = cells
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(scorecard["brand"]))
-    table.index = pd.MultiIndex.from_tuples(table.index, names=["", "measure"])
-    table.columns.name = "brand"
-    return table
+def scorecard_columns(scorecard: pd.DataFrame, sla_hours: float = 24) -> list[str]:
+    """The scorecard's columns in reading order: brand, volume, then every measure it has."""
+    shown = [m.column for m in measures(sla_hours) if m.column in scorecard]
+    return ["brand", *[c for c in ("customer_messages",) if c not in shown], *shown]
+
+
+def scorecard_table(scorecard: pd.DataFrame, sla_hours: float = 24) -> tables.Table:
+    """The scorecard for reading: one row per brand (any number of them), the measures in reading
+    order, shares and medians with their intervals."""
+    return tables.show(scorecard, columns=scorecard_columns(scorecard, sla_hours))
 
 
 def _figure_brands(
