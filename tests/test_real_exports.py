@@ -1,0 +1,89 @@
+"""The whole report on a real 25-brand export: finishes, complete, no warnings, nothing leaked.
+
+The file (`../shared/data/twitter_cdp_conversations_real.csv`, named by SUPPORT_QUALITY_CDP_SAMPLE)
+is a helpdesk-style export of real conversations between customers and 25 brands, without reply
+links; its customers' texts hold real e-mail addresses and names.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from analysis import paths, report, settings
+from tests.conftest import CDP_MAPPING
+
+# What a warning, a traceback or a machine path looks like when it reaches a page.
+LEAKED_INTERNALS = re.compile(
+    r"\b(?:User|Deprecation|Future|Runtime|Syntax|Pandas\w*)Warning\b|warnings\.warn"
+    r"|Traceback \(most recent call last\)|site-packages|/usr/lib/python"
+)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+
+
+def _text(html: str) -> str:
+    """What a reader sees: the page without scripts, styles and tags."""
+    html = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", html, flags=re.S | re.I)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.fixture(scope="module")
+def cdp_rows(cdp_sample) -> list[dict]:
+    with open(cdp_sample, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def cdp_report(cdp_sample, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cdp_report")
+    report.build_report(
+        out,
+        data_path=cdp_sample,
+        settings=settings.from_values(data_format="messages-csv", data_mapping=CDP_MAPPING),
+        progress=False,
+    )
+    return out
+
+
+def _pages(out: Path) -> dict[str, str]:
+    pages = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    return {nb.stem: (out / f"{nb.stem}.html").read_text(encoding="utf-8") for nb in pages}
+
+
+@pytest.mark.notebooks
+def test_every_page_is_written_without_warnings_or_machine_paths(cdp_report):
+    meta = json.loads((cdp_report / "report.json").read_text())
+    assert [p["status"] for p in meta["pages"]] == ["ok"] * len(_pages(cdp_report))
+    for stem, html in _pages(cdp_report).items():
+        found = LEAKED_INTERNALS.search(html)
+        assert found is None, f"{stem}: {found.group(0)!r} in the shared page"
+        assert str(cdp_report) not in html, f"{stem}: the output folder's path is on the page"
+
+
+@pytest.mark.notebooks
+def test_the_counts_reconcile(cdp_report, cdp_rows):
+    meta = json.loads((cdp_report / "report.json").read_text())
+    assert meta["rows_read"] == len(cdp_rows)
+    assert meta["rows_read"] == meta["messages"] + meta["rejected"]
+
+
+@pytest.mark.notebooks
+def test_every_brand_is_on_the_summary_page(cdp_report, cdp_rows):
+    brands = {row["company"] for row in cdp_rows}
+    assert len(brands) == 25
+    page = _text(_pages(cdp_report)["05_summary"])
+    missing = sorted(b for b in brands if b not in page)
+    assert not missing, f"brands not on the summary page: {missing}"
+
+
+@pytest.mark.notebooks
+def test_no_e_mail_address_from_the_file_reaches_a_page(cdp_report, cdp_rows):
+    addresses = {m for row in cdp_rows for m in EMAIL.findall(row["text"])}
+    assert addresses, "the file holds e-mail addresses: the test would prove nothing otherwise"
+    for stem, html in _pages(cdp_report).items():
+        leaked = sorted(a for a in addresses if a in html)
+        assert not leaked, f"{stem}: {leaked[:3]}"
