@@ -1,4 +1,4 @@
-"""The whole report on a real 25-brand export: finishes, complete, no warnings, nothing leaked.
+"""Reports at real brand counts: complete, no warnings, nothing leaked, usable in a browser.
 
 The file (`../shared/data/twitter_cdp_conversations_real.csv`, named by SUPPORT_QUALITY_CDP_SAMPLE)
 is a helpdesk-style export of real conversations between customers and 25 brands, without reply
@@ -12,10 +12,12 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import paths, report, settings
 from tests.conftest import CDP_MAPPING
+from tests.test_report import CHROMIUM, _chromium
 
 # What a warning, a traceback or a machine path looks like when it reaches a page.
 LEAKED_INTERNALS = re.compile(
@@ -87,3 +89,55 @@ def test_no_e_mail_address_from_the_file_reaches_a_page(cdp_report, cdp_rows):
     for stem, html in _pages(cdp_report).items():
         leaked = sorted(a for a in addresses if a in html)
         assert not leaked, f"{stem}: {leaked[:3]}"
+
+
+@pytest.mark.browser
+@pytest.mark.notebooks
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian: apt-get install -y chromium)",
+)
+def test_the_summary_page_works_in_a_browser(cdp_report, tmp_path):
+    from matplotlib.image import imread
+
+    page = (cdp_report / "05_summary.html").as_uri()
+    dom = _chromium(page, tmp_path / "profile", "--dump-dom", "--virtual-time-budget=8000").stdout
+    assert 'data-sq-tables="ready"' in dom, "the table script did not run"
+    assert 'class="dt-container' in dom and "dt-orderable-asc" in dom, "no sortable table"
+    png = tmp_path / "summary.png"
+    _chromium(
+        page,
+        tmp_path / "profile-shot",
+        f"--screenshot={png}",
+        "--window-size=1280,2400",
+        "--virtual-time-budget=8000",
+    )
+    grey = imread(png)[..., :3].mean(axis=2)
+    assert grey.std() > 0.02 and (grey < 0.5).mean() > 0.002, "the page is blank"
+
+
+# --- The 30-brand demo export: the many-brand layout without real data ----------------------------
+
+
+@pytest.fixture(scope="module")
+def many_brands_report(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("many_brands")
+    report.build_report(
+        out, data_path=paths.SAMPLE_DIR / "social_complaints_30_brands.csv", progress=False
+    )
+    return out
+
+
+@pytest.mark.notebooks
+def test_the_30_brand_demo_report_is_complete_and_clean(many_brands_report):
+    run_dir = many_brands_report / "run"
+    brands = set(pd.read_csv(run_dir / "latency_by_brand.csv")["brand"]) - {"unknown"}
+    assert len(brands) == 30
+    pages = _pages(many_brands_report)
+    summary_text = _text(pages["05_summary"])
+    assert not sorted(b for b in brands if b not in summary_text)
+    for stem, html in pages.items():
+        found = LEAKED_INTERNALS.search(html)
+        assert found is None, f"{stem}: {found.group(0)!r} in the shared page"
+    # Small brands are in the tables but not ranked: the page says how many were left out.
+    assert "with fewer than 20 customer messages" in summary_text
