@@ -478,35 +478,22 @@ CHROMIUM = shutil.which("chromium") or (
 )
 @pytest.mark.parametrize("page", ["index", "05_summary"])
 def test_pages_render_in_headless_chromium(demo_report, tmp_path, page):
-    from matplotlib.image import imread
 
     html = demo_report / f"{page}.html"
     if not html.exists():
         pytest.skip(f"{html.name} was not built")
     png = tmp_path / f"{page}.png"
-    subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            f"--screenshot={png}",
-            "--window-size=1280,2000",
-            html.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    _chromium(html.as_uri(), tmp_path / "profile", f"--screenshot={png}", "--window-size=1280,2000")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_page_drawn(png, (2000, 1280))
+
+
+def assert_page_drawn(png: Path, shape: tuple[int, int]) -> None:
+    """A screenshot of the given size that is not blank: it has contrast and dark text or lines."""
+    from matplotlib.image import imread
+
     pixels = imread(png)
-    assert pixels.shape[:2] == (2000, 1280)
+    assert pixels.shape[:2] == shape
     grey = pixels[..., :3].mean(axis=2)
     assert grey.std() > 0.02, "the page is blank"
     assert (grey < 0.5).mean() > 0.002, "no dark text or figure on the page"
@@ -555,7 +542,6 @@ check();
     reason="headless Chromium is not installed (Debian: apt-get install -y chromium)",
 )
 def test_the_interactive_table_initialises_and_sorts_in_headless_chromium(table_pages, tmp_path):
-    from matplotlib.image import imread
 
     page = table_pages / "interactive.html"
     dom = _chromium(
@@ -585,11 +571,7 @@ def test_the_interactive_table_initialises_and_sorts_in_headless_chromium(table_
         "--window-size=1280,1200",
         "--virtual-time-budget=5000",
     )
-    pixels = imread(png)
-    assert pixels.shape[:2] == (1200, 1280)
-    grey = pixels[..., :3].mean(axis=2)
-    assert grey.std() > 0.02, "the page is blank"
-    assert (grey < 0.5).mean() > 0.002, "no dark text on the page"
+    assert_page_drawn(png, (1200, 1280))
 
 
 # --- analysis.summary on hand-written scorecards -------------------------------------------------
