@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -94,3 +95,32 @@ def test_figures_draw_the_largest_brands_or_the_named_ones(tmp_path):
     assert named.figure_brands == ["SkyhopAir"]  # a brand the data lacks is not drawn
     weekly = named.scorecard("weekly_by_brand")
     assert set(weekly["brand"]) == set(volume.index)
+
+
+@pytest.mark.notebooks
+def test_a_notebook_opened_alone_builds_its_run_then_reuses_it(cache, tmp_path, monkeypatch):
+    import nbformat
+    import papermill
+
+    from analysis import paths
+
+    trace = tmp_path / "loads.txt"
+    monkeypatch.setenv(io.TRACE_ENV, str(trace))  # the kernel inherits the environment
+    page = paths.NOTEBOOKS_DIR / "01_data_quality.ipynb"
+    data = str(Path("tests/fixtures/twcs_small.csv").resolve())
+    for attempt in ("first", "second"):
+        out = tmp_path / f"{attempt}.ipynb"
+        papermill.execute_notebook(
+            str(page),
+            str(out),
+            parameters={"data_path": data},
+            cwd=str(tmp_path),
+            progress_bar=False,
+            kernel_name="python3",
+        )
+        cells = nbformat.read(out, as_version=4).cells
+        opening = next(c for c in cells if "store.open_run(" in c.source)
+        printed = opening.outputs[0]["text"]
+        assert printed.startswith("twcs_small.csv read as twcs")
+    assert len(trace.read_text().splitlines()) == 1, "the second opening read the cached run"
+    assert [p for p in cache.iterdir() if store.is_complete(p)]
