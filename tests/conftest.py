@@ -26,33 +26,34 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+def _shared_file(path: Path | None, variable: str, what: str) -> Path:
+    """A shared real-data file named by an environment variable; skip, saying why, when unset."""
+    if path is None:
+        pytest.skip(f"{variable} is unset: point it at {what} (.ci/run does)")
+    if not path.exists():
+        pytest.fail(f"{variable}={path} does not exist")
+    return path
+
+
 @pytest.fixture(scope="session")
 def real_sample() -> Path:
     """The real twcs sample (../shared/data/twcs_conversations_real.csv), named by the environment."""
-    path = paths.real_sample_path()
-    if path is None:
-        pytest.skip(
-            f"{paths.REAL_SAMPLE_ENV} is unset: point it at twcs_conversations_real.csv "
-            "(.ci/run does) to run the tests on real tweets"
-        )
-    if not path.exists():
-        pytest.fail(f"{paths.REAL_SAMPLE_ENV}={path} does not exist")
-    return path
+    return _shared_file(
+        paths.real_sample_path(),
+        paths.REAL_SAMPLE_ENV,
+        "twcs_conversations_real.csv to run the tests on real tweets",
+    )
 
 
 @pytest.fixture(scope="session")
 def cdp_sample() -> Path:
     """The real 25-brand conversation export (../shared/data/twitter_cdp_conversations_real.csv,
     messages-csv), named by the environment."""
-    path = paths.cdp_sample_path()
-    if path is None:
-        pytest.skip(
-            f"{paths.CDP_SAMPLE_ENV} is unset: point it at twitter_cdp_conversations_real.csv "
-            "(.ci/run does) to run the tests on the real multi-brand export"
-        )
-    if not path.exists():
-        pytest.fail(f"{paths.CDP_SAMPLE_ENV}={path} does not exist")
-    return path
+    return _shared_file(
+        paths.cdp_sample_path(),
+        paths.CDP_SAMPLE_ENV,
+        "twitter_cdp_conversations_real.csv to run the tests on the real multi-brand export",
+    )
 
 
 # The cdp export's columns as messages-csv fields (the others are named canonically).

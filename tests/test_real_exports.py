@@ -17,7 +17,7 @@ import pytest
 
 from analysis import paths, report, settings
 from tests.conftest import CDP_MAPPING
-from tests.test_report import CHROMIUM, _chromium, assert_page_drawn
+from tests.test_report import _chromium, assert_page_drawn, needs_chromium
 
 # What a warning, a traceback or a machine path looks like when it reaches a page.
 LEAKED_INTERNALS = re.compile(
@@ -93,10 +93,7 @@ def test_no_e_mail_address_from_the_file_reaches_a_page(cdp_report, cdp_rows):
 
 @pytest.mark.browser
 @pytest.mark.notebooks
-@pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium is not installed (Debian: apt-get install -y chromium)",
-)
+@needs_chromium
 def test_the_summary_page_works_in_a_browser(cdp_report, tmp_path):
 
     page = (cdp_report / "05_summary.html").as_uri()

@@ -468,14 +468,16 @@ def test_an_interactive_table_is_redacted_escaped_and_carries_the_only_script(ta
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 )
+# A test that opens a rendered page in headless Chromium (it skips, saying why, without one).
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian: apt-get install -y chromium)",
+)
 
 
 @pytest.mark.browser
 @pytest.mark.notebooks
-@pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium is not installed (Debian: apt-get install -y chromium)",
-)
+@needs_chromium
 @pytest.mark.parametrize("page", ["index", "05_summary"])
 def test_pages_render_in_headless_chromium(demo_report, tmp_path, page):
 
@@ -537,10 +539,7 @@ check();
 
 @pytest.mark.browser
 @pytest.mark.notebooks
-@pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium is not installed (Debian: apt-get install -y chromium)",
-)
+@needs_chromium
 def test_the_interactive_table_initialises_and_sorts_in_headless_chromium(table_pages, tmp_path):
 
     page = table_pages / "interactive.html"
