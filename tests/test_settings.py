@@ -28,7 +28,9 @@ def test_sla_hours_take_one_number_or_a_list():
     ("values", "message"),
     [
         ({"sla_hours": []}, "sla_hours: expected a number of hours or a list of them"),
-        ({"sla_hours": [0, 24]}, "sla_hours: every threshold must be more than 0 hours"),
+        ({"sla_hours": [0, 24]}, "sla_hours: every threshold must be a number of hours more"),
+        ({"sla_hours": [float("nan")]}, "sla_hours: every threshold must be a number of hours"),
+        ({"sla_hours": ["inf"]}, "sla_hours: every threshold must be a number of hours"),
         ({"business_timezone": "Mars/Olympus"}, "business_timezone: expected an IANA time zone"),
         ({"input_timezone": "nowhere"}, "input_timezone: expected an IANA time zone"),
         ({"business_days": "Funday"}, "business_days: cannot read weekday 'Funday'"),
@@ -55,6 +57,16 @@ def test_a_bad_flag_is_exit_code_2_naming_the_parameter(capsys):
     code = cli.main(["analyze", str(paths.SAMPLE_SOCIAL), "--out", "x", "--sla-hours", "0"])
     assert code == 2
     assert capsys.readouterr().err.strip().startswith("analysis: sla_hours: every threshold")
+
+
+def test_a_mapping_file_that_is_not_field_column_pairs_is_one_line(tmp_path, capsys):
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("- text\n- Body\n")
+    args = ["load", "tests/fixtures/helpdesk_messages.csv", "--out", str(tmp_path / "o")]
+    assert cli.main([*args, "--mapping", str(mapping)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("analysis: ") and "expected FIELD: COLUMN pairs" in err
+    assert "\n" not in err
 
 
 @pytest.mark.parametrize(

@@ -82,9 +82,14 @@ def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
         import yaml
 
         try:
-            mapping.update(yaml.safe_load(args.mapping.read_text()) or {})
+            loaded = yaml.safe_load(args.mapping.read_text()) or {}
         except (OSError, yaml.YAMLError) as error:
             raise InputError(f"{args.mapping}: cannot read the mapping ({error})") from error
+        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+            raise InputError(
+                f"{args.mapping}: expected FIELD: COLUMN pairs, like 'text: Body' on each line"
+            )
+        mapping.update({str(field): column for field, column in loaded.items()})
     for pair in args.map:
         field, sep, column = pair.partition("=")
         if not sep or not field or not column:

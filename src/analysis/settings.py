@@ -10,6 +10,7 @@ and a CSV. An invalid value is one line naming the parameter:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,8 +91,8 @@ class Settings(BaseModel):
             hours = sorted({float(v) for v in values})
         except (TypeError, ValueError):
             raise ValueError("expected numbers of hours") from None
-        if hours[0] <= 0:
-            raise ValueError("every threshold must be more than 0 hours")
+        if not all(math.isfinite(h) and h > 0 for h in hours):
+            raise ValueError("every threshold must be a number of hours more than 0")
         return tuple(hours)
 
     @field_validator("input_timezone", "business_timezone")
