@@ -75,3 +75,14 @@ def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(fixtures, t
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("analysis: ") and "file" in err[-1]
+
+
+def test_an_os_error_without_a_file_name_is_still_one_clean_line(monkeypatch, capsys):
+    def fail(args):
+        raise OSError("Failed to open local file 'x/messages.parquet'")
+
+    monkeypatch.setattr(cli, "cmd_load", fail)  # build_parser binds the handler when main runs
+    assert cli.main(["load", "x.csv", "--out", "x"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "analysis: Failed to open local file 'x/messages.parquet'"
+    )

@@ -352,7 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
     except OSError as error:  # an output folder that cannot be written, a disk that is full
-        print(f"{PROG}: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        # pyarrow raises OSError without a filename ("Failed to open local file ..."): no ": :".
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"{PROG}: {where}{error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
