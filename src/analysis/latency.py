@@ -45,7 +45,6 @@ __all__ = [
     "by_group",
     "findings",
     "format_seconds",
-    "in_minutes",
     "kaplan_meier",
     "km_median",
     "next_reply_by_group",
@@ -79,22 +78,6 @@ def format_seconds(seconds: float | None) -> str:
     if seconds < 86_400:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86_400:.1f} days"
-
-
-def in_minutes(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
-    """A copy for reading: every *_seconds column as *_minutes, rounded; shares rounded to 3."""
-    out = table.copy()
-    renamed = {}
-    for column in table.columns:
-        name = str(column)
-        if "_seconds" in name:
-            out[column] = (table[column] / 60).round(digits)
-            renamed[column] = name.replace("_seconds", "_minutes")
-        elif name.endswith(("_share", "_rate", "_low", "_high")) and pd.api.types.is_float_dtype(
-            table[column]
-        ):
-            out[column] = table[column].round(3)
-    return out.rename(columns=renamed)
 
 
 # --- Business hours and time of week -------------------------------------------------------------
