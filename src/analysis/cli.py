@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,10 +37,29 @@ def _add_data_arguments(parser: argparse.ArgumentParser, required: bool = True) 
         dest="input_timezone",
         help="time zone of times written without an offset (default UTC)",
     )
+    _add_date_order_arguments(parser)
 
 
-# Settings with flags of their own above (--format, --map/--mapping, --timezone).
-_DATA_SETTINGS = ("data_format", "data_mapping", "input_timezone")
+def _add_date_order_arguments(parser: argparse.ArgumentParser) -> None:
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument(
+        "--day-first",
+        dest="day_first",
+        action="store_const",
+        const=True,
+        help="read dates like 05/06/2023 as 5 June (default: decided from the file's dates)",
+    )
+    order.add_argument(
+        "--month-first",
+        dest="day_first",
+        action="store_const",
+        const=False,
+        help="read dates like 05/06/2023 as 6 May",
+    )
+
+
+# Settings with flags of their own above (--format, --map/--mapping, --timezone, --day-first).
+_DATA_SETTINGS = ("data_format", "data_mapping", "input_timezone", "day_first")
 
 
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +88,9 @@ def _settings(args: argparse.Namespace, extra: dict | None = None):
 
     values = dict(extra or {})
     values["data_format"] = None if args.format == "auto" else args.format
-    values["data_mapping"] = _mapping(args)
+    mapping, options = _mapping(args)
+    values["data_mapping"] = mapping
+    values.update(options)
     for name in settings_lib.names():
         flag = getattr(args, name, None)
         if flag is not None:
@@ -76,26 +98,67 @@ def _settings(args: argparse.Namespace, extra: dict | None = None):
     return settings_lib.from_values(values)
 
 
-def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
-    mapping: dict[str, str] = {}
-    if args.mapping:
-        import yaml
+# Keys of a mapping file that are reading options, not fields: `dayfirst: true` states the date
+# order for the file the mapping describes (the same setting as --day-first).
+_MAPPING_OPTIONS = {"dayfirst": "day_first", "day_first": "day_first"}
 
-        try:
-            loaded = yaml.safe_load(args.mapping.read_text()) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise InputError(f"{args.mapping}: cannot read the mapping ({error})") from error
-        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+
+def _mapping(args: argparse.Namespace) -> tuple[dict[str, str] | None, dict]:
+    """The FIELD -> COLUMN mapping of --mapping and --map, and the reading options the file sets.
+
+    A field given two columns is an error, not a silent choice of the last one."""
+    mapping: dict[str, str] = {}
+    options: dict = {}
+    if args.mapping:
+        loaded = _mapping_file(args.mapping)
+        for key in [k for k in loaded if str(k) in _MAPPING_OPTIONS]:
+            options[_MAPPING_OPTIONS[str(key)]] = loaded.pop(key)
+        if not all(isinstance(v, str) for v in loaded.values()):
             raise InputError(
                 f"{args.mapping}: expected FIELD: COLUMN pairs, like 'text: Body' on each line"
             )
         mapping.update({str(field): column for field, column in loaded.items()})
+    given_by_flag: dict[str, str] = {}
     for pair in args.map:
         field, sep, column = pair.partition("=")
+        field, column = field.strip(), column.strip()
         if not sep or not field or not column:
             raise InputError(f"--map {pair!r}: expected FIELD=COLUMN")
-        mapping[field.strip()] = column.strip()
-    return mapping or None
+        if field in given_by_flag and given_by_flag[field] != column:
+            raise InputError(
+                f"--map {field}: given twice ({given_by_flag[field]!r} and {column!r}); "
+                "a field is read from one column"
+            )
+        given_by_flag[field] = column
+    # A flag overrides the mapping file on purpose (a one-off change to a saved mapping).
+    mapping.update(given_by_flag)
+    return mapping or None, options
+
+
+def _mapping_file(path: Path) -> dict:
+    """A mapping YAML as a dict; a key written twice is an error (YAML would keep the last)."""
+    import yaml
+
+    class _UniqueKeys(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN202 - PyYAML's hook
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"{key!r} is given twice", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    try:
+        loaded = yaml.load(path.read_text(), Loader=_UniqueKeys) or {}  # noqa: S506 - safe loader
+    except (OSError, yaml.YAMLError) as error:
+        detail = " ".join(str(error).split())
+        raise InputError(f"{path}: cannot read the mapping ({detail})") from error
+    if not isinstance(loaded, dict):
+        raise InputError(f"{path}: expected FIELD: COLUMN pairs, like 'text: Body' on each line")
+    return loaded
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -109,6 +172,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         mapping=settings.data_mapping,
         timezone=settings.input_timezone,
         progress=True,
+        dayfirst=settings.day_first,
     )
     written = pipeline.write_tables(tables, args.out)
     _report_load(tables.summary, written)
@@ -322,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--timezone", dest="input_timezone", help="time zone of times written without an offset"
     )
+    _add_date_order_arguments(report)
     _add_settings_arguments(report)
     report.add_argument("--with-code", action="store_true", help="keep the code in the HTML")
     report.add_argument(
@@ -359,6 +424,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        print(f"{PROG}: {_unexpected(error, args)}", file=sys.stderr)
+        return 2
+
+
+def _unexpected(error: Exception, args: argparse.Namespace) -> str:
+    """One line for an error no stage turned into an InputError: the file, the error, where
+    the traceback is kept (a log file), so a user can report it without rerunning."""
+    import traceback
+    from datetime import UTC, datetime
+
+    data = next(
+        (getattr(args, name) for name in ("path", "data", "input") if getattr(args, name, None)),
+        None,
+    )
+    where = f"{Path(str(data)).name}: " if data else ""
+    column = _failed_column(error)
+    at_column = f" in column {column}" if column else ""
+    summary = " ".join(str(error).split())[:300] or type(error).__name__
+    log = paths.log_dir() / f"{PROG}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(
+            f"{PROG} {__version__}: {' '.join(sys.argv)}\n"
+            + "".join(traceback.format_exception(error)),
+            encoding="utf-8",
+        )
+        kept = f"; the traceback is in {log}"
+    except OSError:
+        kept = ""
+    return (
+        f"{where}unexpected error{at_column} ({type(error).__name__}: {summary}): the input "
+        f"is not one the readers handle yet, or this is a bug{kept}"
+    )
+
+
+def _failed_column(error: Exception) -> str | None:
+    """The column a schema check failed on, when the error says (pandera's failure cases)."""
+    cases = getattr(error, "failure_cases", None)
+    if cases is None or not hasattr(cases, "columns") or "column" not in cases.columns:
+        return None
+    columns = cases["column"].dropna().astype(str)
+    return columns.iloc[0] if len(columns) else None
 
 
 if __name__ == "__main__":

@@ -70,3 +70,16 @@ def resolve_data_path(path: str | os.PathLike | None, default: Path = SAMPLE_SOC
         if from_root.exists():
             return from_root
     return candidate
+
+
+LOG_DIR_ENV = "SUPPORT_QUALITY_LOG_DIR"
+
+
+def log_dir() -> Path:
+    """Where the CLI writes the traceback of an unexpected error: $SUPPORT_QUALITY_LOG_DIR, else
+    the user's cache folder (support-quality/logs)."""
+    configured = os.environ.get(LOG_DIR_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "support-quality" / "logs"
