@@ -180,6 +180,7 @@ def _compute(
         settings.data_format,
         mapping=settings.data_mapping,
         timezone=settings.input_timezone,
+        dayfirst=settings.day_first,
         progress=progress,
     )
     result = run_all(tables, settings, progress=progress)

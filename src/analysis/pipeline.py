@@ -35,18 +35,40 @@ def run(
     mapping: dict[str, str] | None = None,
     timezone: str = "UTC",
     progress: bool = False,
+    dayfirst: bool | None = None,
 ) -> Tables:
     """Load a support data file (the demo data when path is None) into checked canonical tables."""
     source = paths.resolve_data_path(path)
+    if source.exists() and not source.is_dir() and not source.is_file():
+        # A pipe or a device (`/dev/stdin`): the readers look at a file more than once.
+        raise io.InputError(
+            f"{source}: not a regular file (a pipe or a device); save the data to a file "
+            "and pass its path"
+        )
     bar = tqdm(total=4, desc=source.name, unit="stage", disable=not progress or None)
     bar.set_postfix_str("reading")
-    loaded = io.load(source, format=data_format, mapping=mapping, timezone=timezone)
+    order = {} if dayfirst is None else {"dayfirst": dayfirst}  # TEMP until io.load takes it
+    loaded = io.load(source, format=data_format, mapping=mapping, timezone=timezone, **order)
     bar.update()
     bar.set_postfix_str("cleaning")
     messages, duplicate_rows = clean.clean_messages(loaded.messages)
+    role_column = "inbound" if loaded.format == "twcs" else "role"
+    messages, conflicted_rows = agents.role_conflicts(messages, role_column=role_column)
     rejected = pd.concat(
-        [loaded.rejected, rejected_frame(source, duplicate_rows)], ignore_index=True
+        [
+            loaded.rejected,
+            rejected_frame(source, duplicate_rows),
+            rejected_frame(source, conflicted_rows),
+        ],
+        ignore_index=True,
     ).sort_values(["row", "reason"], kind="stable", ignore_index=True)[REJECTED_COLUMNS]
+    if conflicted_rows:
+        role_notes = [
+            f"{len(conflicted_rows)} message(s) marked as a brand's by authors who write as "
+            "customers elsewhere: rejected as role conflicts"
+        ]
+    else:
+        role_notes = []
 
     bar.update()
     bar.set_postfix_str("threading")
@@ -70,7 +92,7 @@ def run(
         path=source,
         format=loaded.format,
         tickets=tickets,
-        notes=loaded.notes,
+        notes=loaded.notes + role_notes,
     )
     tables.summary = summarise(tables, rows_read=loaded.rows_read)
     bar.update()

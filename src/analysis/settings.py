@@ -38,6 +38,11 @@ class Settings(BaseModel):
         None, description="messages-csv: which column holds each field, e.g. {'text': 'Body'}"
     )
     input_timezone: str = Field("UTC", description="time zone of times written without an offset")
+    day_first: bool | None = Field(
+        None,
+        description="dates like 05/06/2023: true reads day first, false month first; unset "
+        "decides from the file's own dates and stops when they cannot tell",
+    )
     sla_hours: tuple[float, ...] = Field(
         (1.0, 24.0),
         description="first-response SLA thresholds in hours; lesson 1 uses the longest",
