@@ -1,6 +1,8 @@
 """Readers, one module per input format, each returning messages and rejected rows.
 
 `load(path, format="auto")` picks the reader from the file's suffix (JSON) or header (CSV).
+Time columns are read by the rules of `analysis.io.times` (day or month first, offsets, leap
+seconds, clock changes, range).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from analysis.io import messages_csv, messages_json, tickets_csv, twcs
 from analysis.io.common import InputError, LoadResult, file_encoding, header_names
+from analysis.io.times import dayfirst_option
 
 FORMATS = ("twcs", "tickets-csv", "messages-csv", "messages-json")
 # Names a file that every read of a data file appends a line to (process id, file name): how the
@@ -41,8 +44,12 @@ def load(
     format: str = "auto",  # noqa: A002 - the name users type on the command line
     mapping: dict[str, str] | None = None,
     timezone: str = "UTC",
+    dayfirst: bool | None = None,
 ) -> LoadResult:
-    """Read a support data file into canonical messages, with every unusable row in `rejected`."""
+    """Read a support data file into canonical messages, with every unusable row in `rejected`.
+
+    `dayfirst` says how dates like 05/06/2023 are written (None: told from the file's values, or
+    from a `dayfirst` key of the mapping, which is an option, not a field)."""
     path = Path(path)
     if os.environ.get(TRACE_ENV):
         with open(os.environ[TRACE_ENV], "a", encoding="utf-8") as trace:
@@ -51,19 +58,21 @@ def load(
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, expected a CSV or JSON file")
+    mapping, dayfirst = dayfirst_option(mapping, dayfirst)
     if format == "auto":
         is_json = path.suffix.lower() in messages_json.SUFFIXES
         format = "messages-csv" if mapping and not is_json else detect_format(path)
     if format == "twcs":
         result = twcs.read(path)
     elif format == "tickets-csv":
-        result = tickets_csv.read(path)
+        result = tickets_csv.read(path, timezone=timezone, dayfirst=dayfirst)
     elif format == "messages-csv":
-        result = messages_csv.read(path, mapping=mapping, timezone=timezone)
+        result = messages_csv.read(path, mapping=mapping, timezone=timezone, dayfirst=dayfirst)
     elif format == "messages-json":
-        result = messages_json.read(path, mapping=mapping, timezone=timezone)
+        result = messages_json.read(path, mapping=mapping, timezone=timezone, dayfirst=dayfirst)
     else:
         raise InputError(f"unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}")
-    if file_encoding(path) != "utf-8":
+    # JSON Lines are decoded line by line, and say so themselves.
+    if format != "messages-json" and file_encoding(path) != "utf-8":
         result.notes.append(f"{path.name} is not UTF-8: read as Windows-1252 (cp1252)")
     return result

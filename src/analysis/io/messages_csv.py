@@ -22,6 +22,7 @@ from analysis.io.common import (
     rejected_frame,
     source_labels,
 )
+from analysis.io.times import dayfirst_option, parse_times, rejected_times
 
 REQUIRED_FIELDS = ("message_id", "author_id", "role", "created_at", "text")
 # author_id and created_at must be mapped, but a row may leave them empty: such a message is kept
@@ -40,6 +41,9 @@ OPTIONAL_FIELDS = (
     # false for an internal note (Zendesk's `public`): not sent to the customer, so not a reply.
     "public",
 )
+# Fields that may read the same column: a handle can be the author's id, name and agent at once.
+# Any other pair on one column is a mistake (a message's id as its parent, a time as its text).
+SHAREABLE_FIELDS = frozenset({"author_id", "author_name", "agent_id"})
 # Role words used by common helpdesks, folded to the two canonical roles.
 CUSTOMER_ROLES = {
     "customer",
@@ -71,12 +75,24 @@ AGENT_ROLES = {
 
 
 def read(
-    path: Path, mapping: dict[str, str] | None = None, timezone: str = "UTC", channel: str = "web"
+    path: Path,
+    mapping: dict[str, str] | None = None,
+    timezone: str = "UTC",
+    channel: str = "web",
+    dayfirst: bool | None = None,
 ) -> LoadResult:
-    """Messages from a generic export; times without an offset are read in `timezone`."""
+    """Messages from a generic export; times are read by `analysis.io.times` (naive ones in
+    `timezone`, dates like 05/06/2023 in the order `dayfirst` or the file's values say)."""
     raw, malformed = read_csv_as_strings(path)
     return from_frame(
-        raw, malformed, path, mapping, timezone=timezone, channel=channel, format="messages-csv"
+        raw,
+        malformed,
+        path,
+        mapping,
+        timezone=timezone,
+        channel=channel,
+        format="messages-csv",
+        dayfirst=dayfirst,
     )
 
 
@@ -90,33 +106,14 @@ def from_frame(
     channel: str = "web",
     format: str = "messages-csv",  # noqa: A002 - the format's name, as users type it
     origin: str = "column",
+    dayfirst: bool | None = None,
 ) -> LoadResult:
     """Canonical messages from input rows as strings (`_row` the record number), each field read
     from the input column (or, for JSON, the path) that `mapping` names; `origin` is what the
     messages call such a column ("column", "field")."""
     canonical_fields = REQUIRED_FIELDS + OPTIONAL_FIELDS
-    mapping = {**{f: f for f in canonical_fields if f in raw}, **(mapping or {})}
-    unknown = set(mapping) - set(canonical_fields)
-    if unknown:
-        raise InputError(
-            f"mapping names unknown field(s) {sorted(unknown)} "
-            f"(expected some of {', '.join(canonical_fields)})"
-        )
-    missing_fields = [
-        f
-        for f in REQUIRED_FIELDS
-        if f not in mapping and not (f == "role" and "requester_id" in mapping)
-    ]
-    if missing_fields:
-        raise InputError(
-            f"{path.name}: no {origin} given for {missing_fields}; map them with "
-            f"--map FIELD={origin.upper()} ({origin}s in the file: "
-            + ", ".join(c for c in raw.columns if c != "_row")
-            + ")"
-        )
-    absent = [column for column in mapping.values() if column not in raw]
-    if absent:
-        raise InputError(f"{path.name}: mapped {origin}(s) {absent} are not in the file")
+    mapping, dayfirst = dayfirst_option(mapping, dayfirst)
+    mapping, notes = _resolved_mapping(raw, path, mapping or {}, origin)
 
     def field(name: str) -> pd.Series:
         if name in mapping:
@@ -132,8 +129,10 @@ def from_frame(
         lambda r: "customer" if r in CUSTOMER_ROLES else ("agent" if r in AGENT_ROLES else None),
         na_action="ignore",
     )
-    time_text = field("created_at")
-    created_at = _parse_times(time_text, timezone)
+    time_column = mapping["created_at"]
+    times = parse_times(raw, [time_column], file=path.name, timezone=timezone, dayfirst=dayfirst)
+    created_at = times.times[time_column]
+    notes += times.notes
     message_id = field("message_id")
     author = field("author_id")
     checks = [
@@ -152,12 +151,8 @@ def from_frame(
             + ")",
         ),
         # An empty time is kept (the message is real, its latency unknown); a time that is
-        # there but unreadable is a format to fix, and is said so.
-        (
-            created_at.isna() & time_text.notna(),
-            mapping["created_at"],
-            "cannot read the time (expected ISO 8601)",
-        ),
+        # there but unusable is a format to fix, and is said so.
+        *rejected_times(times),
         (field("text").isna(), mapping["text"], "missing text"),
     ]
     rejected = list(malformed)
@@ -186,7 +181,6 @@ def from_frame(
     messages = messages.astype(object).where(messages.notna(), None)
     messages["created_at"] = created_at[keep]
     messages = _link_within_conversations(messages)
-    notes = []
     if (~known_author).any():
         notes.append(
             f"{int((~known_author).sum())} message(s) without an author kept as author "
@@ -233,26 +227,60 @@ def _link_within_conversations(messages: pd.DataFrame) -> pd.DataFrame:
     return messages
 
 
-def _parse_times(values: pd.Series, timezone: str) -> pd.Series:
-    """UTC times from ISO-like strings or Unix times (seconds, or milliseconds: Intercom writes
-    them); naive ones are taken to be in `timezone`."""
-    has_offset = values.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-    epoch = values.str.fullmatch(r"\d{9,13}(?:\.\d+)?").fillna(False).astype(bool)
-    if epoch.any():
-        number = pd.to_numeric(values[epoch], errors="coerce")
-        seconds = number.where(number < 1e11, number / 1000)  # 13 digits: milliseconds
-        out[epoch] = pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
-        has_offset = has_offset & ~epoch
-        values = values.where(~epoch)
-    if has_offset.any():
-        out[has_offset] = pd.to_datetime(
-            values[has_offset], errors="coerce", utc=True, format="mixed"
+def _resolved_mapping(
+    raw: pd.DataFrame, path: Path, mapping: dict[str, str], origin: str
+) -> tuple[dict[str, str], list[str]]:
+    """Each field's input column: as mapped, or the one column that matches it but for case and
+    surrounding spaces (said in a note); canonically named columns need no mapping."""
+    canonical_fields = REQUIRED_FIELDS + OPTIONAL_FIELDS
+    unknown = set(mapping) - set(canonical_fields)
+    if unknown:
+        raise InputError(
+            f"mapping names unknown field(s) {sorted(unknown)} "
+            f"(expected some of {', '.join(canonical_fields)})"
         )
-    naive = ~has_offset & values.notna()
-    if naive.any():
-        local = pd.to_datetime(values[naive], errors="coerce", format="mixed")
-        out[naive] = local.dt.tz_localize(
-            timezone, ambiguous="NaT", nonexistent="shift_forward"
-        ).dt.tz_convert("UTC")
-    return out
+    available = [c for c in raw.columns if c != "_row"]
+    listing = f"{origin}s in the file: " + ", ".join(available)
+    by_folded: dict[str, list[str]] = {}
+    for column in available:
+        by_folded.setdefault(str(column).strip().casefold(), []).append(column)
+    resolved, notes = {}, []
+    for name, column in mapping.items():
+        if column in raw:
+            resolved[name] = column
+            continue
+        matches = by_folded.get(str(column).strip().casefold(), [])
+        if len(matches) != 1:
+            which = "matches several" if matches else "is not in the file"
+            raise InputError(
+                f"{path.name}: field {name} is mapped to {origin} {column!r}, which {which} "
+                f"({listing})"
+            )
+        resolved[name] = matches[0]
+        notes.append(
+            f"{path.name}: field {name} read from {origin} {matches[0]!r} (mapped as {column!r})"
+        )
+    mapped_columns = set(resolved.values())
+    for name in canonical_fields:
+        if name not in resolved and name in raw and name not in mapped_columns:
+            resolved[name] = name
+    sharing: dict[str, list[str]] = {}
+    for name, column in resolved.items():
+        sharing.setdefault(column, []).append(name)
+    for column, names in sharing.items():
+        if len(names) > 1 and not set(names) <= SHAREABLE_FIELDS:
+            raise InputError(
+                f"{path.name}: fields {' and '.join(names)} are all mapped to {origin} {column!r}; "
+                f"only {', '.join(sorted(SHAREABLE_FIELDS))} may share one"
+            )
+    missing_fields = [
+        f
+        for f in REQUIRED_FIELDS
+        if f not in resolved and not (f == "role" and "requester_id" in resolved)
+    ]
+    if missing_fields:
+        raise InputError(
+            f"{path.name}: no {origin} given for {missing_fields}; map them with "
+            f"--map FIELD={origin.upper()} ({listing})"
+        )
+    return resolved, notes

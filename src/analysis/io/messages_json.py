@@ -17,7 +17,14 @@ conversations), with the same field mapping as `messages-csv`.
   reads that list without a records path.
 
 Messages are numbered 1, 2, ... in file order; that number is the `row` of `rejected.csv` and of
-each message's `source`. A JSON Lines line that is not JSON is one rejected record.
+each message's `source`. What cannot be a message is a rejected record with its number and reason,
+so that every record read is kept or rejected: a JSON Lines line that is not JSON (or nests
+deeper than the JSON reader goes), a record that is not an object or holds none of the records
+paths, a mapped value of the wrong type (a number or list for the text, a list or object for a
+time or an id) or longer than `MAX_VALUE_CHARS`. A file that is unusable as a whole (invalid
+JSON, a document that is a single number or string) is one error naming the line and column.
+JSON Lines are decoded line by line: a line that is not UTF-8 is read as Windows-1252, said in a
+note, without touching the others.
 """
 
 from __future__ import annotations
@@ -30,12 +37,30 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.io import messages_csv
-from analysis.io.common import InputError, LoadResult, file_encoding
+from analysis.io.common import InputError, LoadResult
+from analysis.io.times import dayfirst_option
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
 LINE_SUFFIXES = (".jsonl", ".ndjson")
 RECORDS_KEY = "records"
 CONVERSATION_PREFIX = "conversation."
+# Longer than any real message (a tweet is 280 characters, a long e-mail some 100,000): a value
+# this long is a dump or an attack, not a message.
+MAX_VALUE_CHARS = 1_000_000
+# Levels of nested objects flattened into dotted columns; deeper ones stay one JSON text.
+MAX_FLATTENED_DEPTH = 8
+# The JSON types each mapped field may hold (ids are often numbers, `public` a boolean, times
+# Unix numbers); anything else is a rejected record.
+_TEXT_TYPES, _TIME_TYPES, _VALUE_TYPES = (str,), (str, int, float), (str, int, float, bool)
+_FIELD_TYPES = {"text": _TEXT_TYPES, "created_at": _TIME_TYPES}
+_TYPE_NAMES = {
+    str: "text",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
 
 
 def read(
@@ -43,14 +68,17 @@ def read(
     mapping: dict[str, str] | None = None,
     timezone: str = "UTC",
     channel: str = "web",
+    dayfirst: bool | None = None,
 ) -> LoadResult:
     """Messages from a JSON or JSON Lines export; `mapping` as for messages-csv, plus `records`."""
+    mapping, dayfirst = dayfirst_option(dict(mapping or {}), dayfirst)
     mapping = dict(mapping or {})
     records_path = mapping.pop(RECORDS_KEY, None)
-    top, malformed = _top_records(path)
+    top, notes = _top_records(path)
     if records_path is None:
         top, records_path = _unwrapped(top, path)
     paths = [p.strip() for p in records_path.split(",")] if records_path else []
+    checked = _checked_fields(mapping)
 
     messages: list[dict] = []
     holders: list[dict] = []
@@ -61,20 +89,27 @@ def read(
             number += 1
             rejected.append({**record.reason, "row": number})
             continue
+        found = False
         for message, holder in _messages_of(record, paths):
             number += 1
-            if not isinstance(message, dict):
-                rejected.append(
-                    {
-                        "row": number,
-                        "column": records_path,
-                        "value": str(message)[:200],
-                        "reason": "expected a message record (a JSON object)",
-                    }
-                )
+            found = True
+            problem = _problem(message, holder, checked, records_path)
+            if problem:
+                rejected.append({**problem, "row": number})
                 continue
             messages.append({**_stringified(message), "_row": number})
             holders.append(_stringified(holder))
+        if paths and not found and not _holds_any(record, paths):
+            number += 1
+            rejected.append(
+                {
+                    "row": number,
+                    "column": records_path,
+                    "value": _shown(record),
+                    "reason": f"{_TYPE_NAMES.get(type(record), 'a value')} holding none of the "
+                    f"records paths ({records_path})",
+                }
+            )
     # Leaves are strings before flattening: pandas would read a column of big integer ids with
     # a gap as floats and round them.
     raw = _frame(messages) if messages else pd.DataFrame({"_row": pd.Series(dtype="int64")})
@@ -94,38 +129,42 @@ def read(
         raw[choices] = combined
     result = messages_csv.from_frame(
         raw,
-        rejected + malformed,
+        rejected,
         path,
         mapping,
         timezone=timezone,
         channel=channel,
         format="messages-json",
         origin="path",
+        dayfirst=dayfirst,
     )
     result.rows_read = number
+    result.notes = notes + result.notes
     return result
 
 
 class _Malformed:
-    """A JSON Lines line that is not JSON: one rejected record, in its place in the file."""
+    """A JSON Lines line that is not a JSON value: one rejected record, in its place in the file."""
 
-    def __init__(self, line: int, text: str, error: json.JSONDecodeError):
-        self.reason = {
-            "column": None,
-            "value": text[:200],
-            "reason": f"line {line} is not JSON ({error.msg}, column {error.colno})",
-        }
+    def __init__(self, line: int, text: str, reason: str):
+        self.reason = {"column": None, "value": text[:200], "reason": f"line {line} {reason}"}
 
 
-def _top_records(path: Path) -> tuple[list, list[dict]]:
-    """The file's top records: the array's elements, each JSON Lines line, or the one object."""
-    encoding = "utf-8-sig" if file_encoding(path) == "utf-8" else "cp1252"
-    text = path.read_text(encoding=encoding)
-    if not text.strip():
+def _top_records(path: Path) -> tuple[list, list[str]]:
+    """The file's top records (the array's elements, each JSON Lines line, or the one object),
+    and notes on how it was decoded."""
+    data = path.read_bytes()
+    if not data.strip():
         raise InputError(f"{path.name}: the file is empty (no JSON records)")
     if path.suffix.lower() not in LINE_SUFFIXES:
+        text, notes = _decoded(data, path)
         try:
             document = json.loads(text)
+        except RecursionError:
+            raise InputError(
+                f"{path.name}: cannot be read as JSON (nested more deeply than the JSON reader "
+                "goes)"
+            ) from None
         except json.JSONDecodeError as error:
             if error.msg != "Extra data":  # more than one value: JSON Lines in a .json file
                 raise InputError(
@@ -133,16 +172,55 @@ def _top_records(path: Path) -> tuple[list, list[dict]]:
                     f"{error.colno}: {error.msg}); JSON Lines files are read too, one record a line"
                 ) from error
         else:
-            return (document if isinstance(document, list) else [document]), []
+            if isinstance(document, list):
+                return document, notes
+            if isinstance(document, dict):
+                return [document], notes
+            raise InputError(
+                f"{path.name}: the JSON document is {_TYPE_NAMES.get(type(document), 'null')}, "
+                "expected an array of message records, an object holding them, or JSON Lines "
+                "(one record a line)"
+            )
+    return _lines(data, path)
+
+
+def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
+    """A whole document's text: UTF-8, else Windows-1252 (what Excel on Windows writes), said."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        note = f"{path.name} is not UTF-8: read as Windows-1252 (cp1252)"
+        return data.decode("cp1252", errors="replace"), [note]
+
+
+def _lines(data: bytes, path: Path) -> tuple[list, list[str]]:
+    """JSON Lines: each line one record, or one rejected record. Lines end at LF alone: U+2028
+    and other separators `str.splitlines` breaks at may sit inside a JSON string."""
     records: list = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    not_utf8 = 0
+    for line_number, raw_line in enumerate(data.split(b"\n"), start=1):
+        raw_line = raw_line.removesuffix(b"\r")
+        if line_number == 1:
+            raw_line = raw_line.removeprefix(b"\xef\xbb\xbf")
+        try:
+            line = raw_line.decode("utf-8")
+        except UnicodeDecodeError:
+            line = raw_line.decode("cp1252", errors="replace")
+            not_utf8 += 1
         if not line.strip():
             continue
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError as error:
-            records.append(_Malformed(line_number, line, error))
-    return records, []
+            records.append(
+                _Malformed(line_number, line, f"is not JSON ({error.msg}, column {error.colno})")
+            )
+        except RecursionError:
+            records.append(_Malformed(line_number, line, "nests more deeply than JSON is read"))
+    notes = []
+    if not_utf8:
+        notes.append(f"{path.name}: {not_utf8} line(s) not UTF-8, read as Windows-1252 (cp1252)")
+    return records, notes
 
 
 def _unwrapped(top: list, path: Path) -> tuple[list, str | None]:
@@ -192,19 +270,100 @@ def _walk(node: object, segments: list[str], holder: object) -> Iterator[tuple[o
         yield from _walk(child, rest, holder)
 
 
+def _checked_fields(mapping: dict[str, str]) -> dict[str, tuple[list[str], tuple]]:
+    """Each field a message is read from: its paths (a|b: the first present) and allowed types."""
+    fields = {**{f: f for f in messages_csv.REQUIRED_FIELDS + messages_csv.OPTIONAL_FIELDS}}
+    fields.update(mapping)
+    return {
+        name: ([p.strip() for p in str(paths).split("|")], _FIELD_TYPES.get(name, _VALUE_TYPES))
+        for name, paths in fields.items()
+    }
+
+
+def _problem(
+    message: object,
+    holder: object,
+    checked: dict[str, tuple[list[str], tuple]],
+    records: str | None,
+) -> dict | None:
+    """Why a record cannot be a message (its column, value and reason), or None."""
+    if not isinstance(message, dict):
+        return {
+            "column": records,
+            "value": _shown(message),
+            "reason": f"expected a message record (a JSON object), found "
+            f"{_TYPE_NAMES.get(type(message), 'null')}",
+        }
+    for name, (paths, types) in checked.items():
+        for dotted in paths:
+            value = _value_at(message, holder, dotted)
+            if value is None:
+                continue
+            if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+                expected = " or ".join(dict.fromkeys(_TYPE_NAMES[t] for t in types))
+                return {
+                    "column": dotted,
+                    "value": _shown(value),
+                    "reason": f"{name} is {_TYPE_NAMES.get(type(value), 'a value')}, "
+                    f"expected {expected}",
+                }
+            if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+                return {
+                    "column": dotted,
+                    "value": value[:200],
+                    "reason": f"{name} is {len(value):,} characters long, more than the "
+                    f"{MAX_VALUE_CHARS:,} a message is read with",
+                }
+            break  # a|b: the first path present is the one read
+    return None
+
+
+def _value_at(message: dict, holder: object, dotted: str) -> object:
+    """The value at a dotted path of a message (conversation.PATH: of its holder), or None."""
+    node: object = message
+    if dotted.startswith(CONVERSATION_PREFIX) and isinstance(holder, dict) and holder:
+        node, dotted = holder, dotted[len(CONVERSATION_PREFIX) :]
+    if isinstance(node, dict) and dotted in node:
+        return node[dotted]
+    for key in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _holds_any(record: object, paths: list[str]) -> bool:
+    """Whether a top record has the first key of any records path (an empty list is no message,
+    not a rejected record)."""
+    if not isinstance(record, dict):
+        return False
+    return any(p.split(".")[0].removesuffix("[]") in record for p in paths)
+
+
+def _shown(value: object) -> str:
+    """A value as rejected.csv shows it: JSON text, cut to 200 characters."""
+    try:
+        return json.dumps(value, ensure_ascii=False)[:200]
+    except (RecursionError, TypeError, ValueError):
+        return str(type(value).__name__)
+
+
 def _frame(records: list[dict]) -> pd.DataFrame:
     """Records flattened to dotted columns, every value a string or None."""
     frame = pd.json_normalize(records)
     return frame.astype(object).where(frame.notna(), None)
 
 
-def _stringified(record: object) -> dict:
+def _stringified(record: object, depth: int = 0) -> dict:
     """A record with every leaf as the string the CSV readers would see (ids exact, booleans
-    'true'/'false', lists as JSON); nested objects stay objects, to be flattened."""
+    'true'/'false', lists as JSON); nested objects stay objects, to be flattened, down to
+    `MAX_FLATTENED_DEPTH` levels (deeper ones stay JSON text)."""
     if not isinstance(record, dict):
         return {}
     return {
-        key: _stringified(value) if isinstance(value, dict) else _as_string(value)
+        key: _stringified(value, depth + 1)
+        if isinstance(value, dict) and depth < MAX_FLATTENED_DEPTH
+        else _as_string(value)
         for key, value in record.items()
     }
 
@@ -214,6 +373,9 @@ def _as_string(value: object) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | dict):
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except RecursionError:  # an unmapped value nested past what Python recurses into
+            return None
     return str(value)

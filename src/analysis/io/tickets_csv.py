@@ -22,12 +22,12 @@ from analysis.io.common import (
     rejected_frame,
     source_labels,
 )
+from analysis.io.times import parse_times, rejected_times
 
 SIGNATURE = {"Ticket ID", "Ticket Channel", "First Response Time"}
 CREATED_COLUMNS = ("Ticket Created", "Created At", "Date Created", "Created", "Ticket Created At")
 AGENT_COLUMNS = ("Assigned Agent", "Agent", "Assignee")
 BRAND_COLUMNS = ("Brand", "Company")
-TIME_EXAMPLE = "2023-06-01 12:15:36"
 CHANNELS = {"social media": "social", "email": "email", "chat": "chat", "phone": "phone"}
 
 
@@ -45,28 +45,28 @@ def _first_present(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | N
     return None
 
 
-def _times(values: pd.Series | None, index: pd.Index) -> tuple[pd.Series, pd.Series]:
-    """Parsed UTC times and a mask of values present but unreadable."""
-    if values is None:
-        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]"), pd.Series(
-            False, index=index
-        )
-    text = values.astype("string").str.strip().replace("", pd.NA)
-    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
-    return parsed, (text.notna() & parsed.isna()).astype(bool)
-
-
-def read(path: Path) -> LoadResult:
-    """Messages (one customer message per ticket) and the tickets table from a ticket export."""
+def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> LoadResult:
+    """Messages (one customer message per ticket) and the tickets table from a ticket export;
+    times are read by `analysis.io.times` (naive ones in `timezone`)."""
     raw, malformed = read_csv_as_strings(path)
     missing = SIGNATURE - set(raw.columns)
     if missing:
         raise InputError(f"{path.name}: not a ticket export, missing column(s) {sorted(missing)}")
 
     created_column = next((c for c in CREATED_COLUMNS if c in raw), None)
-    created_at, bad_created = _times(_first_present(raw, CREATED_COLUMNS), raw.index)
-    first_response_at, bad_first = _times(_column(raw, "First Response Time"), raw.index)
-    resolved_at, bad_resolved = _times(_column(raw, "Time to Resolution"), raw.index)
+    time_columns = [c for c in (created_column, "First Response Time", "Time to Resolution") if c]
+    parsed = parse_times(
+        raw,
+        [c for c in time_columns if c in raw],
+        file=path.name,
+        timezone=timezone,
+        dayfirst=dayfirst,
+    )
+    no_time = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
+    created_at, first_response_at, resolved_at = (
+        parsed.times.get(c, no_time)
+        for c in (created_column, "First Response Time", "Time to Resolution")
+    )
     ticket_id = raw["Ticket ID"].astype("string").str.strip().replace("", pd.NA)
     satisfaction = pd.to_numeric(_column(raw, "Customer Satisfaction Rating"), errors="coerce")
     bad_satisfaction = (
@@ -82,17 +82,7 @@ def read(path: Path) -> LoadResult:
     checks = [
         (ticket_id.isna(), "Ticket ID", "missing ticket id"),
         (ticket_id.duplicated(keep="first"), "Ticket ID", "ticket id repeated (first kept)"),
-        (bad_created, created_column, f"cannot read the time (expected like '{TIME_EXAMPLE}')"),
-        (
-            bad_first,
-            "First Response Time",
-            f"cannot read the time (expected like '{TIME_EXAMPLE}')",
-        ),
-        (
-            bad_resolved,
-            "Time to Resolution",
-            f"cannot read the time (expected like '{TIME_EXAMPLE}')",
-        ),
+        *rejected_times(parsed),
         (
             bad_satisfaction,
             "Customer Satisfaction Rating",
@@ -167,7 +157,7 @@ def read(path: Path) -> LoadResult:
             "_row": kept["_row"],
         }
     )
-    notes = []
+    notes = list(parsed.notes)
     if created_at[keep].isna().all():
         notes.append(
             f"{path.name} has no ticket-creation time: first-response times cannot be measured, "
