@@ -1,36 +1,50 @@
 """Mask customer identities in shared reports: handles, names, e-mails, phone and order numbers.
 
 Redaction works on text, never on markup: `redact_html` applies `redact_text` to the text between
-tags only, and leaves tags (with their attributes, so base64 images too), comments, `<script>`
-and `<style>` exactly as they are. Brand handles (the brands in the data) stay visible.
+tags (read with its character references, so "dana&#64;example.com" is an address too) and to
+the attributes a browser shows or follows (`href`, `title`, `alt`, ...: a `tel:` or `mailto:`
+link), and leaves the rest of each tag (so base64 images too), comments, `<script>` and
+`<style>` exactly as they are. Brand handles (the brands in the data) stay visible.
+
+The redactor sees what a page shows: a display that shortens a text must cut between words
+(`analysis.tables.shorten`), never inside an address or number it could no longer recognise.
 
 What is masked, in this order:
 
-- e-mail addresses -> `[email]`
+- e-mail addresses, also written out ("dana at example dot com", "dana [at] example [dot] com",
+  "dana(at)example(dot)com", "dana @ example . com"), and an address a display cut short
+  ("dana@exam…") -> `[email]`
+- card numbers: 13 to 19 digits, bare or grouped by spaces or dashes, that pass the Luhn check
+  (a bare run of 17 or more is a message id, as tweet ids are) -> `[card]`
 - order, booking, account, reference and tracking numbers after such a word ("order
   978-3317324", "booking ref: AB12345") and `#12345` -> `[order no.]`
 - phone numbers: 9 to 15 digits, optionally with a +country code or an (area code), in groups
   joined by one space, dot or dash used consistently (dates, times and decimals are left alone);
-  a bare run of 9 to 15 digits is masked too (an order or account number at best) -> `[phone]`
+  a bare run of 9 to 15 digits is masked too (an order or account number at best), and so is
+  what follows `tel:` -> `[phone]`
 - @handles that are not a brand's -> `@[handle]`; known customer handles that contain a letter
   also without the @ (numeric ids, as in the anonymised twcs export, are not told apart from
   counts in tables and stay)
 - agents: every agent id (`Brand/JK`, `Brand/Becky`, an export's agent) -> a pseudonym numbered
   per brand in the order of the ids (`Brand/agent 1`, `Brand/agent 2`), the same on every page,
   so two agents stay two (`Identities.agents`)
-- names: a capitalised word after a greeting or thanks ("Hi Dana", "Dear Ms Shah", "Thanks,
-  Mark!"), a capitalised word closing a clause after a comma ("..., Mark!"), and anywhere, the
-  known names from the data (`author_name`, ticket `customer_name`, names agents greeted) ->
-  `[name]`. The name pattern, greeting words and the words that are never names are
-  `analysis.names`', shared with the measures; greetings count anywhere here (not only opening a
-  sentence: masking too much is the safe side), and months and weekdays are never names in a
-  report's prose ("on Monday, May."). Brand names are never taken for names.
+- names: a capitalised word of any script after a greeting or thanks ("Hi Dana", "Dear Ms Shah",
+  "Thanks, Søren!"), a capitalised word closing a clause after a comma ("..., Mark!", "Привет,
+  Алексей"), and anywhere, whole-word and in any case, the known names from the data: every word
+  of `author_name` and ticket `customer_name` (any script; a name in a script written without
+  spaces, such as Chinese, is masked wherever it stands), and the names agents greeted ->
+  `[name]`. A contraction is not a name ("Don't"), a possessive keeps its "'s" ("[name]'s").
+  The name pattern, greeting words and the words that are never names are `analysis.names`',
+  shared with the measures; greetings count anywhere here (not only opening a sentence: masking
+  too much is the safe side), and months and weekdays are never names in a report's prose ("on
+  Monday, May."). Brand names and everyday words are never taken for names.
 
 Figures are images: their text cannot be redacted, so figures must not show customer identities.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,20 +61,61 @@ ORDER_MASK = "[order no.]"
 PHONE_MASK = "[phone]"
 HANDLE_MASK = "@[handle]"
 NAME_MASK = "[name]"
+CARD_MASK = "[card]"
 
 _NAME = names_lib.NAME
+# A name ends where no letter follows, nor an apostrophe joining one: "Don't" is no "Don"; the
+# possessive "Dana's" is Dana's.
+_NAME_END = r"(?![\w'’-]\w|\w)|(?=['’]s\b)"
 # "Hi Dana", "Dear Ms Shah", "Thanks, Mark Lee": the shared greeting words, anywhere in a text.
 _GREETING_NAME = re.compile(
     rf"(?<![\w-])(?P<lead>(?i:{names_lib.GREETINGS})[ \t]*,?[ \t]+(?:{names_lib.TITLE}[ \t]+)?)"
-    rf"(?P<name>{_NAME})(?:[ \t]+(?P<surname>{_NAME}))?\b"
+    rf"(?P<name>{_NAME})(?:{_NAME_END})(?:[ \t]+(?P<surname>{_NAME})(?:{_NAME_END}))?"
 )
 # "..., Mark!" "Understood, Dana." (the shared closing vocative)
 _TRAILING_NAME = re.compile(names_lib.TRAILING_VOCATIVE, re.M)
-_WORD = re.compile(r"(?<![\w@-])\w+(?:-\w+)*")
+# A word with its apostrophe and hyphen parts ("O'Brien's", "Jean-Luc", "don't").
+_WORD = re.compile(r"(?<![\w@'’-])\w+(?:['’-]\w+)*")
+_POSSESSIVE = re.compile(r"['’]s$", re.I)
+# Scripts written without spaces between words: a known name there is masked wherever it stands.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\U00020000-\U0002ffff]"
+)
+# Words of an export's names (author_name, customer_name): any script, "O'Brien", "Jean-Luc".
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 # Only a word character before it stops a match: the leftmost match already takes a whole address,
 # and "a@b.co.c@d.co" is two addresses, masked in one pass (so a second pass changes nothing).
 _EMAIL = re.compile(r"(?<!\w)[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+# An address written out so that it is not a link. Bracketed words ("[at]", "(dot)") say so
+# themselves; bare "at" and "dot" are prose too ("meet at noon"), so they count only before a
+# domain ending in a common top-level domain ("dana at example dot com").
+_AT_BRACKETED = r"\s*(?:\[at\]|\(at\)|\{at\}|<at>)\s*"
+_DOT_BRACKETED = r"\s*(?:\[dot\]|\(dot\)|\{dot\}|<dot>)\s*"
+_COMMON_TLD = (
+    r"(?:com|net|org|edu|gov|info|biz|io|co|me|uk|us|ca|au|de|fr|es|it|nl|be|ch|at|se|no|dk"
+    r"|fi|pl|ru|br|in|jp|cn|ie|nz|za|mx)"
+)
+_SPACED_TLD = r"(?:com|net|org|edu|gov|info|biz|io|uk|de|fr|ca|au)"
+_OBFUSCATED_EMAIL = re.compile(
+    r"(?i)(?<![\w@.])[\w.+-]*\w(?:"
+    rf"{_AT_BRACKETED}[\w-]+(?:(?:{_DOT_BRACKETED}|\.|\s+dot\s+)[\w-]+)*"
+    rf"(?:{_DOT_BRACKETED}|\.|\s+dot\s+)[a-z]{{2,}}"
+    rf"|\s+at\s+[\w-]+(?:\s+dot\s+[\w-]+)*\s+dot\s+{_COMMON_TLD}"
+    # "dana @ example . com": a spaced "." is prose as often ("@ home. It was"): fewer endings
+    rf"|(?:\s*@\s+|\s+@\s*)[\w-]+(?:\s*\.\s*[\w-]+)*\s*\.\s*{_SPACED_TLD}"
+    r")(?![\w@])"
+)
+# An address a display cut short: "dana@exam…", "dana@example.c..." (no pattern above matches it).
+_CUT_EMAIL = re.compile(r"(?<!\w)[\w.+-]+@[\w.-]*(?=…|\.\.\.)")
+# 13 to 19 digits, bare or in groups of a space or dash; checked by Luhn (`_card`).
+_CARD = re.compile(r"(?<![\w.+/:-])\d(?:[ -]?\d){12,18}(?![\w/]|[.:,-]\d)")
+_BARE_ID_DIGITS = 17  # a bare run this long is a message id (tweet ids have 18 or 19 digits)
+# "tel:+44 20 7946 0958", "tel:020-7946-0958": all that a dialler would read.
+_TEL_LINK = re.compile(r"(?i)\b(?P<scheme>tel:|callto:|sms:)[+\d(][\d ().-]*\d")
+# Digits a display cut short ("+44 20 7946…"): too few left for the phone pattern.
+_CUT_NUMBER = re.compile(r"(?<![\w.])\+?\d[\d ().-]{5,}(?=…|\.\.\.)")
 _ORDER_WORD = (
     r"(?:order|orders|ord|booking|reservation|confirmation|tracking|account|acct|invoice"
     r"|reference|ref|pnr|case|ticket|membership|policy|parcel|shipment|claim)"
@@ -83,11 +138,15 @@ _DATE_LIKE = re.compile(r"^(?:\d{4}([./-])\d{1,2}\1\d{1,2}|\d{1,2}([./-])\d{1,2}
 _HANDLE = re.compile(r"(?<![\w@\]])@(?P<handle>\w{1,50})")
 
 # Words that follow a greeting but are no one's name (months too: a report's prose has dates).
-_NOT_VOCATIVE = names_lib.NOT_NAMES | names_lib.MONTHS
+_NOT_VOCATIVE = names_lib.NOT_NAMES | names_lib.MONTHS | frozenset({"let", "he", "she"})
 # Words written after an @ in prose ("counts an @mention"), not anyone's handle.
 _NOT_HANDLES = frozenset({"handle", "handles", "mention", "mentions", "username", "usernames"})
-# Known names from the data are masked anywhere, except these everyday words.
-_NOT_NAME_ANYWHERE = frozenset(ENGLISH_STOP_WORDS) | _NOT_VOCATIVE
+# Known names from the data are masked anywhere, except these everyday words (and the masks).
+_NOT_NAME_ANYWHERE = (
+    frozenset(ENGLISH_STOP_WORDS)
+    | _NOT_VOCATIVE
+    | frozenset({"name", "email", "phone", "handle", "card", "order", "no"})
+)
 
 
 @dataclass(frozen=True)
@@ -106,25 +165,38 @@ def identities_from_tables(tables: object) -> Identities:
     brands = _strings(messages["brand"])
     customers = messages["role"] == "customer"
     handles = _strings(messages.loc[customers, "author_id"]) - brands
-    name_values = [messages["author_name"]]
+    # What an export calls a name is one, in any script and case; in the text, only a
+    # capitalised word in a vocative position is.
+    given_names = [messages[c] for c in _NAME_COLUMNS if c in messages]
     tickets = getattr(tables, "tickets", None)
-    if tickets is not None and "customer_name" in tickets:
-        name_values.append(tickets["customer_name"])
+    if tickets is not None:
+        given_names += [tickets[c] for c in _NAME_COLUMNS if c in tickets]
     agent_text = messages.loc[~customers, "text"].dropna().astype(str)
     greeted = agent_text.str.extract(_GREETING_NAME.pattern)[["name", "surname"]]
-    name_values += [greeted["name"], greeted["surname"]]
+    found_names = [greeted["name"], greeted["surname"]]
     if "addressed_name" in messages:  # the text stage's vocative names (analysis.prepare)
-        name_values.append(messages["addressed_name"])
+        found_names.append(messages["addressed_name"])
     names = set()
-    for values in name_values:
-        words = values.dropna().astype(str).str.findall(_NAME).explode().dropna()
-        names |= {w for w in words.unique() if w.lower() not in _NOT_NAME_ANYWHERE}
+    for values, pattern in [(v, _NAME_WORD) for v in given_names] + [
+        (v, _NAME) for v in found_names
+    ]:
+        words = values.dropna().astype(str).str.findall(pattern).explode().dropna()
+        names |= {w for w in words.unique() if _may_be_name(w)}
     return Identities(
         brands=brands,
         handles=frozenset(handles),
         names=frozenset(names),
         agents=agent_pseudonyms(messages),
     )
+
+
+# The columns where an export gives people's names (messages and tickets tables).
+_NAME_COLUMNS = ("author_name", "customer_name")
+
+
+def _may_be_name(word: str) -> bool:
+    """Whether a word of a name is worth masking anywhere: two letters or more, not an everyday word."""
+    return len(word) >= 2 and word.lower() not in _NOT_NAME_ANYWHERE
 
 
 def agent_pseudonyms(messages: pd.DataFrame) -> tuple[tuple[str, str], ...]:
@@ -171,14 +243,35 @@ def redact_html(
 ) -> str:
     """Apply `redact_text` to the text nodes of an HTML document; markup, scripts and styles are kept."""
     redact = _redactor(frozenset(brands), frozenset(names), frozenset(handles), _pairs(agents))
+
+    def text_node(escaped: str) -> str:
+        return _redact_escaped(escaped, redact, quote=False)
+
+    def attribute(match: re.Match) -> str:
+        masked = _redact_escaped(match.group("value"), redact, quote=True)
+        return match.group("lead") + masked + match.group("quote")
+
     pieces = []
     position = 0
     for match in _MARKUP.finditer(html):
-        pieces.append(redact(html[position : match.start()]))
-        pieces.append(match.group(0))
+        pieces.append(text_node(html[position : match.start()]))
+        tag = match.group(0)
+        if match.group("raw") is None and not tag.startswith("<!"):
+            tag = _SHOWN_ATTRIBUTE.sub(attribute, tag)
+        pieces.append(tag)
         position = match.end()
-    pieces.append(redact(html[position:]))
+    pieces.append(text_node(html[position:]))
     return "".join(pieces)
+
+
+def _redact_escaped(escaped: str, redact, *, quote: bool) -> str:
+    """Redact HTML text as a reader sees it (character references read); unchanged text keeps
+    its own escaping, masked text is escaped again."""
+    if not escaped or escaped.isspace():
+        return escaped
+    plain = html_lib.unescape(escaped)
+    masked = redact(plain)
+    return escaped if masked == plain else html_lib.escape(masked, quote=quote)
 
 
 def redact_notebook(
@@ -216,6 +309,13 @@ def _joined(value: str | list[str]) -> str:
     return value if isinstance(value, str) else "".join(value)
 
 
+# Attributes a browser shows (a tooltip, a missing image's text) or follows (a link: "tel:",
+# "mailto:"); the others (classes, data-order numbers, base64 images) are the page's own.
+_SHOWN_ATTRIBUTE = re.compile(
+    r"(?P<lead>\s(?:href|title|alt|aria-label|aria-description|placeholder|value|label)"
+    r"\s*=\s*(?P<quote>[\"']))(?P<value>.*?)(?P=quote)",
+    re.I | re.S,
+)
 # Markup that is never redacted: raw-text elements whole, comments, doctype, and tags (quoted
 # attribute values may hold '>').
 _MARKUP = re.compile(
@@ -241,7 +341,11 @@ def _redactor(
         lower = word.lower()
         return lower in brand_words or any(b.startswith(lower) for b in brand_handles)
 
-    known_names = {n for n in names if n.lower() not in _NOT_NAME_ANYWHERE and not is_brand_word(n)}
+    known_names = {
+        n.lower() for n in names if n.lower() not in _NOT_NAME_ANYWHERE and not is_brand_word(n)
+    }
+    unspaced = sorted((n for n in known_names if _UNSPACED.search(n)), key=len, reverse=True)
+    unspaced_name = re.compile("|".join(map(re.escape, unspaced))) if unspaced else None
     known_handles = {
         h.lstrip("@").lower()
         for h in handles
@@ -301,10 +405,18 @@ def _redactor(
         token = match.group(0)
         if token in bare_agents:
             return bare_agents[token]
-        if token in known_names:
+        lower = token.lower()
+        if lower in known_names:
             return NAME_MASK
-        if token.lower() in known_handles:
+        if lower in known_handles:
             return "[handle]"
+        possessive = _POSSESSIVE.search(token)
+        if possessive:
+            owner = lower[: possessive.start()]
+            if owner in known_names:
+                return NAME_MASK + possessive.group(0)
+            if owner in known_handles:
+                return "[handle]" + possessive.group(0)
         return token
 
     def redact(text: str) -> str:
@@ -324,14 +436,21 @@ def _redactor(
         if agent_id is not None:
             text = agent_id.sub(agent, text)
         text = _EMAIL.sub(EMAIL_MASK, text)
+        text = _OBFUSCATED_EMAIL.sub(EMAIL_MASK, text)
+        text = _CUT_EMAIL.sub(EMAIL_MASK, text)
+        text = _TEL_LINK.sub(lambda m: m.group("scheme") + PHONE_MASK, text)
+        text = _CARD.sub(_card, text)
         text = _ORDER.sub(lambda m: m.group("lead") + ORDER_MASK, text)
         text = _HASH_NUMBER.sub("#" + ORDER_MASK, text)
         text = _PHONE.sub(_phone, text)
+        text = _CUT_NUMBER.sub(_cut_number, text)
         text = _HANDLE.sub(handle, text)
         text = _GREETING_NAME.sub(greeting, text)
         text = _TRAILING_NAME.sub(trailing, text)
         if known_names or known_handles or bare_agents:
             text = _WORD.sub(word, text)
+        if unspaced_name is not None:
+            text = unspaced_name.sub(NAME_MASK, text)
         return text
 
     return redact
@@ -351,3 +470,22 @@ def _phone(match: re.Match) -> str:
     if separators == {"."} and body.count(".") == 1:  # a decimal
         return candidate
     return PHONE_MASK
+
+
+def _card(match: re.Match) -> str:
+    """Mask 13 to 19 digits that pass the Luhn check, as card numbers do; a bare run of 17 or
+    more is left (a message id), and so is what fails the check (a phone or order number)."""
+    candidate = match.group(0)
+    digits = [int(c) for c in candidate if c.isdigit()]
+    if len(digits) >= _BARE_ID_DIGITS and len(digits) == len(candidate):
+        return candidate
+    # Luhn: from the right, double every second digit (less 9 when above 9); the sum ends in 0.
+    total = sum(digits[-1::-2]) + sum(d * 2 - 9 if d > 4 else d * 2 for d in digits[-2::-2])
+    return CARD_MASK if total % 10 == 0 else candidate
+
+
+def _cut_number(match: re.Match) -> str:
+    """Mask the digits of a phone number a display cut short (six or more), not a date."""
+    candidate = match.group(0)
+    digits = sum(c.isdigit() for c in candidate)
+    return PHONE_MASK if digits >= 6 and not _DATE_LIKE.match(candidate) else candidate
