@@ -230,3 +230,31 @@ def test_an_empty_table_with_number_columns_shows_its_headers_and_says_no_rows()
     empty = pd.DataFrame({"brand": pd.Series(dtype=str), "row": pd.Series(dtype="int64")})
     html = tables.show(empty)._repr_html_()
     assert "<th" in html and "No rows." in html
+
+
+@pytest.mark.parametrize(
+    ("text", "max_chars", "expected"),
+    [
+        ("fits as it is", 13, "fits as it is"),
+        ("cut between words here", 12, "cut between…"),  # the cut falls on a space
+        ("write to dana@example.com now", 20, "write to…"),  # the address is dropped whole
+        ("call +44 20 7946 0958", 14, "call +44 20…"),  # whole digit groups only
+        ("oneverylongwordwithoutspaces", 10, "…"),
+    ],
+)
+def test_shorten_cuts_between_words_never_inside_one(text, max_chars, expected):
+    shortened = tables.shorten(pd.Series([text]), max_chars).iloc[0]
+    assert shortened == expected
+    assert len(shortened) <= max_chars
+
+
+def test_max_chars_shortens_text_cells_between_words_so_redaction_sees_whole_tokens():
+    complaint = "x" * 10 + " " + "still waiting " * 40 + "write to dana.k@example.com"
+    frame = pd.DataFrame({"text": [complaint], "replies": [1234567]})
+    table = tables.show(frame, max_chars=len(complaint) - 5)  # a plain cut: "dana.k@exampl…"
+    text_cell, number_cell = _cells(table.html)
+    assert text_cell.endswith(" write to…")
+    assert "dana" not in text_cell
+    assert number_cell == "1,234,567", "numbers are never shortened"
+    # Redacting the page then finds nothing half-masked.
+    assert redact.redact_html(table.html) == table.html

@@ -4,7 +4,8 @@ A notebook cell ends with `tables.show(frame)` for every table it shows (never p
 display, which cuts long tables at its display limit). `show`:
 
 - keeps every row and column (`columns=` picks and orders them; `max_rows=` shows the first
-  rows and says so on the page);
+  rows and says so on the page), and every cell whole unless `max_chars=` shortens long texts
+  (`shorten`: between words, never inside one);
 - labels each column from `LABELS` (one dictionary for every page; `LABEL_PATTERNS` for
   families such as `sla_1h_share`), with the unit in the header;
 - formats values by the column's unit suffix: `*_share` / `*_rate` as percentages,
@@ -17,7 +18,10 @@ display, which cuts long tables at its display limit). `show`:
   columns) interactive: sort, search and page, with DataTables from itables' offline bundle.
 
 Privacy and safety: the table is plain HTML, every value escaped, every cell a text node, so
-`redact.redact_html` masks what the cells show. DataTables enhances that table in place (the
+`redact.redact_html` masks what the cells show. Redaction runs on the page, after the table is
+made, so a shortened text must end between words: "write to dana@example.com" cut to
+"write to dana@exa…" would leave a fragment no pattern recognises; `shorten` drops the word
+instead ("write to …"). DataTables enhances that table in place (the
 data is never copied into a script), sorting numbers by `data-order` attributes that hold only
 the numbers. The script itself is added once per page by the report (`page_assets`), only to
 pages with an interactive table (`has_interactive_table`); it is embedded, so the page works
@@ -42,6 +46,7 @@ INTERACTIVE_COLUMNS = 8
 PAGE_LENGTH = 25
 INTERVAL_NOTE = "In brackets: the 95% confidence interval."
 MISSING = "–"
+ELLIPSIS = "…"
 INTERACTIVE_ATTRIBUTE = "data-sq-interactive"
 
 # Every column name the pages show, as a reader says it (the unit is added from the suffix).
@@ -196,13 +201,20 @@ def show(
     columns: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
     max_rows: int | None = None,
+    max_chars: int | None = None,
     interactive: bool | None = None,
 ) -> Table:
-    """Every row of a table for a page: readable headers, units and numbers, intervals folded in;
-    interactive (sort, search, page) when long or wide, or as `interactive` says."""
+    """Every row of a table for a page: readable headers, units and numbers, intervals folded in,
+    texts longer than `max_chars` shortened between words; interactive (sort, search, page) when
+    long or wide, or as `interactive` says."""
     frame = _as_frame(frame)
     shown = frame if max_rows is None else frame.head(max_rows)
     built = _columns(shown, columns, labels)
+    if max_chars is not None:
+        built = [
+            c if c.order is not None else _Column(c.label, shorten(c.texts, max_chars), None)
+            for c in built
+        ]
     if interactive is None:
         interactive = len(shown) > INTERACTIVE_ROWS or len(built) > INTERACTIVE_COLUMNS
     notes = []
@@ -228,6 +240,25 @@ def format_table(
     return pd.DataFrame(
         {c.label: c.texts.to_numpy() for c in built}, columns=[c.label for c in built]
     )
+
+
+def shorten(texts: pd.Series, max_chars: int) -> pd.Series:
+    """Each text at most `max_chars` long: a longer one cut at the last whitespace that fits, its
+    partial last word dropped, then "…" (never a fragment of an address, number or name)."""
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, not {max_chars}")
+    texts = texts.astype(object).where(texts.notna(), None).astype("string")
+    long = texts.str.len().gt(max_chars).fillna(False).to_numpy(dtype=bool)
+    if not long.any():
+        return texts.astype(object).where(texts.notna(), MISSING).astype(str)
+    room = max_chars - len(ELLIPSIS)
+    cut = texts[long].str.slice(0, room)
+    # The character after the cut: whitespace means the cut fell between words.
+    inside_word = ~texts[long].str.slice(room, room + 1).str.match(r"\s").fillna(False)
+    cut = cut.where(~inside_word, cut.str.replace(r"\S+$", "", regex=True))
+    shortened = texts.copy()
+    shortened[long] = cut.str.rstrip() + ELLIPSIS
+    return shortened.astype(object).where(shortened.notna(), MISSING).astype(str)
 
 
 def label(column: str, unit: str | None = None) -> str:
