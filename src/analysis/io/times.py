@@ -136,31 +136,39 @@ def rejected_times(parsed: ParsedTimes) -> list[tuple[pd.Series, str, str]]:
 
 def _distinct(values: pd.Series, name: str) -> _Column:
     """A column factorised to its distinct values (each parsed once), with its year-last dates."""
-    text = values.astype("string").str.strip().replace("", pd.NA)
-    codes, uniques = pd.factorize(text)
-    array = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
-    leap = pc.match_substring_regex(array, _LEAP_SECOND)
-    leap_values = np.asarray(leap.to_numpy(zero_copy_only=False), dtype=bool)
-    leap_count = int(np.isin(codes, np.flatnonzero(leap_values)).sum()) if leap_values.any() else 0
-    if leap_values.any():
-        array = pc.replace_substring_regex(array, _LEAP_SECOND, r"\1:59\2")
-    parts = pc.extract_regex(array, _YEAR_LAST)
-    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-
-    def number(part: str) -> pd.Series:
-        digits = pd.Series(parts.field(part).to_pandas(), dtype=object)
-        return pd.to_numeric(digits.where(matched), errors="coerce")
-
-    return _Column(
-        name=name,
-        codes=codes,
-        values=pd.Series(array.to_pandas(), dtype=object),
-        leap_count=leap_count,
-        first=number("first"),
-        second=number("second"),
-        year=number("year"),
-        rest=pd.Series(parts.field("rest").to_pandas(), dtype=object),
+    text = pc.utf8_trim_whitespace(
+        pa.array(values.astype(object), type=pa.string(), from_pandas=True)
     )
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    encoded = text.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    array = encoded.dictionary
+    leap = _flags(pc.match_substring_regex(array, _LEAP_SECOND))
+    leap_count = _row_count(codes, leap)
+    if leap.any():
+        array = pc.replace_substring_regex(array, _LEAP_SECOND, r"\1:59\2")
+    year_last = _flags(pc.match_substring_regex(array, _YEAR_LAST))
+    nothing = pd.Series(np.nan, index=range(len(array)))
+    column = _Column(
+        name,
+        codes,
+        pd.Series(array.to_pandas(), dtype=object),
+        leap_count,
+        nothing,
+        nothing,
+        nothing,
+        pd.Series(None, index=nothing.index, dtype=object),
+    )
+    if year_last.any():
+        parts = pc.extract_regex(array, _YEAR_LAST)
+
+        def number(part: str) -> pd.Series:
+            digits = pd.Series(parts.field(part).to_pandas(), dtype=object)
+            return pd.to_numeric(digits.where(year_last), errors="coerce")
+
+        column.first, column.second, column.year = number("first"), number("second"), number("year")
+        column.rest = pd.Series(parts.field("rest").to_pandas(), dtype=object)
+    return column
 
 
 def _file_order(
