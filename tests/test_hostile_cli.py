@@ -197,3 +197,20 @@ def test_load_summary_reconciles_on_the_cli_after_a_conflict(tmp_path):
     assert summary["rows_read"] == summary["messages"] + summary["rejected"] == 4
     rejected = pd.read_csv(tmp_path / "o" / "rejected.csv")
     assert rejected["row"].tolist() == [3]
+
+
+def test_an_ambiguous_date_order_stops_until_the_user_chooses(tmp_path, capsys):
+    data = tmp_path / "dayfirst.csv"
+    data.write_text(
+        "Comment ID,Ticket,Author,Author Type,Created,Body\n"
+        "1,T1,ann,end-user,05/06/2023 10:00,my parcel is late\n"
+        "2,T1,AcmeHelp,agent,05/06/2023 11:00,Sorry! It ships today\n"
+    )
+    args = ["load", str(data), *HELPDESK_MAP]
+    assert cli.main([*args, "--out", str(tmp_path / "a")]) == 2
+    err = _one_line(capsys)
+    assert "column Created" in err and "--day-first or --month-first" in err
+    for flag, month in (("--day-first", 6), ("--month-first", 5)):
+        assert cli.main([*args, flag, "--out", str(tmp_path / flag)]) == 0
+        created = pd.read_parquet(tmp_path / flag / "messages.parquet")["created_at"]
+        assert set(created.dt.month) == {month}

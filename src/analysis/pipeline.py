@@ -47,8 +47,9 @@ def run(
         )
     bar = tqdm(total=4, desc=source.name, unit="stage", disable=not progress or None)
     bar.set_postfix_str("reading")
-    order = {} if dayfirst is None else {"dayfirst": dayfirst}  # TEMP until io.load takes it
-    loaded = io.load(source, format=data_format, mapping=mapping, timezone=timezone, **order)
+    loaded = io.load(
+        source, format=data_format, mapping=mapping, timezone=timezone, dayfirst=dayfirst
+    )
     bar.update()
     bar.set_postfix_str("cleaning")
     messages, duplicate_rows = clean.clean_messages(loaded.messages)
