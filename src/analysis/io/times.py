@@ -264,6 +264,7 @@ def _read_column(
     parsed[problem.notna()] = pd.NaT
     times = parsed.dt.tz_localize(None).to_numpy()
     times = np.append(times, np.datetime64("NaT", "ns"))[column.codes]  # code -1: empty
+    problem = problem.astype(object).where(problem.notna(), None)
     problems = np.append(problem.to_numpy(dtype=object), None)[column.codes]
     notes = []
     where = f"{file} column {column.name}"
