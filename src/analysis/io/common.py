@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analysis.schema import LOADED_COLUMNS, REJECTED_COLUMNS
@@ -24,6 +28,41 @@ _BARE_CR = re.compile(rb"\r(?!\n)")
 # Bytes that stand in for a bare CR while the CSV is parsed: ASCII controls that no text export
 # holds (the first one absent from the file is used), the same byte in UTF-8 and Windows-1252.
 _CR_STAND_INS = (b"\x1f", b"\x1e", b"\x1d", b"\x1c", b"\x00")
+# Byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# A file that is not UTF-8 is read as UTF-8 where it decodes and each other byte as Windows-1252
+# (Latin-1 for the five bytes Windows-1252 leaves undefined): a UTF-8 export with one stray
+# Latin-1 byte keeps its emoji, and a Windows-1252 export reads as Windows-1252 (its accented
+# letters almost never form valid UTF-8 sequences).
+_STRAY_BYTE_ERRORS = "analysis-stray-bytes-as-cp1252"
+_CP1252_OR_LATIN1 = [bytes([b]).decode("cp1252", errors="replace") for b in range(256)]
+_CP1252_OR_LATIN1 = [c if c != "\ufffd" else chr(b) for b, c in enumerate(_CP1252_OR_LATIN1)]
+
+
+def _stray_bytes_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    stray = error.object[error.start : error.end]
+    return "".join(_CP1252_OR_LATIN1[byte] for byte in stray), error.end
+
+
+codecs.register_error(_STRAY_BYTE_ERRORS, _stray_bytes_as_cp1252)
+
+# A record is cut off when a quoted field runs this far without closing: the bound on how far a
+# runaway quote is followed before the line is judged broken.
+MAX_RECORD_BYTES = 1 << 20
+# What the fast parse learns of the first column: ids made of digits, letters and these marks.
+_ID_SHAPE = re.compile(r"[9a_.:/#@+\-]{1,24}")
+# A quoted field (its closing quote, then text up to the delimiter, as pyarrow reads it) and an
+# unquoted one (a quote inside it is text: `he said "hi" there` stays as written).
+_QUOTED = rb'"(?:[^"]|"")*+"[^,\r\n]*+'
+_PLAIN = rb'[^,"\r\n][^,\r\n]*+'
+_QUOTED_FIELD = re.compile(_QUOTED)
+_PLAIN_FIELD = re.compile(rb"[^,\r\n]*+")
 
 
 class InputError(ValueError):
@@ -44,129 +83,315 @@ class LoadResult:
 
 
 def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
-    """Read a CSV with pyarrow, every column as a string; malformed rows are returned, not raised.
+    """Read a CSV with pyarrow, every column as a string; broken records are returned, not raised.
 
-    `row` is the 1-based record number (the header is record 0), kept as a column so that
-    every later stage can name the input row.
+    `_row` is the 1-based record number (the header is record 0), counted as a person counting
+    the file would: one per record, a quoted field over several lines being one record. A clean
+    file is parsed once, in pyarrow's threads, with no Python callback; a file showing trouble
+    (a record pyarrow cannot parse, or a field that swallowed text looking like further records)
+    is split into records in Python first, so that a broken record is rejected where it starts
+    and no record after it is lost (`_split_records`).
     """
+    names = header_names(path)
+    _refuse_duplicate_names(path, names)
+    data, stand_in = _prepared_bytes(path)
+    # Native threads read only memory or the file itself: no Python file object, no Python
+    # codec (a Windows-1252 file transcoded by pyarrow's threads through a Python codec aborted
+    # the process now and then; decoding happens here, in Python, before pyarrow sees it).
+    source = path if data is None else pa.py_buffer(data)
+    table = _parse_or_none(source, len(names), skip_header=True)
+    first_field = _first_field_pattern(table.column(0)) if table is not None else None
     malformed: list[dict] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        malformed.append(
-            {
-                "row": row.number if row.number is not None else -1,
-                "column": None,
-                "value": (row.text or "")[:200],
-                "reason": f"expected {row.expected_columns} columns, found {row.actual_columns}",
-            }
-        )
-        return "skip"
-
-    encoding = file_encoding(path)
-    stand_in = _bare_cr_stand_in(path)
-    source = path if stand_in is None else _BareCarriageReturns(path, stand_in)
-    try:
-        names = header_names(path)
-        table = pacsv.read_csv(
-            source,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24, encoding=encoding),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_invalid
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as error:
-        raise InputError(f"{path.name}: cannot be read as CSV ({error})") from error
-    finally:
-        if stand_in is not None:
-            source.close()
-    _number_malformed_rows(path, malformed, stand_in)
+    if table is None or _swallows_records(table, first_field):
+        data = path.read_bytes() if data is None else data
+        table, rows, malformed = _split_records(path, _without_bom(data), names)
+    else:
+        rows = np.arange(1, len(table) + 1)
     if stand_in is not None:
         table = _restore_carriage_returns(table, stand_in.decode("ascii"))
         for record in malformed:
             record["value"] = record["value"].replace(stand_in.decode("ascii"), "\r")
+    if len(table) == 0 and not malformed:
+        raise InputError(f"{path.name}: has a header but no records")
     frame = table.to_pandas(types_mapper=None)
+    frame.columns = names
     frame = frame.astype(object).where(frame.notna(), None)
-    rows = np.arange(1, len(frame) + 1)
-    for skipped in sorted(r["row"] for r in malformed if r["row"] > 0):
-        rows[rows >= skipped] += 1  # parsed records after a malformed one move down a number
     frame.insert(0, "_row", rows)
     return frame, malformed
 
 
-def _number_malformed_rows(
-    path: Path, malformed: list[dict], stand_in: bytes | None = None, limit: int = 50
-) -> None:
-    """Give malformed rows their record number when the parser could not (multi-line values)."""
-    import csv
-
-    unknown = [record for record in malformed[:limit] if record["row"] == -1]
-    if not unknown:
-        return
-    # Matched on the text without quotes (the parser gives the raw record, csv its fields), by
-    # its first characters (values are cut at 200).
-    wanted = {_record_key(record["value"]): record for record in unknown}
-    # Records are counted as the parser saw them: bare CRs inside fields do not end a record.
-    raw = open(path, "rb") if stand_in is None else _BareCarriageReturns(path, stand_in)  # noqa: SIM115
-    encoding = "utf-8-sig" if file_encoding(path) == "utf-8" else "cp1252"
-    with io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="") as handle:
-        for number, fields in enumerate(csv.reader(handle)):
-            record = wanted.get(_record_key(",".join(fields)))
-            if record is not None and record["row"] == -1:
-                record["row"] = number
-            if all(r["row"] != -1 for r in unknown):
-                break
+def find_columns(path: Path, names: Iterable[str], wanted: Iterable[str]) -> dict[str, str]:
+    """The file's column for each wanted name, matched ignoring case and surrounding spaces
+    (`Tweet_ID` is `tweet_id`); wanted names the file lacks are left out."""
+    by_key: dict[str, list[tuple[int, str]]] = {}
+    for position, name in enumerate(names, start=1):
+        by_key.setdefault(name.strip().casefold(), []).append((position, name))
+    found = {}
+    for name in wanted:
+        matches = by_key.get(name.strip().casefold(), [])
+        if len(matches) > 1:
+            (first, first_name), (second, second_name) = matches[:2]
+            raise InputError(
+                f"{path.name}: columns {first} ({first_name!r}) and {second} ({second_name!r}) "
+                f"both name {name!r}; rename one"
+            )
+        if matches:
+            found[name] = matches[0][1]
+    return found
 
 
-def _record_key(text: str, length: int = 100) -> str:
-    return text.replace('"', "")[:length]
+def _refuse_duplicate_names(path: Path, names: list[str]) -> None:
+    """One line naming a column the header names twice and both its positions."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise InputError(
+                f"{path.name}: the header names column {name!r} twice (columns {seen[name]} "
+                f"and {position}); rename one so it is clear which to read"
+            )
+        seen[name] = position
 
 
-class _BareCarriageReturns(io.RawIOBase):
-    """A file read with every bare CR replaced by `stand_in`, chunk by chunk (no whole-file copy)."""
+def _parse_or_none(source: Path | pa.Buffer, width: int, skip_header: bool) -> pa.Table | None:
+    """The CSV parsed by pyarrow, every column a string; None when a record does not parse."""
+    positional = [f"f{i}" for i in range(width)]
+    try:
+        return pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                use_threads=True,
+                block_size=1 << 24,
+                column_names=positional,
+                skip_rows=1 if skip_header else 0,
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in positional},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
 
-    def __init__(self, path: Path, stand_in: bytes, chunk_bytes: int = 1 << 24):
-        self._handle = open(path, "rb")  # noqa: SIM115 - closed with this reader
-        self._stand_in = stand_in
-        self._chunk_bytes = chunk_bytes
-        self._held = b""  # a CR ending a chunk: bare or not depends on the next chunk's first byte
-        self._pending = memoryview(b"")
 
-    def readable(self) -> bool:
-        return True
+def _first_field_pattern(
+    first_column: pa.ChunkedArray | pa.Array, sample: int = 20_000
+) -> str | None:
+    """A regex for the first fields of the file's records ('[0-9]+' for twcs tweet ids), from
+    the shapes of the single-line ones covering 99% of them; None when that column is not
+    id-like (free text), where any first field may start a record."""
+    if len(first_column) > sample:  # evenly spaced: the shapes of the whole file, quickly
+        first_column = first_column.take(np.linspace(0, len(first_column) - 1, sample, dtype=int))
+    values = pc.filter(first_column, pc.invert(pc.match_substring(first_column, "\n")))
+    if len(values) == 0:
+        return None
+    shapes = pc.replace_substring_regex(values, "[0-9]+", "9")
+    shapes = pc.replace_substring_regex(shapes, "[A-Za-z]+", "a")
+    shapes = pc.replace_substring_regex(shapes, '^"|"$', "")
+    counts = pc.value_counts(shapes)
+    order = np.argsort(-counts.field("counts").to_numpy(), kind="stable")
+    covered = np.cumsum(counts.field("counts").to_numpy()[order]) / len(values)
+    kept = [
+        counts.field("values")[int(i)].as_py()
+        for i in order[: int(np.searchsorted(covered, 0.99)) + 1]
+    ]
+    if len(kept) > 8 or not all(_ID_SHAPE.fullmatch(shape) for shape in kept):
+        return None
+    alternatives = sorted(
+        "".join("[0-9]+" if c == "9" else "[A-Za-z]+" if c == "a" else "\\" + c for c in shape)
+        for shape in kept
+    )
+    return "(?:" + "|".join(alternatives) + ")"
 
-    def close(self) -> None:
-        self._handle.close()
-        super().close()
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
-        while not len(self._pending):
-            chunk = self._handle.read(self._chunk_bytes)
-            if not chunk:
-                if not self._held:
-                    return 0
-                chunk, self._held = self._held, b""  # the file's last byte is a bare CR
+def _swallows_records(table: pa.Table, first_field: str | None) -> bool:
+    """Whether a parsed field holds a line that looks like the start of a further record (a
+    runaway quote), vectorised: only fields holding a line feed are searched."""
+    # A record that swallowed others holds them after a line feed; every line pyarrow read is
+    # in some field or in a record it could not parse, so this also finds the file having more
+    # lines that start a record than pyarrow has records.
+    starts = '\n"?' + first_field + '"?,' if first_field else "\n[^\n]*,"
+    for column in table.columns:
+        if (
+            pc.any(pc.match_substring(column, "\n")).as_py()
+            and pc.any(pc.match_substring_regex(column, starts)).as_py()
+        ):
+            return True
+    return False
+
+
+def _split_records(
+    path: Path, data: bytes, names: list[str]
+) -> tuple[pa.Table, np.ndarray, list[dict]]:
+    """The records of a troubled file: the good ones parsed, their numbers, and each broken one
+    as a rejected record (where it starts, with the lines that belong to it).
+
+    A line starts a record when it parses (alone, or with the continuation lines of a quoted
+    field that closes within MAX_RECORD_BYTES) into exactly the header's number of fields, no
+    continuation line itself starting a record. Lines after a broken record that do not start
+    a record (their first field unlike the records' first fields, or the wrong number of fields)
+    belong to the broken record.
+    """
+    if b"\n" not in data:
+        data = data.replace(b"\r", b"\n")  # an old Mac export: a CR ends each line
+    width, size = len(names), len(data)
+    field = rb"(?:" + _QUOTED + rb"|" + _PLAIN + rb")?"
+    record = re.compile(
+        rb"(" + field + rb")" + rb"(?:," + field + rb")" + b"{%d}" % (width - 1) + rb"(?:\r?\n|\Z)"
+    )
+    header_end = _describe_record(data, 0, size)[2]
+    first_field = _first_fields_of(data, record, header_end)
+
+    def record_at(start: int, check_first: bool) -> re.Match | None:
+        """The record of exactly `width` fields starting here, if any (first field checked)."""
+        match = record.match(data, start, min(size, start + MAX_RECORD_BYTES))
+        if match is None or (match.end() < size and data[match.end() - 1] != 10):
+            return None  # no record, or one cut off by the bound
+        first = (match.group(1) or b"").strip(b'"')
+        if check_first and first_field is not None and not first_field.fullmatch(first):
+            return None
+        return match
+
+    def record_end(start: int, check_first: bool) -> int | None:
+        """Where the record starting here ends; None when no record starts here."""
+        match = record_at(start, check_first)
+        if match is None:
+            return None
+        end = match.end()
+        line_feed = data.find(b"\n", start, end - 1)
+        while line_feed != -1:  # a quoted field over several lines: it must not hold a record
+            if record_at(line_feed + 1, check_first=True) is not None:
+                return None
+            line_feed = data.find(b"\n", line_feed + 1, end - 1)
+        return end
+
+    def next_line(start: int) -> int:
+        line_feed = data.find(b"\n", start)
+        return size if line_feed == -1 else line_feed + 1
+
+    spans: list[list[int]] = []
+    rows: list[int] = []
+    rejected: list[dict] = []
+    position, number = header_end, 0
+    while position < size:
+        if data[position] == 10 or data.startswith(b"\r\n", position):
+            position = next_line(position)  # an empty line is not a record
+            continue
+        number += 1
+        end = record_end(position, check_first=False)
+        if end is not None:
+            if spans and spans[-1][1] == position:
+                spans[-1][1] = end
             else:
-                chunk, self._held = self._held + chunk, b""
-                if chunk.endswith(b"\r"):
-                    chunk, self._held = chunk[:-1], b"\r"
-            self._pending = memoryview(_BARE_CR.sub(self._stand_in, chunk))
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+                spans.append([position, end])
+            rows.append(number)
+            position = end
+            continue
+        start, position = position, next_line(position)
+        while position < size and record_end(position, check_first=True) is None:
+            position = next_line(position)
+        rejected.append(_broken_record(path, data, start, position, number, names))
+    good = b"".join(data[start:end] for start, end in spans)
+    if good and not good.endswith(b"\n"):
+        good += b"\n"
+    table = _parse_or_none(pa.py_buffer(good), width, skip_header=False) if good else None
+    if table is None:
+        if good:
+            raise InputError(f"{path.name}: cannot be read as CSV (its records do not parse)")
+        table = pa.table({f"f{i}": pa.array([], pa.string()) for i in range(width)})
+    if len(table) != len(rows):
+        raise InputError(
+            f"{path.name}: cannot be read as CSV ({len(rows)} records found, {len(table)} parsed)"
+        )
+    return table, np.asarray(rows, dtype="int64"), rejected
+
+
+def _first_fields_of(
+    data: bytes, record: re.Pattern, start: int, sample: int = 20_000
+) -> re.Pattern | None:
+    """The first-field pattern learned from the first `sample` lines that parse as records."""
+    firsts = []
+    position = start
+    while position < len(data) and len(firsts) < sample:
+        match = record.match(data, position, min(len(data), position + MAX_RECORD_BYTES))
+        line_feed = data.find(b"\n", position)
+        if match is not None and b"\n" not in match.group(0)[:-1]:
+            firsts.append((match.group(1) or b"").decode("utf-8", errors="replace"))
+        position = len(data) if line_feed == -1 else line_feed + 1
+    pattern = _first_field_pattern(pa.array(firsts, pa.string())) if firsts else None
+    return None if pattern is None else re.compile(pattern.encode())
+
+
+def _describe_record(data: bytes, start: int, stop: int) -> tuple[int, int | None, int]:
+    """Fields of the record at `start` read leniently up to `stop`: (fields, the field whose
+    quote does not close before `stop` or None, where the record's line ends)."""
+    position, field_index = start, 0
+    while True:
+        if position < stop and data[position] == 34:  # a quote opens the field
+            match = _QUOTED_FIELD.match(data, position, stop)
+            if match is None:
+                return field_index + 1, field_index, stop
+        else:
+            match = _PLAIN_FIELD.match(data, position, stop)
+        position = match.end()
+        if position < stop and data[position] == 44:  # a comma: the next field
+            field_index += 1
+            position += 1
+            continue
+        line_feed = data.find(b"\n", position, stop)
+        return field_index + 1, None, stop if line_feed == -1 else line_feed + 1
+
+
+def _broken_record(
+    path: Path, data: bytes, start: int, stop: int, number: int, names: list[str]
+) -> dict:
+    """A rejected record for the lines from `start` to `stop`, saying what is wrong with them."""
+    fields, unclosed, record_end = _describe_record(data, start, stop)
+    value = data[start : min(stop, start + 800)].decode("utf-8", errors="replace")[:200]
+    if unclosed is not None:
+        column = names[unclosed] if unclosed < len(names) else f"{unclosed + 1} (past the header)"
+        runs = (
+            "runs into the following records" if stop < len(data) else "runs to the end of the file"
+        )
+        return {
+            "row": number,
+            "column": names[unclosed] if unclosed < len(names) else None,
+            "value": value,
+            "reason": f"unclosed quote in column {column}: the field {runs}",
+        }
+    reason = f"expected {len(names)} columns, found {fields}"
+    more_lines = data.count(b"\n", record_end, stop - 1) + 1 if record_end < stop else 0
+    if more_lines:
+        reason += f"; the next {more_lines} line(s) do not start a record and belong to it"
+    return {"row": number, "column": None, "value": value, "reason": reason}
 
 
 def _restore_carriage_returns(table: pa.Table, stand_in: str) -> pa.Table:
     """The parsed table with each stand-in back to the bare CR it replaced."""
-    import pyarrow.compute as pc
-
     columns = [pc.replace_substring(column, stand_in, "\r") for column in table.columns]
     return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def _prepared_bytes(path: Path) -> tuple[bytes | None, bytes | None]:
+    """The file as UTF-8 bytes with bare CRs replaced by a stand-in, and that stand-in; the bytes
+    are None when the file can be parsed as it is (UTF-8 without bare CRs, the usual case)."""
+    encoding = file_encoding(path)
+    if encoding == "utf-8":
+        stand_in = _bare_cr_stand_in(path)
+        if stand_in is None:
+            return None, None
+        data = path.read_bytes()
+    else:
+        data = decode_bytes(path.read_bytes(), encoding).encode("utf-8")
+        stand_in = _line_end_stand_in([data])
+    if stand_in is not None:
+        data = _BARE_CR.sub(stand_in, data)
+    return data, stand_in
+
+
+def _without_bom(data: bytes) -> bytes:
+    return data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
 
 
 def _bare_cr_stand_in(path: Path) -> bytes | None:
@@ -181,18 +406,23 @@ def _file_line_ends(
     path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24
 ) -> bytes | None:
     """The scan behind `_bare_cr_stand_in`, once per file version."""
+    with open(path, "rb") as handle:
+        return _line_end_stand_in(iter(lambda: handle.read(chunk_bytes), b""))
+
+
+def _line_end_stand_in(chunks: Iterable[bytes]) -> bytes | None:
+    """The stand-in byte for bare CRs in these chunks of a file, or None (see above)."""
     bare = has_lf = False
     absent = set(_CR_STAND_INS)
     previous = b""
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            joined = previous + chunk
-            # A CR at the chunk's end is judged with the next chunk's first byte.
-            scanned = joined[:-1] if joined.endswith(b"\r") else joined
-            bare = bare or scanned.count(b"\r") != scanned.count(b"\r\n")
-            has_lf = has_lf or b"\n" in chunk
-            absent = {byte for byte in absent if byte not in chunk}
-            previous = b"\r" if joined.endswith(b"\r") else b""
+    for chunk in chunks:
+        joined = previous + chunk
+        # A CR at the chunk's end is judged with the next chunk's first byte.
+        scanned = joined[:-1] if joined.endswith(b"\r") else joined
+        bare = bare or scanned.count(b"\r") != scanned.count(b"\r\n")
+        has_lf = has_lf or b"\n" in chunk
+        absent = {byte for byte in absent if byte not in chunk}
+        previous = b"\r" if joined.endswith(b"\r") else b""
     bare = bare or previous == b"\r"
     if not bare or not has_lf or not absent:
         return None
@@ -200,8 +430,10 @@ def _file_line_ends(
 
 
 def file_encoding(path: Path) -> str:
-    """'utf-8' when the whole file decodes as UTF-8, else 'cp1252' (what Excel on Windows writes):
-    such exports are read, not refused, and the load summary says so."""
+    """'utf-8' when the whole file decodes as UTF-8; 'utf-16' or 'utf-32' when a byte-order mark
+    (or, for UTF-16, a NUL in every other byte) says so; else 'cp1252' (what Excel on Windows
+    writes), decoded by `decode_bytes`: such exports are read, not refused, and the load summary
+    says so."""
     stat = Path(path).stat()
     return _file_encoding(str(path), stat.st_mtime_ns, stat.st_size)
 
@@ -209,11 +441,19 @@ def file_encoding(path: Path) -> str:
 @lru_cache(maxsize=16)
 def _file_encoding(path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24) -> str:
     """The check itself, once per file version (the readers ask more than once)."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as handle:
+        start = handle.read(4096)
+        for bom, encoding in _BOMS:
+            if start.startswith(bom) and encoding != "utf-8":
+                return encoding
+        # UTF-16 without a mark: an ASCII-heavy text has a NUL in every other byte.
+        if len(start) >= 16 and start[1::2].count(0) > 0.4 * len(start[1::2]):
+            return "utf-16-le"
+        if len(start) >= 16 and start[0::2].count(0) > 0.4 * len(start[0::2]):
+            return "utf-16-be"
+        decoder = codecs.getincrementaldecoder("utf-8")()
         try:
+            decoder.decode(start)
             while chunk := handle.read(chunk_bytes):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
@@ -222,16 +462,29 @@ def _file_encoding(path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 <
     return "utf-8"
 
 
-def header_names(path: Path) -> list[str]:
-    """The column names of a CSV file (its first record)."""
-    import csv
+def decode_bytes(data: bytes, encoding: str) -> str:
+    """A file's bytes as text in the encoding `file_encoding` named, without a byte-order mark."""
+    if encoding in ("utf-8", "cp1252"):
+        return _without_bom(data).decode("utf-8", errors=_STRAY_BYTE_ERRORS)
+    return data.decode(encoding, errors="replace")
 
-    encoding = "utf-8-sig" if file_encoding(path) == "utf-8" else "cp1252"
-    with open(path, newline="", encoding=encoding, errors="replace") as handle:
-        try:
-            return next(csv.reader(handle))
-        except StopIteration:
-            raise InputError(f"{path.name}: the file is empty (no header row)") from None
+
+def header_names(path: Path) -> list[str]:
+    """The column names of a CSV file (its first record), without surrounding spaces."""
+    with open(path, "rb") as handle:
+        start = handle.read(1 << 20)
+    encoding = file_encoding(path)
+    if encoding in ("utf-16", "utf-32", "utf-16-le", "utf-16-be"):
+        # Cut on a whole code unit; the decoder drops a half character at the end.
+        text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(start)
+    else:
+        text = codecs.getincrementaldecoder("utf-8")(errors=_STRAY_BYTE_ERRORS).decode(
+            _without_bom(start)
+        )
+    first = next(csv.reader(io.StringIO(text, newline="")), [])
+    if not any(name.strip() for name in first):
+        raise InputError(f"{path.name}: the file is empty (no header row)")
+    return [name.strip() for name in first]
 
 
 def rejected_frame(path: Path, rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
