@@ -11,6 +11,7 @@ from analysis.io.common import (
     InputError,
     LoadResult,
     canonical,
+    find_columns,
     normalise_ids,
     read_csv_as_strings,
     reject_where,
@@ -30,6 +31,8 @@ COLUMNS = [
 REQUIRED = {"tweet_id", "author_id", "inbound", "created_at", "text"}
 TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 TIME_EXAMPLE = "Tue Oct 31 22:10:47 +0000 2017"
+_EARLIEST = pd.Timestamp.min.tz_localize("UTC")
+_LATEST = pd.Timestamp.max.tz_localize("UTC")
 _TRUE = {"true", "1", "t", "yes"}
 _FALSE = {"false", "0", "f", "no"}
 
@@ -37,6 +40,8 @@ _FALSE = {"false", "0", "f", "no"}
 def read(path: Path) -> LoadResult:
     """Messages from a twcs.csv file: inbound authors are customers, the others are the brands."""
     raw, malformed = read_csv_as_strings(path)
+    # `Tweet_ID` or ` author_id` is the twcs column it names (the file's spelling is not ours).
+    raw = raw.rename(columns={v: k for k, v in find_columns(path, raw.columns, COLUMNS).items()})
     missing = REQUIRED - set(raw.columns)
     if missing:
         raise InputError(
@@ -71,6 +76,12 @@ def read(path: Path) -> LoadResult:
             created_at.isna(),
             "created_at",
             f"cannot read the time (expected like '{TIME_EXAMPLE}')",
+        ),
+        # Later stages hold times in nanoseconds, whose range ends there (year 2300 is a typo).
+        (
+            (created_at < _EARLIEST) | (created_at > _LATEST),
+            "created_at",
+            "year outside the supported range 1678-2262",
         ),
         (
             bad_parent,
