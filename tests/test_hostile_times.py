@@ -22,25 +22,13 @@ from analysis import io
 from analysis.io import InputError
 from analysis.io.messages_json import MAX_VALUE_CHARS
 from analysis.io.times import OUT_OF_RANGE, UNREADABLE
+from tests.conftest import HELPDESK_MAPPING
+from tests.test_messages_json import LINES_MAPPING
 
 FORMATS = ("tickets-csv", "messages-csv", "messages-json")
 TIME_COLUMN = {"tickets-csv": "Ticket Created", "messages-csv": "Created", "messages-json": "sent"}
-CSV_MAPPING = {
-    "message_id": "Comment ID",
-    "conversation_id": "Ticket",
-    "author_id": "Author",
-    "role": "Author Type",
-    "created_at": "Created",
-    "text": "Body",
-}
-LINES_MAPPING = {
-    "message_id": "id",
-    "conversation_id": "thread",
-    "author_id": "author.handle",
-    "role": "author.kind",
-    "created_at": "sent",
-    "text": "text",
-}
+# The helpdesk CSV's columns and the JSON Lines log's paths, as in the readers' own tests.
+CSV_MAPPING = HELPDESK_MAPPING
 MAPPINGS = {"tickets-csv": None, "messages-csv": CSV_MAPPING, "messages-json": LINES_MAPPING}
 
 
@@ -56,9 +44,9 @@ def _export(folder: Path, data_format: str, times: list[str | None]) -> Path:
         lines += [f"{n},Email,,,{_csv_field(t)}" for n, t in enumerate(times, start=1)]
     elif data_format == "messages-csv":
         path = folder / "times_messages.csv"
-        lines = ["Comment ID,Ticket,Author,Author Type,Created,Body"]
+        lines = ["Comment ID,Ticket,Author,Author Type,Via,Created,Body"]
         lines += [
-            f"{n},T-{n},cust{n},end-user,{_csv_field(t)},my order {n} is late"
+            f"{n},T-{n},cust{n},end-user,email,{_csv_field(t)},my order {n} is late"
             for n, t in enumerate(times, start=1)
         ]
     else:
@@ -69,6 +57,7 @@ def _export(folder: Path, data_format: str, times: list[str | None]) -> Path:
                     "id": str(n),
                     "thread": f"t{n}",
                     "author": {"handle": f"cust{n}", "kind": "customer"},
+                    "via": {"channel": "chat"},
                     "sent": t,
                     "text": f"my order {n} is late",
                 }
@@ -275,15 +264,15 @@ def test_a_mapped_column_found_only_by_case_and_spaces_is_used_and_said(tmp_path
 def test_a_mapped_column_matching_several_by_case_is_refused_listing_the_columns(tmp_path):
     path = tmp_path / "times_two_cases.csv"
     path.write_text(
-        "Comment ID,Ticket,Author,Author Type,created,CREATED,Body\n"
-        "1,T,a,end-user,2023-05-06,2023-05-07,hi\n"
+        "Comment ID,Ticket,Author,Author Type,Via,created,CREATED,Body\n"
+        "1,T,a,end-user,email,2023-05-06,2023-05-07,hi\n"
     )
     with pytest.raises(InputError) as error:
         io.load(path, format="messages-csv", mapping=CSV_MAPPING)
     assert str(error.value) == (
         "times_two_cases.csv: field created_at is mapped to column 'Created', which matches "
-        "several (columns in the file: Comment ID, Ticket, Author, Author Type, created, CREATED, "
-        "Body)"
+        "several (columns in the file: Comment ID, Ticket, Author, Author Type, Via, created, "
+        "CREATED, Body)"
     )
 
 
@@ -323,6 +312,7 @@ RECORD = {
     "id": "1",
     "thread": "t",
     "author": {"handle": "ana", "kind": "customer"},
+    "via": {"channel": "chat"},
     "sent": "2023-05-06T10:00:00Z",
     "text": "hello",
 }
@@ -447,6 +437,7 @@ ORIGINAL = [
         "id": f"m{n:03d}",  # one length: a corrupted id can never become another record's id
         "thread": f"t{n % 3}",
         "author": {"handle": f"user{n}", "kind": "customer" if n % 2 else "agent"},
+        "via": {"channel": "chat"},
         "sent": f"2024-06-01T10:{n:02d}:00Z",
         "text": f"message number {n} about my order",
     }
