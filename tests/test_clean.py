@@ -37,3 +37,18 @@ def test_repeated_ids_are_rejected_saying_whether_they_were_exact_copies():
         3: "exact duplicate of row 1",
         4: "message id already used by row 2 with different content",
     }
+
+
+def test_only_well_formed_entities_are_decoded_and_the_rest_is_kept_byte_for_byte():
+    raw = pd.Series(
+        [
+            "https://shop.example/?a=1&region=uk&copy=2&not=3&curren=4&reg=5",
+            "a &amp; b &lt;3 &gt; &quot;q&quot; it&#39;s &#x27;t&#x27; &nbsp;x &eacute;",
+            "AT&T &madeup; &amp without semicolon",
+        ]
+    )
+    assert clean.normalise_text(raw).tolist() == [
+        "https://shop.example/?a=1&region=uk&copy=2&not=3&curren=4&reg=5",
+        "a & b <3 > \"q\" it's 't' \xa0x é",
+        "AT&T &madeup; &amp without semicolon",
+    ]

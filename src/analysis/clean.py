@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import html
+import re
+from html.entities import html5
 
 import ftfy
 import pandas as pd
 
 # Byte sequences that appear when UTF-8 was decoded as Latin-1/Windows-1252 ("Ã©", "â€™").
 _MOJIBAKE_HINT = r"[ÃÂâ][\x80-\xbf€™œ˜žŸ\u0080-\u00bf]|â€"
+
+# A well-formed character reference, semicolon included: `&amp;`, `&#39;`, `&#x27;`, `&nbsp;`.
+# html.unescape also decodes legacy names without one (`&reg`, `&copy`, `&not`), which turns
+# the `&region=` of a URL into `®ion=`; text is kept as written unless it is an entity.
+_ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 
 _STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -19,12 +26,20 @@ def normalise_text(text: pd.Series) -> pd.Series:
     # The slow repairs only run on the few rows that need them (2.8M rows stay fast).
     has_entity = out.str.contains("&", regex=False)
     if has_entity.any():
-        out.loc[has_entity] = out.loc[has_entity].map(html.unescape)
+        out.loc[has_entity] = out.loc[has_entity].str.replace(_ENTITY, _decode_entity, regex=True)
     looks_garbled = out.str.contains(_MOJIBAKE_HINT, regex=True)
     if looks_garbled.any():
         out.loc[looks_garbled] = out.loc[looks_garbled].map(ftfy.fix_text)
     # Straight quotes everywhere, so "can’t" and "can't" read the same to every later rule.
     return out.str.translate(_STRAIGHT_QUOTES)
+
+
+def _decode_entity(match: re.Match) -> str:
+    """The character an entity names; an unknown name stays as written (`&madeup;`)."""
+    entity = match.group(0)
+    if entity[1] != "#" and entity[1:] not in html5:
+        return entity
+    return html.unescape(entity)
 
 
 def clean_text(text: pd.Series) -> pd.Series:
