@@ -206,3 +206,16 @@ def test_any_date_written_in_the_chosen_order_reads_back_as_itself(moments, dayf
     times, problems, _ = _read(*values, dayfirst=dayfirst)
     assert problems == [None] * len(values)
     assert times == [utc(moment.replace(microsecond=0).isoformat()) for moment in moments]
+
+
+def test_a_nanosecond_value_does_not_hide_an_out_of_range_year_beside_it():
+    # One value with nanoseconds makes pandas read its batch in nanoseconds, where 2300 fails.
+    values = ("2300-01-01", "2023-01-01T00:00:00.123456789Z", "6 May 2300 10:00 UTC", "2023-01-01")
+    times, problems, _ = _read(*values)
+    assert problems == [OUT_OF_RANGE, None, OUT_OF_RANGE, None]
+    assert times[1] == utc("2023-01-01 00:00:00.123456789") and times[3] == utc("2023-01-01")
+
+
+def test_a_comma_or_t_after_a_year_last_date_is_read():
+    times, problems, _ = _read("13/05/2023, 10:00", "13/05/2023T10:00", "13/05/2023 10:00")
+    assert problems == [None] * 3 and times == [utc("2023-05-13 10:00")] * 3

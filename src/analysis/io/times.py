@@ -64,7 +64,7 @@ _HAS_OFFSET = (
 
 # Keys of a mapping that are this module's option, not fields (`dayfirst: true` in a mapping file).
 DAYFIRST_KEYS = ("dayfirst", "day_first")
-_TRUE, _FALSE = {"true", "yes", "1", "day"}, {"false", "no", "0", "month"}
+_TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 
 
 def dayfirst_option(mapping: dict | None, dayfirst: bool | None) -> tuple[dict | None, bool | None]:
@@ -182,8 +182,8 @@ def _file_order(
     for column in columns:
         first, second = column.first, column.second
         for order, mask in (
-            (True, (first > 12) & (first <= 31) & (second <= 12)),
-            (False, (second > 12) & (second <= 31) & (first <= 12)),
+            (True, (first > 12) & (first <= 31) & (second >= 1) & (second <= 12)),
+            (False, (second > 12) & (second <= 31) & (first >= 1) & (first <= 12)),
         ):
             if proofs[order] is None and mask.any():
                 proofs[order] = _example(column, mask, rows)
@@ -248,16 +248,19 @@ def _read_column(
         seconds = number.where(number < 1e11, number / 1000)  # 13 digits: milliseconds
         store(pd.to_datetime(seconds, unit="s", utc=True, errors="coerce"))
     if aware.any():
-        store(_parsed(values[aware], utc=True))
-    gap = repeated = np.zeros(len(values), dtype=bool)
+        for times in _parsed(values[aware], utc=True):
+            store(times)
+    gap = np.zeros(len(values), dtype=bool)
+    repeated = np.zeros(len(values), dtype=bool)
     if naive.any():
-        local, zoned = _naive_or_zoned(values[naive])
-        store(zoned)
-        utc, local_gap, local_repeated = _localised(local, timezone)
-        store(utc)
-        gap, repeated = gap.copy(), repeated.copy()
-        gap[local.index[local_gap]] = True
-        repeated[local.index[local_repeated]] = True
+        for times in _naive_or_zoned(values[naive]):
+            if isinstance(times.dtype, pd.DatetimeTZDtype):
+                store(times)  # an offset only the parser saw: read by it, not shifted again
+                continue
+            utc, local_gap, local_repeated = _localised(times, timezone)
+            store(utc)
+            gap[times.index[local_gap]] = True
+            repeated[times.index[local_repeated]] = True
     present = values.notna() & problem.isna()
     problem[present & outside] = OUT_OF_RANGE
     problem[present & ~outside & parsed.isna()] = UNREADABLE
@@ -302,7 +305,7 @@ def _year_last_as_iso(
         + _digits(month, 2)
         + "-"
         + _digits(day, 2)
-        + column.rest.fillna("").str.replace(r"^,?\s*", " ", regex=True).str.rstrip()
+        + column.rest.fillna("").str.replace(r"^(?:,\s*|\s+)", " ", regex=True).str.rstrip()
     )
     year_last = column.first.notna()
     values = values.where(~year_last, iso)
@@ -331,30 +334,28 @@ def _year_first_as_iso(values: pd.Series) -> pd.Series:
     return values.where(parts["year"].isna(), (iso + parts["rest"].fillna("")).astype(object))
 
 
-def _parsed(values: pd.Series, *, utc: bool) -> pd.Series:
-    """Times from strings: ISO 8601 at speed, anything else through pandas' mixed-format parser."""
+def _parsed(values: pd.Series, *, utc: bool) -> list[pd.Series]:
+    """Times from strings, in parts: ISO 8601 at speed, then anything else through pandas'
+    mixed-format parser. Each part keeps its own unit: one value with nanoseconds makes pandas
+    read its whole part in nanoseconds, where the year 2300 does not fit."""
     parsed = pd.to_datetime(values, format="ISO8601", utc=utc, errors="coerce")
     rest = parsed.isna()
     if not rest.any():
-        return parsed
+        return [parsed]
     others = pd.to_datetime(values[rest], format="mixed", utc=utc, errors="coerce")
-    return pd.concat([parsed[~rest], others.astype(parsed.dtype)]).reindex(values.index)
+    return [parsed[~rest], others]
 
 
-def _naive_or_zoned(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Values without an offset of their own as naive times, and any whose offset only the parser
-    saw (a zone word the pattern above does not know) as UTC times, read by that offset."""
-    empty = pd.Series(dtype="datetime64[ns, UTC]")
+def _naive_or_zoned(values: pd.Series) -> list[pd.Series]:
+    """Values without an offset of their own, in parts of naive times, or of UTC times for any
+    whose offset only the parser saw (a zone word the pattern above does not know)."""
     try:
-        local = _parsed(values, utc=False)
-        if not isinstance(local.dtype, pd.DatetimeTZDtype):
-            return local, empty
-        return pd.Series(dtype="datetime64[ns]"), local
+        return _parsed(values, utc=False)
     except (ValueError, TypeError):  # naive and zoned mixed: told apart one distinct value each
         one_by_one = values.map(_one_time)
         zoned = one_by_one.map(lambda t: t is not pd.NaT and t.tzinfo is not None).astype(bool)
         naive = pd.to_datetime(one_by_one[~zoned].astype(object), errors="coerce")
-        return naive, pd.to_datetime(one_by_one[zoned].astype(object), utc=True)
+        return [naive, pd.to_datetime(one_by_one[zoned].astype(object), utc=True)]
 
 
 def _one_time(value: str) -> pd.Timestamp:
