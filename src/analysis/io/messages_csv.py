@@ -17,6 +17,7 @@ from analysis.io.common import (
     InputError,
     LoadResult,
     canonical,
+    find_columns,
     read_csv_as_strings,
     reject_where,
     rejected_frame,
@@ -241,24 +242,20 @@ def _resolved_mapping(
         )
     available = [c for c in raw.columns if c != "_row"]
     listing = f"{origin}s in the file: " + ", ".join(available)
-    by_folded: dict[str, list[str]] = {}
-    for column in available:
-        by_folded.setdefault(str(column).strip().casefold(), []).append(column)
     resolved, notes = {}, []
     for name, column in mapping.items():
         if column in raw:
             resolved[name] = column
             continue
-        matches = by_folded.get(str(column).strip().casefold(), [])
-        if len(matches) != 1:
-            which = "matches several" if matches else "is not in the file"
+        found = find_columns(path, available, [column]).get(column)
+        if found is None:
             raise InputError(
-                f"{path.name}: field {name} is mapped to {origin} {column!r}, which {which} "
-                f"({listing})"
+                f"{path.name}: field {name} is mapped to {origin} {column!r}, which is not in "
+                f"the file ({listing})"
             )
-        resolved[name] = matches[0]
+        resolved[name] = found
         notes.append(
-            f"{path.name}: field {name} read from {origin} {matches[0]!r} (mapped as {column!r})"
+            f"{path.name}: field {name} read from {origin} {found!r} (mapped as {column!r})"
         )
     mapped_columns = set(resolved.values())
     for name in canonical_fields:
