@@ -102,7 +102,7 @@ def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
     table = _parse_or_none(source, len(names), skip_header=True)
     first_field = _first_field_pattern(table.column(0)) if table is not None else None
     malformed: list[dict] = []
-    if table is None or _swallows_records(table, first_field):
+    if table is None or _odd_quotes(path, data) or _swallows_records(table, first_field):
         data = path.read_bytes() if data is None else data
         table, rows, malformed = _split_records(path, _without_bom(data), names)
     else:
@@ -266,6 +266,14 @@ def _split_records(
             line_feed = data.find(b"\n", line_feed + 1, end - 1)
         return end
 
+    def continues_unquoted(start: int) -> bool:
+        """Whether the line here goes on the record before it: not empty, its first field unlike
+        a record's (a line break outside quotes, in a field at the end of the record)."""
+        if first_field is None or start >= size or data[start] in b"\r\n":
+            return False
+        first = _PLAIN_FIELD.match(data, start).group(0).strip(b'"')
+        return first_field.fullmatch(first) is None
+
     def next_line(start: int) -> int:
         line_feed = data.find(b"\n", start)
         return size if line_feed == -1 else line_feed + 1
@@ -280,7 +288,7 @@ def _split_records(
             continue
         number += 1
         end = record_end(position, check_first=False)
-        if end is not None:
+        if end is not None and not continues_unquoted(end):
             if spans and spans[-1][1] == position:
                 spans[-1][1] = end
             else:
@@ -289,7 +297,9 @@ def _split_records(
             position = end
             continue
         start, position = position, next_line(position)
-        while position < size and record_end(position, check_first=True) is None:
+        while position < size and (
+            continues_unquoted(position) or record_end(position, check_first=True) is None
+        ):
             position = next_line(position)
         rejected.append(_broken_record(path, data, start, position, number, names))
     good = b"".join(data[start:end] for start, end in spans)
@@ -360,10 +370,16 @@ def _broken_record(
             "value": value,
             "reason": f"unclosed quote in column {column}: the field {runs}",
         }
-    reason = f"expected {len(names)} columns, found {fields}"
     more_lines = data.count(b"\n", record_end, stop - 1) + 1 if record_end < stop else 0
-    if more_lines:
-        reason += f"; the next {more_lines} line(s) do not start a record and belong to it"
+    if fields == len(names):
+        reason = (
+            f"the record goes on over the next {more_lines} line(s), which do not start a "
+            "record (a line break outside quotes)"
+        )
+    else:
+        reason = f"expected {len(names)} columns, found {fields}"
+        if more_lines:
+            reason += f"; the next {more_lines} line(s) do not start a record and belong to it"
     return {"row": number, "column": None, "value": value, "reason": reason}
 
 
@@ -434,32 +450,47 @@ def file_encoding(path: Path) -> str:
     (or, for UTF-16, a NUL in every other byte) says so; else 'cp1252' (what Excel on Windows
     writes), decoded by `decode_bytes`: such exports are read, not refused, and the load summary
     says so."""
+    return _file_scan(path)[0]
+
+
+def _odd_quotes(path: Path, data: bytes | None) -> bool:
+    """Whether the file holds an odd number of quotes: a quote left open somewhere (pyarrow
+    closes one left open at the end of the file without a word), or a quote used as text."""
+    return data.count(b'"') % 2 == 1 if data is not None else bool(_file_scan(path)[1])
+
+
+def _file_scan(path: Path) -> tuple[str, bool | None]:
+    """The encoding and, for a UTF-8 file, whether its quotes are odd; once per file version."""
     stat = Path(path).stat()
-    return _file_encoding(str(path), stat.st_mtime_ns, stat.st_size)
+    return _scan_file(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=16)
-def _file_encoding(path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24) -> str:
-    """The check itself, once per file version (the readers ask more than once)."""
+def _scan_file(
+    path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24
+) -> tuple[str, bool | None]:
+    """The scan itself (the readers ask more than once)."""
     with open(path, "rb") as handle:
         start = handle.read(4096)
         for bom, encoding in _BOMS:
             if start.startswith(bom) and encoding != "utf-8":
-                return encoding
+                return encoding, None
         # UTF-16 without a mark: an ASCII-heavy text has a NUL in every other byte.
         if len(start) >= 16 and start[1::2].count(0) > 0.4 * len(start[1::2]):
-            return "utf-16-le"
+            return "utf-16-le", None
         if len(start) >= 16 and start[0::2].count(0) > 0.4 * len(start[0::2]):
-            return "utf-16-be"
+            return "utf-16-be", None
         decoder = codecs.getincrementaldecoder("utf-8")()
+        quotes = start.count(b'"')
         try:
             decoder.decode(start)
             while chunk := handle.read(chunk_bytes):
                 decoder.decode(chunk)
+                quotes += chunk.count(b'"')
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
+            return "cp1252", None
+    return "utf-8", quotes % 2 == 1
 
 
 def decode_bytes(data: bytes, encoding: str) -> str:

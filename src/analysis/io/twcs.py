@@ -41,7 +41,8 @@ def read(path: Path) -> LoadResult:
     """Messages from a twcs.csv file: inbound authors are customers, the others are the brands."""
     raw, malformed = read_csv_as_strings(path)
     # `Tweet_ID` or ` author_id` is the twcs column it names (the file's spelling is not ours).
-    raw = raw.rename(columns={v: k for k, v in find_columns(path, raw.columns, COLUMNS).items()})
+    found = find_columns(path, raw.columns.drop("_row"), COLUMNS)
+    raw = raw.rename(columns={name: column for column, name in found.items()})
     missing = REQUIRED - set(raw.columns)
     if missing:
         raise InputError(
