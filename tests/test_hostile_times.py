@@ -487,3 +487,36 @@ def test_a_corrupted_json_lines_file_keeps_or_rejects_every_record(tmp_path, dam
         if line == json.dumps(original).encode():
             assert kept.loc[original["id"], "text"] == original["text"]
             assert kept.loc[original["id"], "created_at"] == utc(original["sent"])
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "data_format"),
+    [
+        (
+            "MESSAGE_ID, Conversation_ID ,Author_ID,ROLE,Created_At,Text",
+            "1,T,ana,customer,13/05/2023 10:00,hello",
+            "messages-csv",
+        ),
+        (
+            "ticket id,TICKET CHANNEL,First response time,time to resolution, Ticket Created ",
+            "1,Email,2023-06-01 12:00:00,,13/05/2023 10:00",
+            "tickets-csv",
+        ),
+    ],
+)
+def test_headers_in_another_case_are_told_and_read_without_a_mapping(
+    tmp_path, header, row, data_format
+):
+    path = tmp_path / "times_other_case.csv"
+    path.write_text(f"{header}\n{row}\n")
+    result = io.load(path)
+    assert result.format == data_format
+    assert _kept(result) == {1: utc("2023-05-13 10:00")}
+    if data_format == "tickets-csv":
+        assert result.tickets.loc[0, "first_response_at"] == utc("2023-06-01 12:00")
+    else:
+        assert result.messages.loc[0, ["author_id", "role", "text"]].tolist() == [
+            "ana",
+            "customer",
+            "hello",
+        ]

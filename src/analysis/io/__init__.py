@@ -27,12 +27,15 @@ def detect_format(path: Path) -> str:
     if path.suffix.lower() in messages_json.SUFFIXES:
         return "messages-json"
     header = set(header_names(path))
-    if header >= twcs.REQUIRED:
-        return "twcs"
-    if header >= tickets_csv.SIGNATURE:
-        return "tickets-csv"
-    if set(messages_csv.REQUIRED_FIELDS) <= header:
-        return "messages-csv"
+    # Told by names alone: a header that differs in case or surrounding spaces says the same.
+    folded = {name.strip().casefold() for name in header}
+    for name, required in (
+        ("twcs", twcs.REQUIRED),
+        ("tickets-csv", tickets_csv.SIGNATURE),
+        ("messages-csv", messages_csv.REQUIRED_FIELDS),
+    ):
+        if {column.casefold() for column in required} <= folded:
+            return name
     raise InputError(
         f"{path.name}: cannot tell the format from its header ({', '.join(sorted(header))}); "
         f"pass --format (one of {', '.join(FORMATS)}) and, for messages-csv, a column mapping"

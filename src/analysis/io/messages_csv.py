@@ -257,10 +257,12 @@ def _resolved_mapping(
         notes.append(
             f"{path.name}: field {name} read from {origin} {found!r} (mapped as {column!r})"
         )
+    # Columns named like a field (in any case) need no mapping, unless mapped to another field.
+    unmapped = [name for name in canonical_fields if name not in resolved]
     mapped_columns = set(resolved.values())
-    for name in canonical_fields:
-        if name not in resolved and name in raw and name not in mapped_columns:
-            resolved[name] = name
+    for name, column in find_columns(path, available, unmapped).items():
+        if column not in mapped_columns:
+            resolved[name] = column
     sharing: dict[str, list[str]] = {}
     for name, column in resolved.items():
         sharing.setdefault(column, []).append(name)

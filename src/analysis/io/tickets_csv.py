@@ -17,6 +17,7 @@ from analysis.io.common import (
     InputError,
     LoadResult,
     canonical,
+    find_columns,
     read_csv_as_strings,
     reject_where,
     rejected_frame,
@@ -28,6 +29,25 @@ SIGNATURE = {"Ticket ID", "Ticket Channel", "First Response Time"}
 CREATED_COLUMNS = ("Ticket Created", "Created At", "Date Created", "Created", "Ticket Created At")
 AGENT_COLUMNS = ("Assigned Agent", "Agent", "Assignee")
 BRAND_COLUMNS = ("Brand", "Company")
+# Every column this reader reads, by the export's spelling; a header that differs only in case or
+# surrounding spaces ("ticket id") names the same column.
+COLUMNS = (
+    *sorted(SIGNATURE),
+    *CREATED_COLUMNS,
+    *AGENT_COLUMNS,
+    *BRAND_COLUMNS,
+    "Time to Resolution",
+    "Customer Satisfaction Rating",
+    "Customer Name",
+    "Customer Email",
+    "Product Purchased",
+    "Ticket Subject",
+    "Ticket Description",
+    "Ticket Status",
+    "Ticket Priority",
+    "Ticket Type",
+    "Resolution",
+)
 CHANNELS = {"social media": "social", "email": "email", "chat": "chat", "phone": "phone"}
 
 
@@ -49,6 +69,7 @@ def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> Loa
     """Messages (one customer message per ticket) and the tickets table from a ticket export;
     times are read by `analysis.io.times` (naive ones in `timezone`)."""
     raw, malformed = read_csv_as_strings(path)
+    raw = raw.rename(columns={v: k for k, v in find_columns(path, raw.columns, COLUMNS).items()})
     missing = SIGNATURE - set(raw.columns)
     if missing:
         raise InputError(f"{path.name}: not a ticket export, missing column(s) {sorted(missing)}")
