@@ -98,13 +98,15 @@ _COMMON_TLD = (
     r"|fi|pl|ru|br|in|jp|cn|ie|nz|za|mx)"
 )
 _SPACED_TLD = r"(?:com|net|org|edu|gov|info|biz|io|uk|de|fr|ca|au)"
+# A domain is no article or pronoun: "look at the dot com bubble" is prose.
+_NOT_ARTICLE = r"(?!(?:the|a|an|this|that|these|those|my|your|our|his|her|their|its|some|any)\s)"
 _OBFUSCATED_EMAIL = re.compile(
     r"(?i)(?<![\w@.])[\w.+-]*\w(?:"
     rf"{_AT_BRACKETED}[\w-]+(?:(?:{_DOT_BRACKETED}|\.|\s+dot\s+)[\w-]+)*"
     rf"(?:{_DOT_BRACKETED}|\.|\s+dot\s+)[a-z]{{2,}}"
-    rf"|\s+at\s+[\w-]+(?:\s+dot\s+[\w-]+)*\s+dot\s+{_COMMON_TLD}"
+    rf"|\s+at\s+{_NOT_ARTICLE}[\w-]+(?:\s+dot\s+[\w-]+)*\s+dot\s+{_COMMON_TLD}"
     # "dana @ example . com": a spaced "." is prose as often ("@ home. It was"): fewer endings
-    rf"|(?:\s*@\s+|\s+@\s*)[\w-]+(?:\s*\.\s*[\w-]+)*\s*\.\s*{_SPACED_TLD}"
+    rf"|(?:\s*@\s+|\s+@\s*){_NOT_ARTICLE}[\w-]+(?:\s*\.\s*[\w-]+)*\s*\.\s*{_SPACED_TLD}"
     r")(?![\w@])"
 )
 # An address a display cut short: "dana@exam…", "dana@example.c..." (no pattern above matches it).
