@@ -520,3 +520,12 @@ def test_headers_in_another_case_are_told_and_read_without_a_mapping(
             "customer",
             "hello",
         ]
+
+
+def test_a_json_lines_file_whose_every_record_is_rejected_says_why_for_each(tmp_path):
+    result = io.load(_json_lines(tmp_path, ['{"id": 1,', [1, 2]]), mapping=LINES_MAPPING)
+    assert result.messages.empty and result.rows_read == 2
+    assert result.rejected["reason"].tolist() == [
+        "line 1 is not JSON (Expecting property name enclosed in double quotes, column 10)",
+        "expected a message record (a JSON object), found a list",
+    ]

@@ -113,6 +113,12 @@ def read(
     # Leaves are strings before flattening: pandas would read a column of big integer ids with
     # a gap as floats and round them.
     raw = _frame(messages) if messages else pd.DataFrame({"_row": pd.Series(dtype="int64")})
+    if not messages and rejected:
+        # Every record rejected: the mapped paths cannot be checked against the file, and the
+        # rejected records are the answer (not an error about paths).
+        raw = raw.assign(
+            **{str(p): pd.Series(dtype=object) for paths, _ in checked.values() for p in paths}
+        )
     if paths and any(holders):
         conversation = _frame(holders).add_prefix(CONVERSATION_PREFIX)
         # The holder's fields win over a message field spelled the same: the mapping said so.
