@@ -78,12 +78,12 @@ def test_ordinary_text_is_left_alone(text):
     assert redact_text(text, brands=BRANDS) == text
 
 
-def test_known_names_are_masked_anywhere_in_any_case_but_not_common_words():
-    names = ["Grace", "Omar", "Will", "May", "Streamly"]
-    text = "Grace wrote. omar wrote. Omar's reply. Will it work? May 3rd. Streamly app."
-    assert (
-        redact_text(text, brands=["StreamlyCares"], names=names)
-        == "[name] wrote. [name] wrote. [name]'s reply. Will it work? May 3rd. Streamly app."
+def test_known_names_are_masked_anywhere_but_not_common_words():
+    names = ["Grace", "Omar", "Will", "May", "Streamly", "kowalski"]
+    text = "Grace wrote. omar wrote. Omar's reply. Will it work? May 3rd. Streamly app. KOWALSKI."
+    # A capitalised name (found in the text) as written; a lowercase one (an export's) in any case.
+    assert redact_text(text, brands=["StreamlyCares"], names=names) == (
+        "[name] wrote. omar wrote. [name]'s reply. Will it work? May 3rd. Streamly app. [name]."
     )
 
 
@@ -203,7 +203,7 @@ def test_identities_come_from_the_data():
     assert identities == Identities(
         brands=frozenset({"StreamlyCares"}),
         handles=frozenset({"dana_k", "658536"}),
-        names=frozenset({"Dana", "Kowalski", "Lee", "Park", "Omar", "Said"}),
+        names=frozenset({"dana", "kowalski", "lee", "park", "Omar", "Said"}),
     )
     text = "Kowalski and Park wrote; dana_k too"
     assert redact_text(text, **vars_of(identities)) == "[name] and [name] wrote; [handle] too"

@@ -153,7 +153,9 @@ _NOT_NAME_ANYWHERE = (
 
 @dataclass(frozen=True)
 class Identities:
-    """What the redactor must know about the data: brands to keep, customer handles and names to mask."""
+    """What the redactor must know about the data: brands to keep, customer handles and names to
+    mask. A name in lowercase (each word of an export's names) is masked in any case; a
+    capitalised one (found after a greeting in the text) only as written."""
 
     brands: frozenset[str] = field(default_factory=frozenset)
     handles: frozenset[str] = field(default_factory=frozenset)
@@ -178,12 +180,9 @@ def identities_from_tables(tables: object) -> Identities:
     found_names = [greeted["name"], greeted["surname"]]
     if "addressed_name" in messages:  # the text stage's vocative names (analysis.prepare)
         found_names.append(messages["addressed_name"])
-    names = set()
-    for values, pattern in [(v, _NAME_WORD) for v in given_names] + [
-        (v, _NAME) for v in found_names
-    ]:
-        words = values.dropna().astype(str).str.findall(pattern).explode().dropna()
-        names |= {w for w in words.unique() if _may_be_name(w)}
+    # An export's names in lowercase: the redactor masks those in any case (see Identities).
+    given = {n.lower() for n in _name_words(given_names, _NAME_WORD)}
+    names = {n for n in _name_words(found_names, _NAME) if n.lower() not in given} | given
     return Identities(
         brands=brands,
         handles=frozenset(handles),
@@ -194,6 +193,15 @@ def identities_from_tables(tables: object) -> Identities:
 
 # The columns where an export gives people's names (messages and tickets tables).
 _NAME_COLUMNS = ("author_name", "customer_name")
+
+
+def _name_words(columns: list[pd.Series], pattern: str | re.Pattern[str]) -> set[str]:
+    """The distinct words that `pattern` finds in some name columns and that may be names."""
+    names: set[str] = set()
+    for values in columns:
+        words = values.dropna().astype(str).str.findall(pattern).explode().dropna()
+        names |= {w for w in words.unique() if _may_be_name(w)}
+    return names
 
 
 def _may_be_name(word: str) -> bool:
@@ -343,9 +351,13 @@ def _redactor(
         lower = word.lower()
         return lower in brand_words or any(b.startswith(lower) for b in brand_handles)
 
-    known_names = {
-        n.lower() for n in names if n.lower() not in _NOT_NAME_ANYWHERE and not is_brand_word(n)
-    }
+    maskable = [n for n in names if n.lower() not in _NOT_NAME_ANYWHERE and not is_brand_word(n)]
+    # A name given in lowercase (an export's, see Identities) is masked in any case; one found
+    # capitalised in the text only as written ("Correct, ..." was taken for a name: "correct" is
+    # not one).
+    any_case_names = {n for n in maskable if n == n.lower()}
+    cased_names = {n for n in maskable if n != n.lower()}
+    known_names = any_case_names | cased_names
     unspaced = sorted((n for n in known_names if _UNSPACED.search(n)), key=len, reverse=True)
     unspaced_name = re.compile("|".join(map(re.escape, unspaced))) if unspaced else None
     known_handles = {
@@ -407,18 +419,15 @@ def _redactor(
         token = match.group(0)
         if token in bare_agents:
             return bare_agents[token]
-        lower = token.lower()
-        if lower in known_names:
-            return NAME_MASK
-        if lower in known_handles:
-            return "[handle]"
         possessive = _POSSESSIVE.search(token)
-        if possessive:
-            owner = lower[: possessive.start()]
-            if owner in known_names:
-                return NAME_MASK + possessive.group(0)
-            if owner in known_handles:
-                return "[handle]" + possessive.group(0)
+        owners = [(token, "")]
+        if possessive:  # "Dana's": Dana, then the 's
+            owners.append((token[: possessive.start()], possessive.group(0)))
+        for owner, suffix in owners:
+            if owner in cased_names or owner.lower() in any_case_names:
+                return NAME_MASK + suffix
+            if owner.lower() in known_handles:
+                return "[handle]" + suffix
         return token
 
     def redact(text: str) -> str:
