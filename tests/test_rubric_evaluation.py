@@ -1,11 +1,11 @@
-"""Labeller evaluation: cross-validation, the dev-set scores, the choice rule, the labeller quality
-file `analysis rubric --evaluate` writes and the report reads, and its figure."""
+"""Labeller evaluation: leave one brand out on the real labelled replies, cross-validation, the
+dev-set scores, the choice rule, the labeller quality file `analysis rubric --evaluate` writes and
+the report reads, its figure, and a team's own labelling sheet."""
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,10 +23,10 @@ def _dev_available() -> bool:
 
 
 def _scores(f1: dict[tuple[str, str], float], rows: int) -> pd.DataFrame:
-    """A cross_validate/evaluate_dev-shaped table: F1 0.9 unless given, fixed counts."""
+    """A score_predictions-shaped table: F1 0.9 unless given, fixed counts."""
     records = []
     for label in rubric.TEXT_LABELS:
-        for labeller in ("rules", "model"):
+        for labeller in rubric.LABELLERS:
             value = f1.get((label, labeller), 0.9)
             records.append(
                 {
@@ -35,9 +35,15 @@ def _scores(f1: dict[tuple[str, str], float], rows: int) -> pd.DataFrame:
                     "precision": value,
                     "recall": value,
                     "f1": value,
+                    "f1_low": value - 0.05,
+                    "f1_high": min(value + 0.05, 1.0),
                     "positives": rows // 2,
                     "predicted": rows // 2,
+                    "true_positives": rows // 3,
                     "rows": rows,
+                    "groups": 5,
+                    "true_share": 0.5,
+                    "predicted_share": 0.5,
                 }
             )
     return pd.DataFrame(records)
@@ -45,6 +51,7 @@ def _scores(f1: dict[tuple[str, str], float], rows: int) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def small_training() -> pd.DataFrame:
+    """60 replies per label file: hand-written ones and, from the real file, a few brands."""
     return rubric_model.load_training_labels().groupby("label_file").head(60)
 
 
@@ -52,25 +59,81 @@ def small_training() -> pd.DataFrame:
 # Measuring
 def test_cross_validate_table_on_a_small_labelled_set(small_training):
     table = evaluation.cross_validate(small_training, folds=3)
-    assert len(table) == 2 * len(rubric.TEXT_LABELS)
-    assert set(table["labeller"]) == {"rules", "model"}
+    assert len(table) == len(rubric.LABELLERS) * len(rubric.TEXT_LABELS)
+    assert set(table["labeller"]) == set(rubric.LABELLERS)
     assert table[["precision", "recall", "f1"]].apply(lambda c: c.between(0, 1)).all().all()
     assert (table["rows"] == len(small_training)).all()
 
 
-def test_compare_labellers_prefers_dev_f1_then_cv_then_rules():
-    # says_sorry: model better on dev by 0.05 -> model; moves_channel: dev tie, CV model -> model;
-    # shows_appreciation: dev tie within the margin, CV tie -> rules
-    cv = _scores({("moves_channel", "model"): 0.95}, rows=100)
-    dev = _scores({("says_sorry", "model"): 0.95, ("shows_appreciation", "model"): 0.905}, rows=50)
-    table = evaluation.compare_labellers(cv, dev).set_index("label")
+def test_leave_one_brand_out_never_trains_on_the_held_out_brand(small_training, monkeypatch):
+    fitted_on = []
+    real_fit = evaluation.clone
+
+    def recording_clone(estimator):
+        copy = real_fit(estimator)
+        original = copy.fit
+
+        def fit(inputs, targets):
+            fitted_on.append(set(inputs.index))
+            return original(inputs, targets)
+
+        copy.fit = fit
+        return copy
+
+    monkeypatch.setattr(evaluation, "clone", recording_clone)
+    predictions = evaluation.leave_one_brand_out(small_training)
+    real = small_training.reset_index(drop=True)
+    real = real[real["source"] == "real"]
+    brands = real["group"].unique()
+    assert len(fitted_on) == len(brands)
+    for rows, brand in zip(fitted_on, brands, strict=True):
+        held_out = set(real.index[real["group"] == brand])
+        assert not rows & held_out  # the held-out brand is never trained on
+        assert set(real.index) - held_out <= rows  # every other real brand is
+    # one prediction per real reply, label and labeller, truth as labelled
+    assert len(predictions) == len(real) * len(rubric.TEXT_LABELS) * len(rubric.LABELLERS)
+    sorry = predictions[
+        (predictions["label"] == "says_sorry") & (predictions["labeller"] == "rules")
+    ]
+    assert sorry["truth"].tolist() == real["says_sorry"].tolist()
+
+
+def test_score_predictions_counts_and_brand_bootstrap():
+    # brand A: 3 positives, 2 found, 1 false alarm; brand B: 1 positive found, 2 negatives
+    table = pd.DataFrame(
+        {
+            "label": "says_sorry",
+            "labeller": "rules",
+            "group": ["A"] * 6 + ["B"] * 3,
+            "truth": [1, 1, 1, 0, 0, 0, 1, 0, 0],
+            "predicted": [1, 1, 0, 1, 0, 0, 1, 0, 0],
+        }
+    )
+    row = evaluation.score_predictions(table, draws=200).iloc[0]
+    assert row["true_positives"] == 3 and row["positives"] == 4 and row["predicted"] == 4
+    assert row["precision"] == pytest.approx(0.75) and row["recall"] == pytest.approx(0.75)
+    assert row["true_share"] == pytest.approx(4 / 9) and row["groups"] == 2
+    assert row["f1_low"] <= row["f1"] <= row["f1_high"]
+    # resampling brands: a draw of B alone scores 1.0, of A alone 2/3 -- the bounds
+    assert row["f1_high"] == pytest.approx(1.0) and row["f1_low"] == pytest.approx(2 / 3)
+    weighted = evaluation.score_predictions(table.assign(weight=[1] * 6 + [3] * 3), draws=0)
+    assert weighted.iloc[0]["true_share"] == pytest.approx((3 + 3) / (6 + 9))
+
+
+def test_compare_labellers_prefers_lobo_then_dev_then_cv_then_rules():
+    # says_sorry: model best on lobo -> model; moves_channel: lobo tie, dev either -> either;
+    # shows_appreciation: ties within the margin everywhere -> rules
+    lobo = _scores({("says_sorry", "model"): 0.95, ("shows_appreciation", "model"): 0.905}, 500)
+    dev = _scores({("moves_channel", "either"): 0.95}, rows=50)
+    cv = _scores({("addresses_by_name", "model"): 0.99}, rows=100)
+    table = evaluation.compare_labellers(lobo, dev, cv).set_index("label")
     assert table.loc["says_sorry", "recommended"] == "model"
-    assert table.loc["moves_channel", "recommended"] == "model"
+    assert table.loc["moves_channel", "recommended"] == "either"
     assert table.loc["shows_appreciation", "recommended"] == "rules"
-    assert table.loc["addresses_by_name", "recommended"] == "rules"
+    assert table.loc["addresses_by_name", "recommended"] == "model"  # settled by CV
     assert (table["chosen"] == pd.Series(rubric.CHOSEN_LABELLER)).all()
-    without_dev = evaluation.compare_labellers(cv).set_index("label")
-    assert without_dev.loc["says_sorry", "recommended"] == "rules"
+    without_lobo = evaluation.compare_labellers(None, None, cv).set_index("label")
+    assert without_lobo.loc["says_sorry", "recommended"] == "rules"
 
 
 # F1 on the real development set, a little below what was measured (data/labels/README.md), so
@@ -102,27 +165,34 @@ def test_chosen_labeller_f1_on_dev_set(dev_scores, label):
 # ---------------------------------------------------------------------------------------------
 # The quality file
 def test_quality_table_has_one_row_per_label_and_labeller():
-    cv = _scores({("says_sorry", "model"): 0.95}, rows=100)
-    dev = _scores({("says_sorry", "model"): 0.80}, rows=40)
-    table = evaluation.quality_table(cv, dev)
+    lobo = _scores({("says_sorry", "model"): 0.80}, rows=1000)
+    dev = _scores({("says_sorry", "model"): 0.95}, rows=40)
+    cv = _scores({}, rows=100)
+    without = _scores({("acknowledges_specifics", "model"): 0.70}, rows=1000)
+    table = evaluation.quality_table(lobo, dev, cv, without)
     assert list(table.columns) == evaluation.QUALITY_COLUMNS
-    assert len(table) == 2 * len(rubric.TEXT_LABELS)
-    assert table["label"].iloc[::2].tolist() == list(rubric.TEXT_LABELS)  # rubric order
+    labellers = len(rubric.LABELLERS)
+    assert len(table) == labellers * len(rubric.TEXT_LABELS)
+    assert table["label"].iloc[::labellers].tolist() == list(rubric.TEXT_LABELS)  # rubric order
     sorry = table[table["label"] == "says_sorry"].set_index("labeller")
-    assert sorry.loc["model", "cv_f1"] == 0.95 and sorry.loc["model", "dev_f1"] == 0.80
-    # dev: rules 0.90 beat model 0.80 by more than the tie margin -> rules recommended
+    assert sorry.loc["model", "lobo_f1"] == 0.80 and sorry.loc["model", "dev_f1"] == 0.95
+    assert sorry.loc["model", "lobo_f1_low"] == pytest.approx(0.75)
+    # unseen brands first: the rules' 0.90 beat the model's 0.80 whatever the dev set says
     assert sorry.loc["rules", "recommended"] and not sorry.loc["model", "recommended"]
     assert (
-        sorry.loc["rules", "cv_reply_count"] == 100 and sorry.loc["rules", "dev_reply_count"] == 40
+        sorry.loc["rules", "lobo_reply_count"] == 1000
+        and sorry.loc["rules", "dev_reply_count"] == 40
     )
+    assert sorry.loc["rules", "lobo_true_positive_count"] == 333
+    specifics = table[table["label"] == "acknowledges_specifics"].set_index("labeller")
+    assert specifics.loc["model", "lobo_f1_without_complaint"] == 0.70
     chosen = table[table["chosen"]].set_index("label")["labeller"].to_dict()
     assert chosen == rubric.CHOSEN_LABELLER
 
-    without_dev = evaluation.quality_table(cv)
-    assert without_dev["dev_f1"].isna().all() and without_dev["dev_support_count"].isna().all()
-    # no dev set: CV alone, and the model's 0.95 beats the rules' 0.90 on says_sorry
-    sorry = without_dev[without_dev["label"] == "says_sorry"].set_index("labeller")
-    assert sorry.loc["model", "recommended"]
+    without_lobo = evaluation.quality_table(None, dev)
+    assert without_lobo["lobo_f1"].isna().all() and without_lobo["cv_f1"].isna().all()
+    sorry = without_lobo[without_lobo["label"] == "says_sorry"].set_index("labeller")
+    assert sorry.loc["model", "recommended"]  # the dev set alone: the model's 0.95
 
 
 def _cli_evaluate(monkeypatch, training: pd.DataFrame, *extra: str) -> int:
@@ -142,14 +212,19 @@ def test_evaluate_writes_the_quality_file_without_the_dev_set(
     table = evaluation.labeller_quality(out)
     assert list(table.columns) == evaluation.QUALITY_COLUMNS
     assert list(zip(table["label"], table["labeller"], strict=True)) == [
-        (label, labeller) for label in rubric.TEXT_LABELS for labeller in ("rules", "model")
+        (label, labeller) for label in rubric.TEXT_LABELS for labeller in rubric.LABELLERS
     ]
     assert (table["cv_reply_count"] == len(small_training)).all()
-    assert table["cv_f1"].between(0, 1).all()
+    real = small_training[small_training["source"] == "real"]
+    assert (table["lobo_reply_count"] == len(real)).all()
+    assert (table["lobo_brand_count"] == real["group"].nunique()).all()
+    assert table[["cv_f1", "lobo_f1", "lobo_f1_without_complaint"]].stack().between(0, 1).all()
+    assert (table["lobo_f1_low"] <= table["lobo_f1_high"]).all()
     assert table["dev_f1"].isna().all()
     measured = evaluation.labeller_quality_metadata(out)
     assert measured["cv_folds"] == 2 and measured["cv_seed"] == rubric.CV_SEED
     assert measured["labelled_replies"] == len(small_training)
+    assert measured["lobo"]["real_replies"] == len(real)
     assert measured["dev_set"] is None
     assert sum(measured["label_files"].values()) == len(small_training)
     assert {"measured_on", "package_version"} <= set(measured)
@@ -181,7 +256,8 @@ def test_evaluate_scores_the_dev_set_when_given(tmp_path, monkeypatch, small_tra
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["rubric"], "give INPUT (a CSV of replies to label) or --evaluate"),
+        (["rubric"], "give INPUT (a CSV of replies to label, or a data file"),
+        (["rubric", "x.csv", "--evaluate", "s.csv", "--sample-for-labelling", "5"], "not both"),
         (["rubric", "replies.csv", "--evaluate"], "not both"),
         (["rubric", "replies.csv"], "--out OUT is required"),
         (["rubric", "--evaluate", "--dev-sample", "x.csv"], "needs both --dev-sample and"),
@@ -213,53 +289,82 @@ def committed() -> pd.DataFrame:
 
 def test_committed_quality_file_names_the_chosen_labeller(committed):
     assert list(committed.columns) == evaluation.QUALITY_COLUMNS
-    assert len(committed) == 2 * len(rubric.TEXT_LABELS)
+    assert len(committed) == len(rubric.LABELLERS) * len(rubric.TEXT_LABELS)
     chosen = committed[committed["chosen"]].set_index("label")["labeller"].to_dict()
     assert chosen == rubric.CHOSEN_LABELLER
     measured = evaluation.labeller_quality_metadata()
     assert measured["dev_set"] is not None, "regenerate with the development set available"
-    assert committed["dev_f1"].notna().all()
+    assert committed["dev_f1"].notna().all() and committed["lobo_f1"].notna().all()
+    # what the choice is made on: the recommended labeller is the one in use
+    assert (committed["chosen"] == committed["recommended"]).all()
 
 
 def test_committed_quality_file_agrees_with_a_fresh_evaluation(committed):
-    """If this fails after a change to the rules or the labels, regenerate the file:
+    """If this fails after a change to the rules, the model or the labels, regenerate the file:
     `analysis rubric --evaluate` with the development set's environment variables set."""
     measured = evaluation.labeller_quality_metadata()
     training = rubric_model.load_training_labels()
     assert measured["labelled_replies"] == len(training)
+    predictions = evaluation.leave_one_brand_out(training)
     fresh = evaluation.quality_table(
-        evaluation.cross_validate(training, folds=measured["cv_folds"], seed=measured["cv_seed"]),
+        evaluation.score_predictions(predictions, draws=evaluation.BOOTSTRAP_DRAWS),
         evaluation.evaluate_dev(training=training) if _dev_available() else None,
     )
     keys = ["label", "labeller"]
     both = committed.merge(fresh, on=keys, suffixes=("_committed", "_fresh"))
-    chosen = both[both["chosen_committed"]].set_index("label")
-    gap = (chosen["cv_f1_committed"] - chosen["cv_f1_fresh"]).abs()
-    assert (gap <= 0.005).all(), gap.to_dict()
+    checked = ["lobo_f1", "lobo_f1_low", "lobo_f1_high", "lobo_predicted_share"]
     if _dev_available():
-        dev_gap = (chosen["dev_f1_committed"] - chosen["dev_f1_fresh"]).abs()
-        assert (dev_gap <= 0.005).all(), dev_gap.to_dict()
+        checked.append("dev_f1")
+    for column in checked:
+        gap = (both[f"{column}_committed"] - both[f"{column}_fresh"]).abs()
+        assert (gap <= 0.005).all(), (column, gap.to_dict())
+
+
+# Where the issue sets the bar, on real replies of brands the labeller never saw (issue 11).
+LOBO_F1_TARGETS = {
+    "moves_channel": 0.92,
+    "acknowledges_specifics": 0.80,
+    "shows_appreciation": 0.95,
+    "shares_resolution_or_timetable": 0.80,
+    "says_sorry": 0.95,
+    "addresses_by_name": 0.90,
+}
+
+
+def test_committed_figures_meet_the_targets_on_unseen_brands(committed):
+    chosen = committed[committed["chosen"]].set_index("label")
+    short = {
+        label: round(chosen.loc[label, "lobo_f1"], 3)
+        for label, target in LOBO_F1_TARGETS.items()
+        if chosen.loc[label, "lobo_f1"] < target
+    }
+    gaps = (chosen["lobo_predicted_share"] - chosen["lobo_true_share"]).abs()
+    assert not short, f"F1 below target on unseen brands: {short}"
+    assert (gaps <= 0.05).all(), gaps.round(3).to_dict()
 
 
 # ---------------------------------------------------------------------------------------------
 # What the report shows
 def test_report_table_shows_the_labeller_in_use():
     quality = evaluation.quality_table(
-        _scores({("says_sorry", "rules"): 0.97}, rows=100),
+        _scores({("says_sorry", "rules"): 0.97}, rows=1000),
         _scores({("says_sorry", "rules"): 1.0}, rows=40),
     )
     shown = evaluation.report_table(quality)
     assert list(shown.columns) == [
         "Label",
         "Labeller in use",
-        "F1, cross-validated on labelled replies",
+        "F1 on unseen brands (95% interval)",
+        "True share",
+        "Predicted share",
         "F1 on real replies (development set)",
     ]
     assert shown["Label"].tolist() == [label.replace("_", " ") for label in rubric.TEXT_LABELS]
     sorry = shown.set_index("Label").loc["says sorry"]
     assert sorry["Labeller in use"] == rubric.CHOSEN_LABELLER["says_sorry"]
-    assert sorry["F1, cross-validated on labelled replies"] == 0.97
-    assert sorry["F1 on real replies (development set)"] == 1.0
+    if rubric.CHOSEN_LABELLER["says_sorry"] == "rules":
+        assert sorry["F1 on unseen brands (95% interval)"] == "0.97 (0.92-1.00)"
+        assert sorry["F1 on real replies (development set)"] == 1.0
 
 
 def test_labeller_figure_draws_the_chosen_labeller_cv_and_dev():
@@ -268,25 +373,122 @@ def test_labeller_figure_draws_the_chosen_labeller_cv_and_dev():
     from analysis.plots import rubric as rubric_plots
 
     labels = len(rubric.TEXT_LABELS)
-    quality = evaluation.quality_table(
-        _scores({("says_sorry", "rules"): 0.97}, rows=100), _scores({}, rows=40)
-    )
+    quality = evaluation.quality_table(None, _scores({}, rows=40), _scores({}, rows=100))
     figure = rubric_plots.labeller_f1(quality)
     assert isinstance(figure, Figure)
     ax = figure.axes[0]
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     drawn = [patch.get_width() for patch in ax.patches if patch.get_height() > 0]
     assert len(drawn) == 2 * labels  # CV and dev, one labeller per label
-    assert "0.97" in [text.get_text() for text in ax.texts]
     ticks = [tick.get_text() for tick in ax.get_yticklabels()]
     assert ticks[0] == f"moves channel\n({rubric.CHOSEN_LABELLER['moves_channel']})"
 
-    everyone = rubric_plots.labeller_f1(quality, chosen_only=False)
-    assert len([p for p in everyone.axes[0].patches if p.get_height() > 0]) == 4 * labels
 
-    cv_only = rubric_plots.labeller_f1(evaluation.quality_table(_scores({}, rows=100)))
-    assert len([p for p in cv_only.axes[0].patches if p.get_height() > 0]) == labels
-    assert not np.isnan([p.get_width() for p in cv_only.axes[0].patches]).any()
+# ---------------------------------------------------------------------------------------------
+# A team's own check: sample, label, score
+def _run_labels(demo_tables):
+    return rubric.label_exchanges(demo_tables.exchanges, messages=demo_tables.messages)
+
+
+def test_labelling_sheet_is_stratified_by_brand_and_weighted_back(demo_tables):
+    labelled = _run_labels(demo_tables)
+    sheet = evaluation.labelling_sheet(labelled, 40)
+    assert list(sheet.columns) == evaluation.SHEET_COLUMNS
+    assert len(sheet) == 40 and sheet["label_id"].is_unique
+    assert (sheet[list(rubric.TEXT_LABELS)] == "").all().all()  # to be filled in by hand
+    replied = labelled[labelled["answered"].astype(bool) & labelled["reply_text"].notna()]
+    assert set(sheet["brand"]) == set(replied["brand"])  # every brand is drawn
+    # the weights put the strata back in proportion: once every stratum is drawn, they sum to
+    # the replies sampled from
+    wide = evaluation.labelling_sheet(labelled, 300)
+    assert wide["sampling_weight"].sum() == pytest.approx(len(replied), rel=0.01)
+    assert wide["sampling_weight"].nunique() > 1  # small strata drawn more often
+    assert evaluation.labelling_sheet(labelled, 40).equals(sheet)  # fixed seed
+    assert len(evaluation.labelling_sheet(labelled, 10**6)) == len(replied)
+
+
+def test_sample_label_and_evaluate_round_trip_on_the_command_line(tmp_path, demo_tables, capsys):
+    from analysis import paths as shipped
+
+    sheet_path = tmp_path / "sheet.csv"
+    demo = str(shipped.resolve_data_path(None))
+    assert cli.main(["rubric", demo, "--sample-for-labelling", "30", "--out", str(sheet_path)]) == 0
+    sheet = pd.read_csv(sheet_path, dtype=str, keep_default_na=False)
+    assert len(sheet) == 30 and "complaint" in sheet
+    # "annotate" with the rules' own reading for 25 rows; 5 left for later
+    read = rubric.label_texts(
+        sheet["reply"], sheet["complaint"], labellers=dict.fromkeys(rubric.TEXT_LABELS, "rules")
+    )
+    for label in rubric.TEXT_LABELS:
+        sheet[label] = read[f"{label}_pred"].astype(str)
+    sheet.loc[25:, list(rubric.TEXT_LABELS)] = ""
+    sheet.to_csv(sheet_path, index=False)
+    capsys.readouterr()
+    scores_path = tmp_path / "scores.csv"
+    assert cli.main(["rubric", "--evaluate", str(sheet_path), "--out", str(scores_path)]) == 0
+    out = capsys.readouterr().out
+    assert "25 labelled replies" in out and "5 left empty" in out
+    scores = pd.read_csv(scores_path)
+    rules_rows = scores[scores["labeller"] == "rules"]
+    assert (rules_rows["rows"] == 25).all()
+    # the sheet says what the rules say: wherever a label occurs, they score perfectly
+    found = rules_rows[rules_rows["positives"] > 0]
+    assert (found["f1"] == 1.0).all() and len(found)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty file"),
+        ("reply,says_sorry\nhi,1\n", "missing column(s)"),
+        (
+            "label_id,reply," + ",".join(rubric.TEXT_LABELS) + "\nA,hi,1,0,0,0,maybe,0\n",
+            "row 1, column says_sorry: 'maybe' is not 0 or 1",
+        ),
+        (
+            "label_id,reply,"
+            + ",".join(rubric.TEXT_LABELS)
+            + "\nA,hi,1,0,0,0,1,0\nB,a,b,1,0,0,0,1,0\n",
+            "row 2: expected 8 columns, found 9",
+        ),
+        ("label_id,reply," + ",".join(rubric.TEXT_LABELS) + "\nA,hi,,,,,,\n", "no labelled row"),
+    ],
+)
+def test_a_bad_labelling_sheet_is_one_line_naming_file_row_and_column(
+    tmp_path, capsys, content, message
+):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(content)
+    assert cli.main(["rubric", "--evaluate", str(sheet)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "sheet.csv" in err and message in err, err
+
+
+def test_rubric_on_an_empty_file_is_one_line_exit_2(tmp_path, capsys):
+    empty = tmp_path / "replies.csv"
+    empty.write_text("")
+    assert cli.main(["rubric", str(empty), "--out", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "replies.csv: empty file" in err
+
+
+def test_train_extra_adds_the_sheet_to_training(tmp_path, monkeypatch):
+    sheet = tmp_path / "extra.csv"
+    header = "label_id,brand,complaint,reply," + ",".join(rubric.TEXT_LABELS)
+    sheet.write_text(header + "\nX1,Acme,my parcel,Hello there friend,0,0,0,1,0,0\n")
+    trained = []
+    monkeypatch.setattr(
+        rubric_model,
+        "fit",
+        lambda training: trained.append(training) or rubric_model.trained_model(),
+    )
+    replies = tmp_path / "replies.csv"
+    replies.write_text("text\nSorry about that!\n")
+    out = tmp_path / "out.csv"
+    assert cli.main(["rubric", str(replies), "--out", str(out), "--train-extra", str(sheet)]) == 0
+    assert len(trained) == 1 and "X1" in set(trained[0]["label_id"])
+    assert len(trained[0]) == len(rubric_model.load_training_labels()) + 1
+    assert pd.read_csv(out)["says_sorry_pred"].tolist() == [1]
 
 
 # ---------------------------------------------------------------------------------------------

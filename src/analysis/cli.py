@@ -217,10 +217,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_rubric(args: argparse.Namespace) -> int:
-    """Measure rules and model (CV, and the dev set when available); write the quality file."""
+def _evaluate_rubric(args: argparse.Namespace, training=None) -> int:
+    """With a filled labelling sheet: score the labellers on it. Without: measure them (leave one
+    brand out, the dev set when available, CV) and write the quality file the report reads."""
     from analysis import rubric_evaluation
 
+    if isinstance(args.evaluate, Path):
+        try:
+            sheet, unlabelled = rubric_evaluation.read_labelling_sheet(args.evaluate)
+        except rubric_evaluation.SheetError as error:
+            raise InputError(str(error)) from error
+        scores = rubric_evaluation.evaluate_sheet(sheet, training)
+        chosen = scores[scores["chosen"]]
+        print(f"{len(sheet)} labelled replies in {args.evaluate.name} ({unlabelled} left empty)")
+        for row in chosen.itertuples():
+            print(
+                f"{row.label:<31} {row.labeller:<6} P {row.precision:.2f} R {row.recall:.2f} "
+                f"F1 {row.f1:.2f} ({row.f1_low:.2f}-{row.f1_high:.2f}); "
+                f"predicted share {row.predicted_share:.0%}, labelled {row.true_share:.0%}"
+            )
+        if args.out is not None:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            scores.to_csv(args.out, index=False, float_format="%.4f")
+            print(f"wrote {args.out}")
+        return 0
     sample = args.dev_sample or paths.real_sample_path()
     labels = args.dev_labels or paths.rubric_dev_labels_path()
     if (args.dev_sample or args.dev_labels) and (sample is None or labels is None):
@@ -237,6 +257,7 @@ def _evaluate_rubric(args: argparse.Namespace) -> int:
         raise InputError(str(error).removeprefix(f"{PROG}: ")) from error
     written = rubric_evaluation.write_labeller_quality(
         args.out,
+        training=training,
         dev=dev,
         folds=folds,
         dev_files=(sample, labels) if dev is not None else None,
@@ -252,35 +273,81 @@ def _evaluate_rubric(args: argparse.Namespace) -> int:
 
 
 def cmd_rubric(args: argparse.Namespace) -> int:
-    """Label the replies in a CSV column with the five-lessons text labels, or (--evaluate) measure
-    how well the labellers do."""
-    if args.evaluate:
-        if args.input is not None:
-            raise InputError("rubric: give INPUT to label replies or --evaluate, not both")
-        return _evaluate_rubric(args)
-    if args.input is None:
-        raise InputError("rubric: give INPUT (a CSV of replies to label) or --evaluate")
-    if args.out is None:
-        raise InputError("rubric: --out OUT is required to label INPUT")
-
+    """Label the replies in a CSV column with the five-lessons text labels, draw a labelling
+    sheet from a data file (--sample-for-labelling), or measure the labellers (--evaluate)."""
     import pandas as pd
 
-    from analysis import rubric
-    from analysis.clean import clean_text
+    from analysis import rubric, rubric_evaluation
+    from analysis import rubric_model as model_lib
 
-    try:
-        frame = pd.read_csv(args.input, dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputError(f"{args.input}: cannot be read as CSV ({error})") from error
+    modes = [args.evaluate is not None, args.sample_for_labelling is not None]
+    if all(modes):
+        raise InputError("rubric: give --evaluate or --sample-for-labelling, not both")
+    training, model = None, None
+    if args.train_extra is not None:
+        try:
+            extra, _ = rubric_evaluation.read_labelling_sheet(args.train_extra)
+        except rubric_evaluation.SheetError as error:
+            raise InputError(str(error)) from error
+        training = pd.concat([model_lib.load_training_labels(), extra], ignore_index=True)
+    if args.evaluate is not None:
+        if args.path is not None:
+            raise InputError("rubric: give INPUT to label replies or --evaluate, not both")
+        return _evaluate_rubric(args, training)
+    if args.path is None:
+        raise InputError(
+            "rubric: give INPUT (a CSV of replies to label, or a data file with "
+            "--sample-for-labelling) or --evaluate"
+        )
+    if args.out is None:
+        raise InputError("rubric: --out OUT is required to label INPUT")
+    path = Path(args.path)
+    if path.exists() and path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{path.name}: empty file (expected a header row and replies)")
+    if training is not None:
+        model = model_lib.fit(training)
+    if args.sample_for_labelling is not None:
+        from analysis import pipeline
+
+        if args.sample_for_labelling < 1:
+            raise InputError(f"--sample-for-labelling {args.sample_for_labelling}: give N >= 1")
+        settings = _settings(args)
+        tables = pipeline.run(
+            path,
+            settings.data_format,
+            mapping=settings.data_mapping,
+            timezone=settings.input_timezone,
+        )
+        labelled = rubric.label_exchanges(tables.exchanges, messages=tables.messages)
+        sheet = rubric_evaluation.labelling_sheet(labelled, args.sample_for_labelling)
+        if sheet.empty:
+            raise InputError(f"{path.name}: no answered complaint with a reply text to sample")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        sheet.to_csv(args.out, index=False)
+        print(
+            f"wrote {args.out}: {len(sheet)} replies of {sheet['brand'].nunique()} brands to label "
+            f"(fill the {len(rubric.TEXT_LABELS)} label columns with 0 or 1, then "
+            f"`{PROG} rubric --evaluate {args.out.name}`)"
+        )
+        return 0
+
+    from analysis.clean import clean_text
+    from analysis.io.common import read_csv_as_strings
+
+    frame, malformed = read_csv_as_strings(path)
+    if malformed:
+        first = malformed[0]
+        raise InputError(f"{path.name} row {first['row']}: {first['reason']}; fix the row")
+    frame = frame.drop(columns="_row")
     for column in filter(None, (args.text_column, args.context_column)):
         if column not in frame:
             raise InputError(
-                f"{args.input.name}: no column {column!r} (columns: {', '.join(frame.columns)})"
+                f"{path.name}: no column {column!r} (columns: {', '.join(frame.columns)})"
             )
     # Raw exports carry HTML entities, mojibake and curly quotes: label the text as the pipeline
     # would see it, and write the input columns back unchanged.
     contexts = clean_text(frame[args.context_column]) if args.context_column else None
-    labels = rubric.label_texts(clean_text(frame[args.text_column]), contexts)
+    labels = rubric.label_texts(clean_text(frame[args.text_column]), contexts, model=model)
     out = pd.concat([frame, labels], axis=1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
@@ -350,10 +417,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.set_defaults(handler=cmd_analyze)
 
     rubric = commands.add_parser(
-        "rubric", help="label replies in a CSV with the rubric, or --evaluate the labellers"
+        "rubric",
+        help="label replies in a CSV with the rubric, draw a labelling sheet from a data file, "
+        "or --evaluate the labellers",
     )
-    rubric.add_argument("input", type=Path, nargs="?", help="a CSV with one reply per row")
-    rubric.add_argument("--text-column", default="text")
+    _add_data_arguments(rubric, required=False)
+    rubric.add_argument("--text-column", default="text", help="the reply column of INPUT")
     rubric.add_argument("--context-column", help="the complaint each reply answers, if known")
     rubric.add_argument(
         "--out",
@@ -362,9 +431,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rubric.add_argument(
         "--evaluate",
-        action="store_true",
-        help="cross-validate rules and model (and score them on the dev set when available) "
-        "and write the labeller quality file the report reads",
+        nargs="?",
+        const=True,
+        type=Path,
+        metavar="SHEET",
+        help="with SHEET (a filled labelling sheet): score the labellers on it; without: measure "
+        "them (leave one brand out, the dev set when available, CV) and write the labeller "
+        "quality file the report reads",
+    )
+    rubric.add_argument(
+        "--sample-for-labelling",
+        type=int,
+        metavar="N",
+        help="draw N replies of the data file (stratified by brand and predicted label) into a "
+        "labelling sheet (--out) with the complaint and empty label columns",
+    )
+    rubric.add_argument(
+        "--train-extra",
+        type=Path,
+        metavar="SHEET",
+        help="a filled labelling sheet whose labels are added to training for this run",
     )
     rubric.add_argument(
         "--dev-sample", type=Path, help=f"real twcs sample (default: ${paths.REAL_SAMPLE_ENV})"

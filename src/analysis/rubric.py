@@ -42,7 +42,8 @@ LESSONS = (
     "shares_resolution_or_timetable",
 )
 BONUS = "says_sorry"
-LABELLERS = ("rules", "model")
+# "either": rules OR model, a label the rules see counts even when the model misses it.
+LABELLERS = ("rules", "model", "either")
 
 # The labeller used per text label: the higher F1 on the real development set (185 replies), with
 # differences under rubric_evaluation.F1_TIE_MARGIN settled by cross-validated F1 on data/labels,
@@ -69,6 +70,8 @@ _NO_BRAND = "\x00no brand"
 # Parts of a split reply ("1/2", "2/2") go out within seconds of each other.
 MULTIPART_WINDOW_SECONDS = 300
 CV_SEED = 20171031
+# Rows the model scores at a time: bounds the memory of the n-gram matrices.
+PREDICT_BATCH_ROWS = 100_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,11 +80,13 @@ def label_texts(
     texts: pd.Series,
     contexts: pd.Series | None = None,
     labellers: dict[str, str] | None = None,
+    model=None,
 ) -> pd.DataFrame:
     """Per text label `<label>_pred` (0/1) and `<label>_proba` (0-1), index aligned with texts.
 
     `contexts` are the complaints the replies answer (same length and order as texts, or the same
-    index); `labellers` overrides CHOSEN_LABELLER per label ("rules" or "model"). Texts and
+    index); `labellers` overrides CHOSEN_LABELLER per label ("rules", "model" or "either");
+    `model` is a fitted `rubric_model` pipeline (default: the one trained on the label files). Texts and
     contexts go through the text stage here (`analysis.prepare`): they have no messages table."""
     _check_labellers(labellers)
     index = texts.index
@@ -91,7 +96,8 @@ def label_texts(
             contexts = contexts.reindex(index)
         contexts = pd.Series(contexts.to_numpy(dtype=object), dtype=object).fillna("").astype(str)
     prepared = rules.prepare(replies)
-    labels = _label_prepared(prepared, rules.prepare_contexts(contexts, prepared.index), labellers)
+    context_text = rules.prepare_contexts(contexts, prepared.index)
+    labels = _label_prepared(prepared, context_text, labellers, model)
     return labels.set_axis(index)
 
 
@@ -102,28 +108,50 @@ def _check_labellers(labellers: dict[str, str] | None) -> None:
 
 
 def _label_prepared(
-    prepared: pd.DataFrame, context_text: pd.Series, labellers: dict[str, str] | None = None
+    prepared: pd.DataFrame,
+    context_text: pd.Series,
+    labellers: dict[str, str] | None = None,
+    model=None,
 ) -> pd.DataFrame:
-    """`label_texts` for replies already through the text stage and their prepared complaints."""
+    """`label_texts` for replies already through the text stage and their prepared complaints;
+    `model` is a fitted `rubric_model` pipeline (default: `rubric_model.trained_model()`)."""
     labellers = {**CHOSEN_LABELLER, **(labellers or {})}
     features = rules.features(prepared, context_text)
     rule_pred = rules.labels_from_features(features)
     proba = None
-    if any(labellers[label] == "model" for label in TEXT_LABELS) and len(prepared):
-        model = model_lib.trained_model()
-        proba = model.predict_proba(
-            prepared["body"], context_text, rule_features=features, prepared=prepared
-        )
+    if any(labellers[label] != "rules" for label in TEXT_LABELS) and len(prepared):
+        model = model_lib.trained_model() if model is None else model
+        proba = distinct_probabilities(model, model_lib.model_inputs(prepared, features))
     out = {}
     for label in TEXT_LABELS:
-        if labellers[label] == "model" and proba is not None:
-            threshold = model_lib.trained_model().thresholds[label]
-            out[f"{label}_pred"] = (proba[label] >= threshold).astype(int).to_numpy()
-            out[f"{label}_proba"] = proba[label].astype(float).to_numpy()
+        ruled = rule_pred[label].to_numpy(dtype=int)
+        if labellers[label] == "rules" or proba is None:
+            predicted, probability = ruled, ruled.astype(float)
         else:
-            out[f"{label}_pred"] = rule_pred[label].astype(int).to_numpy()
-            out[f"{label}_proba"] = rule_pred[label].astype(float).to_numpy()
+            probability = proba[label].to_numpy(dtype=float)
+            predicted = (probability >= model_lib.THRESHOLD).astype(int)
+            if labellers[label] == "either":  # rules OR model: a cue the rules see counts
+                predicted = predicted | ruled
+                probability = np.maximum(probability, ruled)
+        out[f"{label}_pred"] = predicted
+        out[f"{label}_proba"] = probability
     return pd.DataFrame(out, index=prepared.index)
+
+
+def distinct_probabilities(
+    model, inputs: pd.DataFrame, batch_rows: int = PREDICT_BATCH_ROWS
+) -> pd.DataFrame:
+    """The model's probabilities per label, computed once per distinct input row (a template
+    sent a thousand times with the same overlap is one row) in batches, index of `inputs`."""
+    codes = inputs.groupby(list(inputs.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    distinct = inputs.iloc[first[np.argsort(codes[first])]]
+    parts = [
+        model_lib.probabilities(model, distinct.iloc[start : start + batch_rows])
+        for start in range(0, len(distinct), batch_rows)
+    ]
+    table = pd.concat(parts) if parts else model_lib.probabilities(model, distinct)
+    return table.iloc[codes].set_axis(inputs.index)
 
 
 def _part_ids(

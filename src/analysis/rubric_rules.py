@@ -542,10 +542,27 @@ def rule_features(
     return features(prepared, prepare_contexts(contexts, prepared.index))
 
 
-def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
-    """The rule features of prepared replies (`analysis.prepare` columns `sentences` and
-    `addressed_name`) and the prepared complaints they answer (`masked_text`), index aligned."""
-    sentences = _split_sentences(prepared["sentences"])
+FEATURE_NAMES = (
+    "sorry_cues",
+    "appreciation_cues",
+    "moves_cues",
+    "moves_hedged_cues",
+    "timetable_cues",
+    "resolution_cues",
+    "specific_terms",
+    "specific_weak_terms",
+    "complaint_overlap",
+    "has_context",
+    "question_sentences",
+    "sentence_count",
+    "has_link",
+    "name_cues",
+)
+
+
+def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
+    """The features read from the reply's own sentences (not the complaint), per reply."""
+    sentences = _split_sentences(sentences_text)
     text = sentences.text
     hedged_text = _replace(text, MOVES_HEDGES, " <hedge> ")
     hedged = _contains(hedged_text, "<hedge>")
@@ -553,10 +570,7 @@ def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
     resolution_text = text
     for pattern, replacement in RESOLUTION_REWRITES:
         resolution_text = _replace(resolution_text, pattern, replacement)
-    context_text = context_text.fillna("").astype(str)
-    overlap = _overlap_count(
-        prepared["sentences"].reset_index(drop=True), context_text.reset_index(drop=True)
-    )
+    specific_text = _clean(text, SPECIFIC_TEMPLATES)
     columns = {
         "sorry_cues": sentences.count(_contains(_clean(text, SORRY_NEGATED), SORRY_CUES)),
         "appreciation_cues": sentences.count(
@@ -568,20 +582,31 @@ def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
         "resolution_cues": sentences.count(
             _contains(_clean(resolution_text, RESOLUTION_NEGATED), RESOLUTION_CUES)
         ),
-        "specific_terms": sentences.count(
-            _contains(_clean(text, SPECIFIC_TEMPLATES), SPECIFIC_TERMS)
-        ),
-        "specific_weak_terms": sentences.count(
-            _contains(_clean(text, SPECIFIC_TEMPLATES), SPECIFIC_WEAK_TERMS)
-        ),
-        "complaint_overlap": overlap,
-        "has_context": (context_text.str.strip() != "").to_numpy(dtype=int),
+        "specific_terms": sentences.count(_contains(specific_text, SPECIFIC_TERMS)),
+        "specific_weak_terms": sentences.count(_contains(specific_text, SPECIFIC_WEAK_TERMS)),
         "question_sentences": sentences.count(_contains(text, r"\?")),
         "sentence_count": sentences.count(np.ones(len(text), dtype=bool)),
-        "has_link": _contains(_arrow(prepared["sentences"]), "<url>").astype(int),
-        "name_cues": prepared["addressed_name"].notna().to_numpy(dtype=int),
+        "has_link": _contains(_arrow(sentences_text), "<url>").astype(int),
     }
-    return pd.DataFrame(columns, index=prepared.index)
+    return pd.DataFrame(columns)
+
+
+def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
+    """The rule features of prepared replies (`analysis.prepare` columns `sentences` and
+    `addressed_name`) and the prepared complaints they answer (`masked_text`), index aligned.
+
+    The patterns run once per distinct reply text (templates repeat: a brand's canned lines are
+    read once however often they were sent); only the complaint overlap is per reply."""
+    codes, distinct = pd.factorize(prepared["sentences"].fillna("").astype(str), sort=False)
+    own = _text_features(pd.Series(distinct, dtype=object)).take(codes).reset_index(drop=True)
+    context_text = context_text.fillna("").astype(str)
+    overlap = _overlap_count(
+        prepared["sentences"].reset_index(drop=True), context_text.reset_index(drop=True)
+    )
+    own["complaint_overlap"] = overlap
+    own["has_context"] = (context_text.str.strip() != "").to_numpy(dtype=int)
+    own["name_cues"] = prepared["addressed_name"].notna().to_numpy(dtype=int)
+    return own[list(FEATURE_NAMES)].set_axis(prepared.index)
 
 
 def labels_from_features(features: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,190 @@
+"""Shares of replies meeting a text lesson, corrected for the labeller's measured errors.
+
+A labeller that misses a fifth of the real resolutions (sensitivity 0.8) and wrongly sees one in
+twenty (specificity 0.95) turns a true share of 50% into a raw share of 42.5%. The Rogan-Gladen
+estimator undoes that: true = (raw + sp - 1) / (se + sp - 1), clipped to [0, 1]. Its 95% interval
+carries both uncertainties by a parametric bootstrap: each draw resamples the labelled replies the
+sensitivity and specificity were measured on (a multinomial draw of the four confusion counts, the
+same as resampling those replies) and the brand's own replies (a binomial draw of its raw count).
+
+The labeller's errors are read from the quality file (`rubric_evaluation.labeller_quality()`):
+the chosen labeller's leave-one-brand-out counts (brands it never saw), else its development-set
+counts. A label whose labeller is no better than chance (se + sp <= 1) cannot be corrected: its
+corrected share is NA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis import rubric
+
+DRAWS = 2000
+SEED = 20171031
+LEVEL = 0.95
+SHARE_COLUMNS = [
+    "brand",
+    "lesson",
+    "replies",
+    "raw_share",
+    "corrected_share",
+    "corrected_low",
+    "corrected_high",
+    "sensitivity",
+    "specificity",
+    "measured_on",
+]
+
+
+@dataclass(frozen=True)
+class LabellerErrors:
+    """The confusion counts a labeller was measured with on hand-labelled replies."""
+
+    true_positives: int
+    false_negatives: int
+    false_positives: int
+    true_negatives: int
+    measured_on: str = "labelled replies"
+
+    @property
+    def sensitivity(self) -> float:
+        """Share of the truly positive replies the labeller marks positive."""
+        return self.true_positives / max(self.true_positives + self.false_negatives, 1)
+
+    @property
+    def specificity(self) -> float:
+        """Share of the truly negative replies the labeller marks negative."""
+        return self.true_negatives / max(self.true_negatives + self.false_positives, 1)
+
+
+def rogan_gladen(raw_share, sensitivity, specificity):
+    """The true share a raw share implies given the labeller's se and sp, clipped to [0, 1];
+    NaN where se + sp <= 1 (a labeller no better than chance says nothing)."""
+    raw, se, sp = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (raw_share, sensitivity, specificity))
+    )
+    informative = se + sp - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corrected = np.where(informative > 0, (raw + sp - 1) / informative, np.nan)
+    return np.clip(corrected, 0.0, 1.0)
+
+
+def draw_errors(errors: LabellerErrors, draws: int, rng: np.random.Generator):
+    """Bootstrap draws of (sensitivity, specificity): the labelled replies resampled."""
+    counts = np.array(
+        [
+            errors.true_positives,
+            errors.false_negatives,
+            errors.false_positives,
+            errors.true_negatives,
+        ],
+        dtype=float,
+    )
+    drawn = rng.multinomial(int(counts.sum()), counts / counts.sum(), size=draws).astype(float)
+    tp, fn, fp, tn = drawn.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.where(tp + fn > 0, tp / (tp + fn), errors.sensitivity)
+        sp = np.where(tn + fp > 0, tn / (tn + fp), errors.specificity)
+    return se, sp
+
+
+def corrected_share(
+    positives: np.ndarray,
+    replies: np.ndarray,
+    errors: LabellerErrors,
+    draws: int = DRAWS,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """Per group (arrays of its positive and total reply counts): raw share, Rogan-Gladen corrected
+    share and its 95% bootstrap interval (labelled set and the group's replies resampled)."""
+    positives = np.asarray(positives, dtype=float)
+    replies = np.asarray(replies, dtype=float)
+    rng = np.random.default_rng(seed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(replies > 0, positives / replies, np.nan)
+    se, sp = draw_errors(errors, draws, rng)
+    # One column per group, one row per draw: the groups' replies resampled binomially.
+    drawn_raw = rng.binomial(replies.astype(int), np.nan_to_num(raw), size=(draws, len(raw)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drawn_raw = drawn_raw / replies
+    drawn = rogan_gladen(drawn_raw, se[:, None], sp[:, None])
+    tail = (1 - LEVEL) / 2 * 100
+    low, high = np.full(len(raw), np.nan), np.full(len(raw), np.nan)
+    usable = (replies > 0) & ~np.isnan(drawn).any(axis=0)
+    if usable.any():
+        low[usable], high[usable] = np.percentile(drawn[:, usable], [tail, 100 - tail], axis=0)
+    point = rogan_gladen(raw, errors.sensitivity, errors.specificity)
+    return pd.DataFrame(
+        {
+            "replies": replies.astype(int),
+            "raw_share": raw,
+            "corrected_share": point,
+            "corrected_low": low,
+            "corrected_high": high,
+        }
+    )
+
+
+def labeller_errors(quality: pd.DataFrame | None = None) -> dict[str, LabellerErrors]:
+    """Per text label, the chosen labeller's confusion counts from the quality file: leave one
+    brand out where measured, else the development set."""
+    from analysis import rubric_evaluation
+
+    quality = rubric_evaluation.labeller_quality() if quality is None else quality
+    chosen = quality[quality["chosen"].astype(bool)].set_index("label")
+    errors = {}
+    for label, row in chosen.iterrows():
+        for prefix, name in (("lobo", "unseen brands"), ("dev", "development set")):
+            fields = ("support", "predicted", "true_positive", "reply")
+            counts = row[[f"{prefix}_{field}_count" for field in fields]]
+            if counts.isna().any():
+                continue
+            positives, predicted, tp, rows = (int(v) for v in counts)
+            errors[label] = LabellerErrors(
+                true_positives=tp,
+                false_negatives=positives - tp,
+                false_positives=predicted - tp,
+                true_negatives=rows - positives - predicted + tp,
+                measured_on=name,
+            )
+            break
+    return errors
+
+
+def by_brand(
+    labelled: pd.DataFrame,
+    quality: pd.DataFrame | None = None,
+    draws: int = DRAWS,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """Per brand and text lesson of a run's labelled exchanges (`rubric.label_exchanges`): replies
+    read, raw share, corrected share with its 95% interval, and the labeller's se and sp."""
+    errors = labeller_errors(quality)
+    replied = labelled[labelled["answered"].fillna(False).astype(bool)]
+    brands = replied["brand"].astype(object).fillna("unknown").astype(str)
+    parts = []
+    for lesson in rubric.TEXT_LABELS:
+        if lesson not in errors or lesson not in replied:
+            continue
+        read = replied[lesson].notna()
+        counts = (
+            pd.DataFrame({"brand": brands[read], "hit": replied.loc[read, lesson].astype(bool)})
+            .groupby("brand", sort=True)["hit"]
+            .agg(["sum", "size"])
+        )
+        shares = corrected_share(counts["sum"], counts["size"], errors[lesson], draws, seed)
+        parts.append(
+            shares.assign(
+                brand=counts.index.to_numpy(),
+                lesson=lesson,
+                sensitivity=errors[lesson].sensitivity,
+                specificity=errors[lesson].specificity,
+                measured_on=errors[lesson].measured_on,
+            )
+        )
+    if not parts:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in SHARE_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[SHARE_COLUMNS]
