@@ -131,21 +131,33 @@ def test_a_stray_quote_inside_an_unquoted_field_is_kept_as_written(tmp_path, fmt
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_a_broken_record_over_several_lines_is_one_rejected_record(tmp_path, fmt):
-    unquoted = fmt.line(6, text="first line") + "\nsecond line\nthird, line"
+    unquoted = fmt.line(6, other="first\nsecond line\nthird, line")
     unclosed = fmt.line(12, text='"first line') + "\nsecond line\nthird line"
     genuine = fmt.line(15, text='"a quoted\nmulti-line, text"')
     lines = records(fmt, {6: unquoted, 12: unclosed, 15: genuine})
     result = fmt.load(write(tmp_path / "lines.csv", fmt, lines))
     assert_only_rejected(result, fmt, [6, 12])
-    reasons = result.rejected["reason"].tolist()
-    assert reasons[0] == (
-        "the record goes on over the next 2 line(s), which do not start a record "
-        "(a line break outside quotes)"
-    )
-    assert reasons[1] == (
-        f"unclosed quote in column {fmt.text_column}: the field runs into the following records"
-    )
+    fields_on_first_line = unquoted.split("\n")[0].count(",") + 1
+    assert result.rejected["reason"].tolist() == [
+        f"expected {fmt.width} columns, found {fields_on_first_line}; "
+        "the next 2 line(s) do not start a record and belong to it",
+        f"unclosed quote in column {fmt.text_column}: the field runs into the following records",
+    ]
     assert "a quoted\nmulti-line, text" in result.messages.set_index("_row").loc[15, "text"]
+
+
+@pytest.mark.parametrize("fmt", [TICKETS, MESSAGES], ids=lambda f: f.name)
+def test_lines_after_a_complete_record_are_a_rejected_record_not_lost_text(tmp_path, fmt):
+    # A line break outside quotes in the last field: the record before it is complete as far as
+    # anyone can tell (a valid message is never rejected); the lines after it are not a record.
+    lines = [*records(fmt)[:5], fmt.line(6, text="first line") + "\nsecond line", fmt.line(7)]
+    result = fmt.load(write(tmp_path / "lines.csv", fmt, lines))
+    assert result.messages["_row"].tolist() == [1, 2, 3, 4, 5, 6, 8]
+    assert result.messages["text"].str.contains("message number 7").iloc[-1]
+    assert result.rejected[["row", "value", "reason"]].values.tolist() == [
+        [7, "second line\n", f"expected {fmt.width} columns, found 1"]
+    ]
+    assert result.rows_read == 8 == len(result.messages) + len(result.rejected)
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)

@@ -179,8 +179,8 @@ def _first_field_pattern(
     first_column: pa.ChunkedArray | pa.Array, sample: int = 20_000
 ) -> str | None:
     """A regex for the first fields of the file's records ('[0-9]+' for twcs tweet ids), from
-    the shapes of the single-line ones covering 99% of them; None when that column is not
-    id-like (free text), where any first field may start a record."""
+    the common shapes of the single-line ones (digit runs and letter runs); None when that
+    column is not id-like (free text), where any first field may start a record."""
     if len(first_column) > sample:  # evenly spaced: the shapes of the whole file, quickly
         first_column = first_column.take(np.linspace(0, len(first_column) - 1, sample, dtype=int))
     values = pc.filter(first_column, pc.invert(pc.match_substring(first_column, "\n")))
@@ -190,13 +190,16 @@ def _first_field_pattern(
     shapes = pc.replace_substring_regex(shapes, "[A-Za-z]+", "a")
     shapes = pc.replace_substring_regex(shapes, '^"|"$', "")
     counts = pc.value_counts(shapes)
-    order = np.argsort(-counts.field("counts").to_numpy(), kind="stable")
-    covered = np.cumsum(counts.field("counts").to_numpy()[order]) / len(values)
-    kept = [
-        counts.field("values")[int(i)].as_py()
-        for i in order[: int(np.searchsorted(covered, 0.99)) + 1]
-    ]
-    if len(kept) > 8 or not all(_ID_SHAPE.fullmatch(shape) for shape in kept):
+    seen = counts.field("counts").to_numpy()
+    # A shape a record's id has is common; one seen once or twice is a stray line's.
+    common = seen >= max(2, 0.01 * len(values))
+    kept = [shape.as_py() for shape in counts.field("values").filter(pa.array(common))]
+    if (
+        not kept
+        or seen[common].sum() < 0.9 * len(values)
+        or len(kept) > 8
+        or not all(_ID_SHAPE.fullmatch(shape) for shape in kept)
+    ):
         return None
     alternatives = sorted(
         "".join("[0-9]+" if c == "9" else "[A-Za-z]+" if c == "a" else "\\" + c for c in shape)
@@ -236,9 +239,15 @@ def _split_records(
     if b"\n" not in data:
         data = data.replace(b"\r", b"\n")  # an old Mac export: a CR ends each line
     width, size = len(names), len(data)
-    field = rb"(?:" + _QUOTED + rb"|" + _PLAIN + rb")?"
+    one_field = rb"(?:" + _QUOTED + rb"|" + _PLAIN + rb")?"
     record = re.compile(
-        rb"(" + field + rb")" + rb"(?:," + field + rb")" + b"{%d}" % (width - 1) + rb"(?:\r?\n|\Z)"
+        rb"("
+        + one_field
+        + rb")(?:,"
+        + one_field
+        + rb"){"
+        + str(width - 1).encode()
+        + rb"}(?:\r?\n|\Z)"
     )
     header_end = _describe_record(data, 0, size)[2]
     first_field = _first_fields_of(data, record, header_end)
@@ -266,29 +275,36 @@ def _split_records(
             line_feed = data.find(b"\n", line_feed + 1, end - 1)
         return end
 
-    def continues_unquoted(start: int) -> bool:
-        """Whether the line here goes on the record before it: not empty, its first field unlike
-        a record's (a line break outside quotes, in a field at the end of the record)."""
-        if first_field is None or start >= size or data[start] in b"\r\n":
-            return False
-        first = _PLAIN_FIELD.match(data, start).group(0).strip(b'"')
-        return first_field.fullmatch(first) is None
-
     def next_line(start: int) -> int:
         line_feed = data.find(b"\n", start)
         return size if line_feed == -1 else line_feed + 1
 
+    starts, simple = _simple_lines(data, width, first_field)
+    other_lines = np.flatnonzero(~simple)
     spans: list[list[int]] = []
     rows: list[int] = []
     rejected: list[dict] = []
     position, number = header_end, 0
     while position < size:
+        line = int(np.searchsorted(starts, position))  # a position is always a line's start
+        if simple[line]:
+            # A run of simple lines is a run of records, taken at once.
+            after = other_lines[np.searchsorted(other_lines, line) :]
+            last = int(after[0]) if len(after) else len(simple)
+            end = int(starts[last])
+            if spans and spans[-1][1] == position:
+                spans[-1][1] = end
+            else:
+                spans.append([position, end])
+            rows.extend(range(number + 1, number + 1 + last - line))
+            number, position = number + last - line, end
+            continue
         if data[position] == 10 or data.startswith(b"\r\n", position):
             position = next_line(position)  # an empty line is not a record
             continue
         number += 1
         end = record_end(position, check_first=False)
-        if end is not None and not continues_unquoted(end):
+        if end is not None:
             if spans and spans[-1][1] == position:
                 spans[-1][1] = end
             else:
@@ -297,9 +313,7 @@ def _split_records(
             position = end
             continue
         start, position = position, next_line(position)
-        while position < size and (
-            continues_unquoted(position) or record_end(position, check_first=True) is None
-        ):
+        while position < size and record_end(position, check_first=True) is None:
             position = next_line(position)
         rejected.append(_broken_record(path, data, start, position, number, names))
     good = b"".join(data[start:end] for start, end in spans)
@@ -315,6 +329,29 @@ def _split_records(
             f"{path.name}: cannot be read as CSV ({len(rows)} records found, {len(table)} parsed)"
         )
     return table, np.asarray(rows, dtype="int64"), rejected
+
+
+def _simple_lines(
+    data: bytes, width: int, first_field: re.Pattern | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each line starts (the data's end last), and which lines are a record on their own
+    at a glance: no quote, the header's number of fields, an id-like first field. Decided in
+    pyarrow, so that the Python walk over a troubled file visits only the other lines."""
+    line_feeds = np.flatnonzero(np.frombuffer(data, np.uint8) == 10) + 1
+    starts = np.concatenate([[0], line_feeds[line_feeds < len(data)], [len(data)]])
+    starts = starts.astype(np.int64)
+    lines = pa.Array.from_buffers(
+        pa.large_binary(), len(starts) - 1, [None, pa.py_buffer(starts), pa.py_buffer(data)]
+    )
+    # A quoted field closes at a quote not followed by another (as pyarrow reads it), so the
+    # pattern reads each line one way only; its quotes do not span lines.
+    one_field = '(?:"(?:[^"\n]|"")*"(?:[^,"\r\n][^,\r\n]*)?|[^,"\r\n][^,\r\n]*)?'
+    one_line = "^" + one_field + "(?:," + one_field + "){" + str(width - 1) + "}\r?\n?$"
+    simple = pc.match_substring_regex(lines, one_line)
+    if first_field is not None and width > 1:
+        id_first = '^"?' + first_field.pattern.decode() + '"?,'
+        simple = pc.and_(simple, pc.match_substring_regex(lines, id_first))
+    return starts, simple.to_numpy(zero_copy_only=False)
 
 
 def _first_fields_of(
@@ -371,15 +408,9 @@ def _broken_record(
             "reason": f"unclosed quote in column {column}: the field {runs}",
         }
     more_lines = data.count(b"\n", record_end, stop - 1) + 1 if record_end < stop else 0
-    if fields == len(names):
-        reason = (
-            f"the record goes on over the next {more_lines} line(s), which do not start a "
-            "record (a line break outside quotes)"
-        )
-    else:
-        reason = f"expected {len(names)} columns, found {fields}"
-        if more_lines:
-            reason += f"; the next {more_lines} line(s) do not start a record and belong to it"
+    reason = f"expected {len(names)} columns, found {fields}"
+    if more_lines:
+        reason += f"; the next {more_lines} line(s) do not start a record and belong to it"
     return {"row": number, "column": None, "value": value, "reason": reason}
 
 
