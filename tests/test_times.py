@@ -219,3 +219,8 @@ def test_a_nanosecond_value_does_not_hide_an_out_of_range_year_beside_it():
 def test_a_comma_or_t_after_a_year_last_date_is_read():
     times, problems, _ = _read("13/05/2023, 10:00", "13/05/2023T10:00", "13/05/2023 10:00")
     assert problems == [None] * 3 and times == [utc("2023-05-13 10:00")] * 3
+
+
+def test_an_unknown_time_zone_is_one_line():
+    with pytest.raises(InputError, match=r"^unknown time zone 'Mars/Olympus'; expected an IANA"):
+        _read("2023-05-06 10:00", timezone="Mars/Olympus")

@@ -114,6 +114,7 @@ def parse_times(
     dayfirst: bool | None = None,
 ) -> ParsedTimes:
     """Read the time columns of one file (strings, with `_row`) by the rules of this module."""
+    _check_zone(timezone)
     distinct = [_distinct(frame[name], name) for name in columns]
     chosen, order_note = _file_order(distinct, frame["_row"], file, dayfirst)
     result = ParsedTimes(times={}, problems={}, notes=[order_note] if order_note else [])
@@ -123,6 +124,18 @@ def parse_times(
         result.problems[column.name] = pd.Series(problems, index=frame.index, dtype=object)
         result.notes += notes
     return result
+
+
+def _check_zone(timezone: str) -> None:
+    """One line for a time zone that does not exist (the command line checks it first)."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InputError(
+            f"unknown time zone {timezone!r}; expected an IANA name like 'America/New_York'"
+        ) from None
 
 
 def rejected_times(parsed: ParsedTimes) -> list[tuple[pd.Series, str, str]]:
