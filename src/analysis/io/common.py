@@ -95,9 +95,12 @@ def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
     names = header_names(path)
     _refuse_duplicate_names(path, names)
     data, stand_in = _prepared_bytes(path)
-    # Native threads read only memory or the file itself: no Python file object, no Python
-    # codec (a Windows-1252 file transcoded by pyarrow's threads through a Python codec aborted
-    # the process now and then; decoding happens here, in Python, before pyarrow sees it).
+    # pyarrow's threads read only memory or the file itself and call no Python: a review saw
+    # the process abort (exit 134, 8 runs in 20 on a loaded machine) on a UTF-8 file with one
+    # stray Latin-1 byte, which was then parsed with encoding="cp1252" (pyarrow's threads
+    # transcoding through a Python codec, which raised on the emoji's 0x81 byte), from a Python
+    # file object (the bare-CR wrapper) and with a Python callback for malformed rows. Not
+    # reproduced here in 30 runs under load; decoding now happens in Python, before pyarrow.
     source = path if data is None else pa.py_buffer(data)
     table = _parse_or_none(source, len(names), skip_header=True)
     first_field = _first_field_pattern(table.column(0)) if table is not None else None
