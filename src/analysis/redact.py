@@ -87,7 +87,9 @@ _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 # Only a word character before it stops a match: the leftmost match already takes a whole address,
 # and "a@b.co.c@d.co" is two addresses, masked in one pass (so a second pass changes nothing).
-_EMAIL = re.compile(r"(?<!\w)[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+# Local parts are at most 64 characters (RFC 5321): the bound keeps a long run of "1-1-1-..."
+# from being rescanned from each of its dashes (quadratic time).
+_EMAIL = re.compile(r"(?<!\w)[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 # An address written out so that it is not a link. Bracketed words ("[at]", "(dot)") say so
 # themselves; bare "at" and "dot" are prose too ("meet at noon"), so they count only before a
 # domain ending in a common top-level domain ("dana at example dot com").
@@ -101,7 +103,7 @@ _SPACED_TLD = r"(?:com|net|org|edu|gov|info|biz|io|uk|de|fr|ca|au)"
 # A domain is no article or pronoun: "look at the dot com bubble" is prose.
 _NOT_ARTICLE = r"(?!(?:the|a|an|this|that|these|those|my|your|our|his|her|their|its|some|any)\s)"
 _OBFUSCATED_EMAIL = re.compile(
-    r"(?i)(?<![\w@.])[\w.+-]*\w(?:"
+    r"(?i)(?<![\w@.])[\w.+-]{0,63}\w(?:"
     rf"{_AT_BRACKETED}[\w-]+(?:(?:{_DOT_BRACKETED}|\.|\s+dot\s+)[\w-]+)*"
     rf"(?:{_DOT_BRACKETED}|\.|\s+dot\s+)[a-z]{{2,}}"
     rf"|\s+at\s+{_NOT_ARTICLE}[\w-]+(?:\s+dot\s+[\w-]+)*\s+dot\s+{_COMMON_TLD}"
@@ -110,14 +112,14 @@ _OBFUSCATED_EMAIL = re.compile(
     r")(?![\w@])"
 )
 # An address a display cut short: "dana@exam…", "dana@example.c..." (no pattern above matches it).
-_CUT_EMAIL = re.compile(r"(?<!\w)[\w.+-]+@[\w.-]*(?=…|\.\.\.)")
+_CUT_EMAIL = re.compile(r"(?<!\w)[\w.+-]{1,64}@[\w.-]{0,255}(?=…|\.\.\.)")
 # 13 to 19 digits, bare or in groups of a space or dash; checked by Luhn (`_card`).
 _CARD = re.compile(r"(?<![\w.+/:-])\d(?:[ -]?\d){12,18}(?![\w/]|[.:,-]\d)")
 _BARE_ID_DIGITS = 17  # a bare run this long is a message id (tweet ids have 18 or 19 digits)
 # "tel:+44 20 7946 0958", "tel:020-7946-0958": all that a dialler would read.
 _TEL_LINK = re.compile(r"(?i)\b(?P<scheme>tel:|callto:|sms:)[+\d(][\d ().-]*\d")
 # Digits a display cut short ("+44 20 7946…"): too few left for the phone pattern.
-_CUT_NUMBER = re.compile(r"(?<![\w.])\+?\d[\d ().-]{5,}(?=…|\.\.\.)")
+_CUT_NUMBER = re.compile(r"(?<![\w.])\+?\d[\d ().-]{5,30}(?=…|\.\.\.)")
 _ORDER_WORD = (
     r"(?:order|orders|ord|booking|reservation|confirmation|tracking|account|acct|invoice"
     r"|reference|ref|pnr|case|ticket|membership|policy|parcel|shipment|claim)"
