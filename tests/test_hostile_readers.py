@@ -134,6 +134,17 @@ def test_an_unclosed_quote_closed_by_a_later_records_quote_still_loses_nothing(t
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
+@pytest.mark.parametrize("every", [1, 2])
+def test_rows_longer_than_the_header_are_each_a_rejected_record(tmp_path, fmt, every):
+    lines = [line + ",extra" if i % every == 0 else line for i, line in enumerate(records(fmt))]
+    result = fmt.load(write(tmp_path / "long.csv", fmt, lines))
+    assert_only_rejected(result, fmt, list(range(1, RECORDS + 1, every)))
+    assert set(result.rejected["reason"]) == {
+        f"expected {fmt.width} columns, found {fmt.width + 1}"
+    }
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_a_stray_quote_inside_an_unquoted_field_is_kept_as_written(tmp_path, fmt):
     lines = records(fmt, {4: fmt.line(4, text='he said "hi" there')})
     result = fmt.load(write(tmp_path / "quote.csv", fmt, lines))

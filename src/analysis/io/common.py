@@ -194,15 +194,13 @@ def _first_field_pattern(
     shapes = pc.replace_substring_regex(shapes, '^"|"$', "")
     counts = pc.value_counts(shapes)
     seen = counts.field("counts").to_numpy()
+    id_like = np.array(
+        [bool(_ID_SHAPE.fullmatch(shape.as_py())) for shape in counts.field("values")]
+    )
     # A shape a record's id has is common; one seen once or twice is a stray line's.
-    common = seen >= max(2, 0.01 * len(values))
+    common = id_like & (seen >= max(2, 0.01 * len(values)))
     kept = [shape.as_py() for shape in counts.field("values").filter(pa.array(common))]
-    if (
-        not kept
-        or seen[common].sum() < 0.9 * len(values)
-        or len(kept) > 8
-        or not all(_ID_SHAPE.fullmatch(shape) for shape in kept)
-    ):
+    if not kept or seen[common].sum() < 0.9 * len(values) or len(kept) > 8:
         return None
     alternatives = sorted(
         "".join("[0-9]+" if c == "9" else "[A-Za-z]+" if c == "a" else "\\" + c for c in shape)
@@ -278,6 +276,16 @@ def _split_records(
             line_feed = data.find(b"\n", line_feed + 1, end - 1)
         return end
 
+    def starts_record(start: int) -> bool:
+        """Whether a record, broken or not, starts here: the line's first field is like the
+        records' (whatever its number of fields: a file whose rows all have one field too many
+        is that many broken records); where the first fields tell nothing, a line that parses
+        into a record."""
+        if first_field is None:
+            return record_end(start, check_first=False) is not None
+        first = _PLAIN_FIELD.match(data, start).group(0).strip(b'"')
+        return first_field.fullmatch(first) is not None
+
     def next_line(start: int) -> int:
         line_feed = data.find(b"\n", start)
         return size if line_feed == -1 else line_feed + 1
@@ -316,7 +324,7 @@ def _split_records(
             position = end
             continue
         start, position = position, next_line(position)
-        while position < size and record_end(position, check_first=True) is None:
+        while position < size and not starts_record(position):
             position = next_line(position)
         rejected.append(_broken_record(path, data, start, position, number, names))
     good = b"".join(data[start:end] for start, end in spans)
@@ -360,17 +368,23 @@ def _simple_lines(
 def _first_fields_of(
     data: bytes, record: re.Pattern, start: int, sample: int = 20_000
 ) -> re.Pattern | None:
-    """The first-field pattern learned from the first `sample` lines that parse as records."""
-    firsts = []
+    """The first-field pattern learned from the first `sample` lines: from those that parse as
+    records, else (no line has the header's number of fields) from every line."""
+    parsed, every = [], []
     position = start
-    while position < len(data) and len(firsts) < sample:
+    while position < len(data) and len(every) < sample:
         match = record.match(data, position, min(len(data), position + MAX_RECORD_BYTES))
         line_feed = data.find(b"\n", position)
         if match is not None and b"\n" not in match.group(0)[:-1]:
-            firsts.append((match.group(1) or b"").decode("utf-8", errors="replace"))
+            parsed.append((match.group(1) or b"").decode("utf-8", errors="replace"))
+        first = _PLAIN_FIELD.match(data, position).group(0).strip(b'"')
+        every.append(first.decode("utf-8", errors="replace"))
         position = len(data) if line_feed == -1 else line_feed + 1
-    pattern = _first_field_pattern(pa.array(firsts, pa.string())) if firsts else None
-    return None if pattern is None else re.compile(pattern.encode())
+    for firsts in (parsed, every):
+        pattern = _first_field_pattern(pa.array(firsts, pa.string())) if firsts else None
+        if pattern is not None:
+            return re.compile(pattern.encode())
+    return None
 
 
 def _describe_record(data: bytes, start: int, stop: int) -> tuple[int, int | None, int]:
