@@ -214,3 +214,18 @@ def test_an_ambiguous_date_order_stops_until_the_user_chooses(tmp_path, capsys):
         assert cli.main([*args, flag, "--out", str(tmp_path / flag)]) == 0
         created = pd.read_parquet(tmp_path / flag / "messages.parquet")["created_at"]
         assert set(created.dt.month) == {month}
+
+
+def test_a_report_on_a_file_with_no_usable_row_says_so_in_one_line(tmp_path, capsys):
+    data = tmp_path / "all_rejected.csv"
+    data.write_text(
+        "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+        "1,ann,True,not a time,@AcmeHelp hello,,\n"
+        "2,AcmeHelp,False,not a time,@ann hi,,1\n"
+    )
+    out = tmp_path / "report"
+    assert cli.main(["report", "--data", str(data), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("analysis: all_rejected.csv: none of its 2 rows could be used")
+    assert len(pd.read_csv(out / "run" / "rejected.csv")) == 2
+    assert not (out / "index.html").exists()

@@ -155,6 +155,11 @@ def build_report(
     if not data.is_file():
         raise InputError(f"{data}: no such data file")
     run = analyze.run(data, settings, out_dir=out_dir / RUN_FOLDER, progress=progress)
+    if run.summary["messages"] == 0:
+        raise InputError(
+            f"{data.name}: none of its {run.summary['rows_read']} rows could be used, so there "
+            f"is nothing to report; each is in {run.folder / 'rejected.csv'} with its reason"
+        )
     identities = redaction.identities_from_tables(run) if redact else None
     summary = run.summary
     metadata = RunMetadata(
