@@ -72,9 +72,10 @@ LOWER = _character_class(lambda c: unicodedata.category(c) in _LETTER_CATEGORIES
 # that extract, never ones that replace.
 NAME_END = rf"(?:[^{UPPER}{LOWER}0-9_'’]|['’](?:[^{UPPER}{LOWER}]|$)|$)"
 
-# A capitalised given name or surname: "Dana", "O'Brien", "Jean-Luc", "Søren", "Алексей" (not
+# A capitalised given name or surname: "Dana", "O'Brien" (or "O’Brien"), "Jean-Luc", "Søren",
+# "Алексей" (not
 # "Dana's": the possessive is left out, so "Dana's order" yields "Dana").
-NAME = rf"[{UPPER}](?:[{LOWER}]+|'[{UPPER}][{LOWER}]+)(?:-[{UPPER}][{LOWER}]+)?"
+NAME = rf"[{UPPER}](?:[{LOWER}]+|['’][{UPPER}][{LOWER}]+)(?:-[{UPPER}][{LOWER}]+)?"
 TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?"
 MONTHS = _words(
     "january february march april may june july august september october november december"
