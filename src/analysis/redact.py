@@ -117,7 +117,8 @@ _CUT_EMAIL = re.compile(r"(?<!\w)[\w.+-]{1,64}@[\w.-]{0,255}(?=…|\.\.\.)")
 _CARD = re.compile(r"(?<![\w.+/:-])\d(?:[ -]?\d){12,18}(?![\w/]|[.:,-]\d)")
 _BARE_ID_DIGITS = 17  # a bare run this long is a message id (tweet ids have 18 or 19 digits)
 # "tel:+44 20 7946 0958", "tel:020-7946-0958": all that a dialler would read.
-_TEL_LINK = re.compile(r"(?i)\b(?P<scheme>tel:|callto:|sms:)[+\d(][\d ().-]*\d")
+# Only a letter before it stops a match ("hotel:"): "0958tel:+44..." starts a second link.
+_TEL_LINK = re.compile(r"(?i)(?<![^\W\d_])(?P<scheme>tel:|callto:|sms:)[+\d(][\d ().-]*\d")
 # Digits a display cut short ("+44 20 7946…"): too few left for the phone pattern.
 _CUT_NUMBER = re.compile(r"(?<![\w.])\+?\d[\d ().-]{5,30}(?=…|\.\.\.)")
 _ORDER_WORD = (
@@ -353,7 +354,11 @@ def _redactor(
         lower = word.lower()
         return lower in brand_words or any(b.startswith(lower) for b in brand_handles)
 
-    maskable = [n for n in names if n.lower() not in _NOT_NAME_ANYWHERE and not is_brand_word(n)]
+    maskable = [
+        _apostrophes(n)
+        for n in names
+        if n.lower() not in _NOT_NAME_ANYWHERE and not is_brand_word(n)
+    ]
     # A name given in lowercase (an export's, see Identities) is masked in any case; one found
     # capitalised in the text only as written ("Correct, ..." was taken for a name: "correct" is
     # not one).
@@ -426,6 +431,7 @@ def _redactor(
         if possessive:  # "Dana's": Dana, then the 's
             owners.append((token[: possessive.start()], possessive.group(0)))
         for owner, suffix in owners:
+            owner = _apostrophes(owner)
             if owner in cased_names or owner.lower() in any_case_names:
                 return NAME_MASK + suffix
             if owner.lower() in known_handles:
@@ -483,6 +489,11 @@ def _phone(match: re.Match) -> str:
     if separators == {"."} and body.count(".") == 1:  # a decimal
         return candidate
     return PHONE_MASK
+
+
+def _apostrophes(word: str) -> str:
+    """A word with its typographic apostrophes straight: "O’Brien" is "O'Brien"."""
+    return word.replace("’", "'")
 
 
 def _card(match: re.Match) -> str:
