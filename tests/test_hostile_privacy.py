@@ -138,7 +138,7 @@ def test_names_from_every_name_column_of_any_script_reach_the_identities():
             "text": ["hello", "@alexei_s Hi Søren, sorry", "hi"],
         }
     )
-    tickets = pd.DataFrame({"customer_name": ["siobhan o'brien", None]})
+    tickets = pd.DataFrame({"customer_name": ["siobhan o'brien", None, "(unknown)", "Anonymous"]})
     identities = redact.identities_from_tables(SimpleNamespace(messages=messages, tickets=tickets))
     # The export's names lowercased (masked in any case), the greeted one as written.
     assert identities.names == frozenset(

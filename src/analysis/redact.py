@@ -146,11 +146,18 @@ _HANDLE = re.compile(r"(?<![\w@\]])@(?P<handle>\w{1,50})")
 _NOT_VOCATIVE = names_lib.NOT_NAMES | names_lib.MONTHS | frozenset({"let", "he", "she"})
 # Words written after an @ in prose ("counts an @mention"), not anyone's handle.
 _NOT_HANDLES = frozenset({"handle", "handles", "mention", "mentions", "username", "usernames"})
-# Known names from the data are masked anywhere, except these everyday words (and the masks).
+# What exports write where they have no name: "(unknown)", "Anonymous", "System".
+_PLACEHOLDER_NAMES = frozenset(
+    {"unknown", "anonymous", "anon", "none", "null", "nan", "deleted", "system", "bot", "robot"}
+    | {"admin", "automated", "noreply", "visitor", "requester", "staff"}
+)
+# Known names from the data are masked anywhere, except these everyday words, the masks' words
+# and placeholders.
 _NOT_NAME_ANYWHERE = (
     frozenset(ENGLISH_STOP_WORDS)
     | _NOT_VOCATIVE
     | frozenset({"name", "email", "phone", "handle", "card", "order", "no"})
+    | _PLACEHOLDER_NAMES
 )
 
 
