@@ -299,3 +299,19 @@ def test_a_mask_that_opens_another_patterns_context_is_followed_in_the_same_call
     # The order number after a handle only matches once the handle is masked.
     assert redact_text("@658536#00000") == "@[handle]#[order no.]"
     assert redact_text("Dear Ms Shah") == "Dear Ms [name]"
+
+
+def test_agent_ids_of_several_words_or_with_dots_get_their_pseudonym_whole():
+    # A helpdesk's agent ids are its staff's logins, names or addresses, not Brand/signature.
+    agents = (
+        ("agent.kim", "Helpdesk/agent 1"),
+        ("Becky Smith", "Helpdesk/agent 2"),
+        ("kim@helpdesk.example", "Helpdesk/agent 3"),
+    )
+    text = "<td>agent.kim</td><td>Becky Smith wrote</td> by kim@helpdesk.example. agent.kimberly"
+    once = redact_html(text, agents=agents)
+    assert once == (
+        "<td>Helpdesk/agent 1</td><td>Helpdesk/agent 2 wrote</td> by Helpdesk/agent 3. "
+        "agent.kimberly"
+    )
+    assert redact_html(once, agents=agents) == once

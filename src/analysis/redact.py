@@ -399,6 +399,17 @@ def _redactor(
         for a, p in pseudonyms.items()
         if "/" not in a and a.lower().lstrip("@") not in brand_handles
     }
+    # An export's agent ids may be several words or hold dots and @ ("Becky Smith", "agent.kim",
+    # "kim@brand.example"), which the word rule never sees whole: one pattern of those ids.
+    joined_ids = sorted((a for a in bare_agents if not re.fullmatch(r"\w+", a)), key=len)
+    joined_agent = (
+        re.compile(
+            rf"(?<![\w.@+-])(?:{'|'.join(re.escape(a) for a in reversed(joined_ids))})"
+            r"(?![\w@+-]|\.\w)"
+        )
+        if joined_ids
+        else None
+    )
 
     def agent(match: re.Match) -> str:
         token = match.group(0)
@@ -461,6 +472,8 @@ def _redactor(
             return text
         if agent_id is not None:
             text = agent_id.sub(agent, text)
+        if joined_agent is not None:
+            text = joined_agent.sub(lambda m: bare_agents[m.group(0)], text)
         text = _EMAIL.sub(EMAIL_MASK, text)
         text = _OBFUSCATED_EMAIL.sub(EMAIL_MASK, text)
         text = _CUT_EMAIL.sub(EMAIL_MASK, text)
