@@ -309,6 +309,12 @@ _CONVERSATIONS = [
         "@nikos_pap Hi Νίκος, we are so sorry for all of this. ^BS",
     ),
 ]
+# Each brand's agent, as a helpdesk names its staff: an address, a full name, a login.
+_AGENTS = {
+    "SkyhopAir": "becky.sorensen@skyhopmail.test",
+    "StreamlyCares": "Jana Novák",
+    "ParcelPal": "p.kowalczyk",
+}
 # Rejected: its time cannot be read (the columns slipped: it holds the handle and name, which no
 # pattern knows, since the row is no message); the row carries an address and a handle too.
 _REJECTED = {
@@ -320,6 +326,7 @@ _REJECTED = {
 _SECRETS = [
     *(handle for handle, *_ in _CONVERSATIONS),
     *(word for _, name, *_ in _CONVERSATIONS for word in name.split()),
+    *_AGENTS.values(),
     "dana.kowalski@gmail.com",
     "alexei.smirnov [at] yandex [dot] ru",
     "zoe.bronte(at)outlook(dot)com",
@@ -355,18 +362,19 @@ def _write_export(path: Path) -> None:
         "author_name",
         "role",
         "brand",
+        "agent_id",
         "created_at",
         "text",
     ]
     rows = []
     for number, (handle, name, brand, complaint, reply) in enumerate(_CONVERSATIONS, start=1):
         day = f"2024-03-{number:02d}"
-        rows.append([f"{number}1", "", f"c{number}", handle, name, "customer", brand,
+        rows.append([f"{number}1", "", f"c{number}", handle, name, "customer", brand, "",
                      f"{day}T09:00:00Z", complaint])  # fmt: skip
         rows.append([f"{number}2", f"{number}1", f"c{number}", brand, "", "agent", brand,
-                     f"{day}T09:{10 + number}:00Z", reply])  # fmt: skip
+                     _AGENTS[brand], f"{day}T09:{10 + number}:00Z", reply])  # fmt: skip
     rows.append(["991", "", "c99", _REJECTED["author_id"], _REJECTED["author_name"], "customer",
-                 "SkyhopAir", _REJECTED["created_at"], _REJECTED["text"]])  # fmt: skip
+                 "SkyhopAir", "", _REJECTED["created_at"], _REJECTED["text"]])  # fmt: skip
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(fields)
