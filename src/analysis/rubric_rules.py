@@ -109,6 +109,11 @@ APPRECIATION_NEGATED = _any(
     r"\bwho(?:'s| is)? to thank\b",
 )
 
+# A bare "Thanks!" closing a reply that asks for something is a sign-off, like "thanks in
+# advance"; real annotators count it as appreciation only when the reply asks nothing.
+CLOSING_THANKS = r"(?:^|[.!?,;:]\s*|<url>\s*|\s)(?:many |big )?(?:thanks|thank you|thx|ty|cheers)(?: so much| very much| again| a lot)?\s*[.!,]*\s*(?:\^\s?\w+|[a-z]{1,3}|-\s?\w+)?\s*[.!]*\s*$"
+REQUEST_CUES = r"\?|\b(?:please|pls|plz|kindly|can you|could you|would you|let us know|let me know|try|check|visit|send|share|provide|follow|use|go to|click)\b"
+
 # ---------------------------------------------------------------------------------------------
 # moves_channel
 _DM = r"(?:dm|dms|d\.m\.|pm|direct message|direct messages|private message|private messages|privately|in private|inbox|messenger|whatsapp)"
@@ -186,6 +191,37 @@ _STORE = _any(
     r"\bin[- ]store\b",
     r"\bat (?:the|a|any|your) (?:airport|gate|check-in|ticket|service) (?:desk|counter|agent)",
 )
+# Another venue for this problem: a ticket, the help site, a forum or feedback tool, another team.
+_ELSEWHERE = _any(
+    r"\b(?:submit|open|create|make|file|raise|log|start|put in|send) (?:a |an |your |the )?(?:new )?(?:support |service |help |repair )?(?:ticket|request|case)\b",
+    r"\bticket (?:here|at|through|via|with|so|and)\b",
+    r"\b(?:visit|check|go to|head to|head over to|post (?:it |this |them )?(?:on|in|to)|ask (?:on|in)) (?:our|the) (?:[a-z-]+ ){0,2}(?:help ?(?:site|center|centre|page|forum|desk)|support (?:site|page|center|centre|community|forum)|community|forums?|feedback (?:forum|site|page|tool|hub))\b",
+    r"\b(?:uservoice|feedback (?:forum|tool|hub|report)|feature requests?|community forum|help forum)\b",
+    r"\b(?:put|post|share|submit|add|send|file|report|give|leave|drop)\b[^.!?]{0,40}\b(?:suggestions?|ideas?|feedback|bugs?|votes?|comments?)\b[^.!?]{0,30}\b(?:here|there|through|via|on (?:the|our)|at|using)\b",
+    r"\b(?:up-?vote|add your vote|vote (?:for|on) (?:it|this|the))\b",
+    r"\b(?:reach out|get in touch|speak|talk|connect|check in) (?:to|with) (?:the|our|their|its|an?|one of our|xbox|apple|microsoft) (?:[a-z0-9-]+ ){0,3}(?:developers?|devs|teams?|advisors?|agents?|specialists?|experts?|support|publisher|company|carrier|bank|seller)\b",
+    r"\b(?:reach out to|contact) (?:the )?(?:developer|developers|devs|publisher|seller|manufacturer|bank|carrier|app's developer)\b",
+    r"\b(?:support|help|assistance) (?:with|from) (?:our|the) (?:[a-z-]+ ){0,3}(?:advisors?|teams?|specialists?|experts?|agents?)\b",
+    r"\b(?:file|submit|send|make|request) (?:an? )?appeal\b|\byou can appeal\b",
+    r"\b(?:follow|use|click|open|visit) (?:on )?(?:this|the|that|our)? ?link\b[^.!?]{0,40}\b(?:so (?:that )?we|to (?:make|create|open|submit|contact|reach|chat|begin|start|get in touch|request|talk|speak))",
+    r"\bfollow this link\b",
+    r"\b(?:call|phone) or (?:chat|e-?mail)\b|\bchat or (?:call|phone)\b",
+    r"\b(?:chat (?:button|agents?|option|icon)|chat by following|select (?:the )?chat)\b",
+    r"\bcontact us\b(?:[^.!?]{0,10})(?:here|at|through|via|by|using|<url>)|\"contact us",
+    r"\b(?:request|book|schedule|set up|arrange) (?:a |an )?(?:service|repair|callback)\b",
+    r"\bone-on-one\b|\bone on one\b",
+    r"\bsupport on twitter is via messages\b",
+    r"\bgo here so (?:that )?we\b",
+    r"\bgetting in touch\b|\bget in touch with them\b|\bcan be reached\b",
+    r"\bcall/chat\b|\bchat/call\b",
+    r"\bup for (?:service|repair)\b",
+    r"\b(?:contact|reach out to|reach) (?:[a-z&;]+ ){1,3}(?:support|directly|for (?:a resolution|further|more|help|assistance))\b",
+    r"\bcontact(?:ing)? (?:our|the) (?:[a-z-]+ ){0,2}support\b",
+    r"\bpost(?:ing)? (?:this|it|the|your)? ?(?:idea|issue|question|suggestion)s? (?:on|in|to) (?:our|the)\b",
+    r"\bvot(?:e|ing) for (?:the|this|that|it)\b",
+    r"\b(?:in|on|to) our (?:[a-z]+ )?(?:community|forums?)\b",
+    r"\[email\]",
+)
 MOVES_CUES = _any(
     rf"\b{_DM}\b",
     _CALL,
@@ -194,6 +230,7 @@ MOVES_CUES = _any(
     _FORM,
     _TEAM,
     _STORE,
+    _ELSEWHERE,
     r"\bfollow (?:us|and dm|back)\b",
     r"\bmessage us\b",
     r"\bsend us a (?:message|note)\b",
@@ -227,6 +264,9 @@ MOVES_HEDGES = _any(
     r"\bif you (?:ever )?need (?:us|anything|help|more help|a hand)\b",
     r"\bwe'?re (?:always|also) (?:here|available)\b",
     r"\bif you change your mind\b",
+    r"\banytime\b",
+    r"\bfor (?:any )?(?:further|other|more|additional) (?:questions|concerns|help|assistance)\b",
+    r"\bif we can (?:help|be of)\b",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -304,7 +344,31 @@ RESOLUTION_REWRITES = (
         "try \\1\\2.",
     ),
     (r"\b(?:we )?request you to\b", "please"),
+    # troubleshooting asked as a question: "could you go through the steps here?", "have you run
+    # a tracert?", "does logging out and back in make a difference?"
+    (
+        r"\b(?:can|could|would|will) you (?:please |kindly |also |just )?(?:go through|run through|work through|follow|restart|reinstall|update|clear|reset|force|give (?:this|these|that|it) a)\b([^?]*)\??",
+        "try \\1.",
+    ),
+    (
+        r"\bwould you mind (?:checking|trying|going|running|following|resetting|restarting|reinstalling|updating|clearing|removing|disabling)\b([^?]*)\??",
+        "try \\1.",
+    ),
+    (
+        r"\bhave you (?:already |also )?(?:tried|run|ran|checked|restarted|reset|cleared)\b([^?]*)\??",
+        "try \\1.",
+    ),
+    (
+        r"\b(?:does|did|do) ([^?]{3,80}) (?:make a difference|help|fix it|do the trick|work)\b[^?]*\??",
+        "try \\1.",
+    ),
+    (r"\bby following the steps\b[^?]*\??", "follow the steps."),
     (r"^.*\?.*$", " "),  # other questions
+)
+# A link the customer is pointed to for this problem, said with how it helps.
+RESOLUTION_LINKS = _any(
+    r"(?:steps|tips|things to check|troubleshooting|article|guide|this a shot|this a try|recommend|suggest|refer to|learn more|more about|have a look (?:here|at)|check out|visit|follow|resolve|fix|details)[^.!?]{0,60}<url>",
+    r"<url>[^.!?]{0,40}\b(?:steps|tips|for (?:the )?(?:steps|details|more)|to (?:fix|resolve|find|learn|see|check)|and (?:let us know|see if))",
 )
 RESOLUTION_NEGATED = _any(
     r"\bso (?:that )?(?:we|i|our team|they|the team) (?:can|could|may|will be able to|are able to) [^.!?]*",  # a purpose, not a fix
@@ -460,17 +524,25 @@ class _Sentences:
     text: pa.Array
     reply: np.ndarray
     n: int
+    offsets: pa.Array
 
     def count(self, flags: np.ndarray) -> np.ndarray:
         """Per reply, how many of its sentences are flagged."""
         return np.bincount(self.reply, weights=flags.astype(float), minlength=self.n).astype(int)
+
+    def join(self, values: pa.Array) -> np.ndarray:
+        """Per reply, its sentences (as changed in `values`) joined again, one per line."""
+        lists = pa.LargeListArray.from_arrays(self.offsets, values)
+        separator = pa.scalar("\n", type=values.type)
+        return pc.binary_join(lists, separator).to_numpy(zero_copy_only=False)
 
 
 def _split_sentences(lower: pd.Series) -> _Sentences:
     lists = pc.split_pattern(_arrow(lower), "\n")
     text = pc.list_flatten(lists)
     reply = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
-    return _Sentences(text=text, reply=reply, n=len(lower))
+    offsets = pa.array(np.asarray(lists.offsets) - np.asarray(lists.offsets)[0], type=pa.int64())
+    return _Sentences(text=text, reply=reply, n=len(lower), offsets=offsets)
 
 
 def prepare(texts: pd.Series) -> pd.DataFrame:
@@ -493,9 +565,13 @@ def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
     n = len(replies)
     if n == 0:
         return np.zeros(0, dtype=int)
-    # NLTK's RegexpTokenizer (analysis.text.tokenise) words, counted once per reply
+    # Each distinct reply and complaint is tokenised once (templates repeat), rows index them.
+    reply_codes, distinct_replies = pd.factorize(replies.fillna("").astype(str), sort=False)
+    context_codes, distinct_contexts = pd.factorize(contexts.fillna("").astype(str), sort=False)
+    # NLTK's RegexpTokenizer (analysis.text.tokenise) words, counted once per text
     vectoriser = CountVectorizer(analyzer=textlib.tokenise, binary=True)
-    both = pd.concat([replies, contexts], ignore_index=True).fillna("").astype(str)
+    both = pd.Series(np.concatenate([distinct_replies, distinct_contexts]), dtype=object)
+    split = len(distinct_replies)
     try:
         matrix = vectoriser.fit_transform(both)
     except ValueError:  # no word anywhere
@@ -517,8 +593,9 @@ def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
     mapping = csr_matrix(
         (np.ones(keep.sum()), (np.flatnonzero(keep), stem_index)), shape=(len(words), len(stem_ids))
     )
-    stemmed = (matrix @ mapping) > 0
-    reply_stems, context_stems = stemmed[:n], stemmed[n:]
+    stemmed = ((matrix @ mapping) > 0).tocsr()
+    reply_stems = stemmed[:split][reply_codes]
+    context_stems = stemmed[split:][context_codes]
     return np.asarray(reply_stems.multiply(context_stems).sum(axis=1)).ravel().astype(int)
 
 
@@ -545,6 +622,8 @@ def rule_features(
 FEATURE_NAMES = (
     "sorry_cues",
     "appreciation_cues",
+    "appreciation_closing_cues",
+    "request_sentences",
     "moves_cues",
     "moves_hedged_cues",
     "timetable_cues",
@@ -571,22 +650,45 @@ def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
     for pattern, replacement in RESOLUTION_REWRITES:
         resolution_text = _replace(resolution_text, pattern, replacement)
     specific_text = _clean(text, SPECIFIC_TEMPLATES)
+    closing_text = _replace(text, CLOSING_THANKS, " <closing> ")
+    # only a reply's last sentence closes it ("Thank you. Let's take a look ..." opens with thanks)
+    # (or the one before a signature the text stage left on its own line, "^kartika")
+    last = np.append(sentences.reply[1:] != sentences.reply[:-1], True)[: len(sentences.reply)]
+    signed = _contains(text, r"^\s*[\^~*/-]\s?[a-z]+\.?\s*$")
+    last = last | np.append((signed & last)[1:], False)[: len(last)]
     columns = {
         "sorry_cues": sentences.count(_contains(_clean(text, SORRY_NEGATED), SORRY_CUES)),
         "appreciation_cues": sentences.count(
-            _contains(_clean(text, APPRECIATION_NEGATED), APPRECIATION_CUES)
+            np.where(
+                last,
+                _contains(
+                    _clean(closing_text, "<closing>", APPRECIATION_NEGATED), APPRECIATION_CUES
+                ),
+                _contains(_clean(text, APPRECIATION_NEGATED), APPRECIATION_CUES),
+            )
+        ),
+        "appreciation_closing_cues": sentences.count(_contains(closing_text, "<closing>") & last),
+        "request_sentences": sentences.count(
+            _contains(_clean(closing_text, "<closing>"), REQUEST_CUES)
         ),
         "moves_cues": sentences.count(moves_hits & ~hedged),
         "moves_hedged_cues": sentences.count(moves_hits & hedged),
         "timetable_cues": sentences.count(_contains(text, TIMETABLE_CUES)),
+        # a sentence that only sends the customer elsewhere (a ticket, a team) resolves nothing
         "resolution_cues": sentences.count(
-            _contains(_clean(resolution_text, RESOLUTION_NEGATED), RESOLUTION_CUES)
+            (
+                _contains(_clean(resolution_text, RESOLUTION_NEGATED), RESOLUTION_CUES)
+                | _contains(resolution_text, RESOLUTION_LINKS)
+            )
+            & ~moves_hits
         ),
         "specific_terms": sentences.count(_contains(specific_text, SPECIFIC_TERMS)),
         "specific_weak_terms": sentences.count(_contains(specific_text, SPECIFIC_WEAK_TERMS)),
         "question_sentences": sentences.count(_contains(text, r"\?")),
         "sentence_count": sentences.count(np.ones(len(text), dtype=bool)),
         "has_link": _contains(_arrow(sentences_text), "<url>").astype(int),
+        # what the complaint overlap reads: the reply without its privacy and diagnostic templates
+        "overlap_text": sentences.join(specific_text),
     }
     return pd.DataFrame(columns)
 
@@ -600,9 +702,7 @@ def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
     codes, distinct = pd.factorize(prepared["sentences"].fillna("").astype(str), sort=False)
     own = _text_features(pd.Series(distinct, dtype=object)).take(codes).reset_index(drop=True)
     context_text = context_text.fillna("").astype(str)
-    overlap = _overlap_count(
-        prepared["sentences"].reset_index(drop=True), context_text.reset_index(drop=True)
-    )
+    overlap = _overlap_count(own["overlap_text"], context_text.reset_index(drop=True))
     own["complaint_overlap"] = overlap
     own["has_context"] = (context_text.str.strip() != "").to_numpy(dtype=int)
     own["name_cues"] = prepared["addressed_name"].notna().to_numpy(dtype=int)
@@ -612,16 +712,15 @@ def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
 def labels_from_features(features: pd.DataFrame) -> pd.DataFrame:
     """The rule labeller's 0/1 decision per label from `rule_features`."""
     f = features
-    specifics = (
-        (f["specific_terms"] > 0)
-        | ((f["specific_weak_terms"] > 0) & (f["complaint_overlap"] >= 1))
-        | (f["complaint_overlap"] >= 2)
-    )
+    # Real replies often pick up one word of the complaint ("the photos still save on the
+    # iPhone"): one shared content word is enough.
+    specifics = (f["specific_terms"] > 0) | (f["complaint_overlap"] >= 1)
     out = pd.DataFrame(
         {
             "moves_channel": f["moves_cues"] > 0,
             "acknowledges_specifics": specifics,
-            "shows_appreciation": f["appreciation_cues"] > 0,
+            "shows_appreciation": (f["appreciation_cues"] > 0)
+            | ((f["appreciation_closing_cues"] > 0) & (f["request_sentences"] == 0)),
             "shares_resolution_or_timetable": (f["timetable_cues"] > 0)
             | (f["resolution_cues"] > 0),
             "says_sorry": f["sorry_cues"] > 0,
