@@ -113,6 +113,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         "top_templates": personalisation.top_templates(replies),
         "rubric_by_brand": rubric.by_brand(exchanges),
         "rubric_by_agent": rubric.by_agent(exchanges),
+        "rubric_corrected_by_brand": rubric.corrected_by_brand(exchanges),
         "conversation_scores": rubric.conversation_scores(exchanges),
     }
     scorecards["weekly_by_brand"] = trends.weekly_by_brand(exchanges, sla_hours, timezone=zone)
