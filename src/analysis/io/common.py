@@ -258,8 +258,13 @@ def _split_records(
         match = record.match(data, start, min(size, start + MAX_RECORD_BYTES))
         if match is None or (match.end() < size and data[match.end() - 1] != 10):
             return None  # no record, or one cut off by the bound
-        first = (match.group(1) or b"").strip(b'"')
-        if check_first and first_field is not None and not first_field.fullmatch(first):
+        if not check_first:
+            return match
+        first = match.group(1) or b""
+        if b'"' in first and not first.startswith(b'"'):
+            # The tail of a quoted field over several lines (`line two",m3,...`), not a record.
+            return None
+        if first_field is not None and not first_field.fullmatch(first.strip(b'"')):
             return None
         return match
 
@@ -282,7 +287,7 @@ def _split_records(
         is that many broken records); where the first fields tell nothing, a line that parses
         into a record."""
         if first_field is None:
-            return record_end(start, check_first=False) is not None
+            return record_end(start, check_first=True) is not None
         first = _PLAIN_FIELD.match(data, start).group(0).strip(b'"')
         return first_field.fullmatch(first) is not None
 
