@@ -146,6 +146,25 @@ def test_names_from_every_name_column_of_any_script_reach_the_identities():
     )
 
 
+def test_an_exports_name_that_its_texts_write_as_an_everyday_word_is_masked_only_capitalised():
+    messages = pd.DataFrame(
+        {
+            "author_id": ["kevin_d", "SkyhopAir"],
+            "author_name": ["Kevin Day", None],
+            "role": ["customer", "agent"],
+            "brand": ["SkyhopAir"] * 2,
+            "text": ["a day late, then another day", "Hi Kevin, sorry for the day you had"],
+        }
+    )
+    identities = redact.identities_from_tables(SimpleNamespace(messages=messages, tickets=None))
+    assert identities.names == frozenset({"kevin", "Day"})
+    text = "Kevin Day waited a day; KEVIN wrote"
+    assert (
+        redact.redact_text(text, names=identities.names)
+        == "[name] [name] waited a day; [name] wrote"
+    )
+
+
 def test_a_text_a_display_cut_short_leaves_no_fragment():
     assert redact.redact_text("write to someone@gmail.c…") == "write to [email]…"
     assert redact.redact_text("write to someone@gma...") == "write to [email]..."

@@ -52,9 +52,12 @@ from functools import lru_cache
 
 import nbformat
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from analysis import names as names_lib
+from analysis import text as text_lib
 
 EMAIL_MASK = "[email]"
 ORDER_MASK = "[order no.]"
@@ -165,7 +168,8 @@ _NOT_NAME_ANYWHERE = (
 class Identities:
     """What the redactor must know about the data: brands to keep, customer handles and names to
     mask. A name in lowercase (each word of an export's names) is masked in any case; a
-    capitalised one (found after a greeting in the text) only as written."""
+    capitalised one (found after a greeting in the text, or an export's name that the texts
+    mostly write in lowercase, as "Day") only as written."""
 
     brands: frozenset[str] = field(default_factory=frozenset)
     handles: frozenset[str] = field(default_factory=frozenset)
@@ -185,14 +189,19 @@ def identities_from_tables(tables: object) -> Identities:
     tickets = getattr(tables, "tickets", None)
     if tickets is not None:
         given_names += [tickets[c] for c in _NAME_COLUMNS if c in tickets]
-    agent_text = messages.loc[~customers, "text"].dropna().astype(str)
+    # Each distinct text once: templates repeat, and Python's re reads each (no RE2 look-arounds).
+    agent_text = messages.loc[~customers, "text"].dropna().astype(str).drop_duplicates()
     greeted = agent_text.str.extract(_GREETING_NAME.pattern)[["name", "surname"]]
     found_names = [greeted["name"], greeted["surname"]]
     if "addressed_name" in messages:  # the text stage's vocative names (analysis.prepare)
         found_names.append(messages["addressed_name"])
-    # An export's names in lowercase: the redactor masks those in any case (see Identities).
+    # An export's names in lowercase, which the redactor masks in any case (see Identities),
+    # except a word the texts mostly write in lowercase: "Kevin Day" is no reason to mask "per day".
     given = {n.lower() for n in _name_words(given_names, _NAME_WORD)}
-    names = {n for n in _name_words(found_names, _NAME) if n.lower() not in given} | given
+    everyday = _mostly_lowercase(messages["text"], given)
+    given = {n.title() if n in everyday else n for n in given}
+    names = {n for n in _name_words(found_names, _NAME) if n.lower() not in everyday | given}
+    names |= given
     return Identities(
         brands=brands,
         handles=frozenset(handles),
@@ -209,9 +218,35 @@ def _name_words(columns: list[pd.Series], pattern: str | re.Pattern[str]) -> set
     """The distinct words that `pattern` finds in some name columns and that may be names."""
     names: set[str] = set()
     for values in columns:
-        words = values.dropna().astype(str).str.findall(pattern).explode().dropna()
+        distinct = pd.Series(values.dropna().astype(str).unique(), dtype=object)
+        words = distinct.str.findall(pattern).explode().dropna()
         names |= {w for w in words.unique() if _may_be_name(w)}
     return names
+
+
+def _mostly_lowercase(texts: pd.Series, words: set[str]) -> set[str]:
+    """Of some lowercase words, those the texts write in lowercase more often than not (everyday
+    words of this data, as "day", "page"; names are capitalised), read on the first
+    `_EVERYDAY_SAMPLE` texts with pyarrow."""
+    if not words:
+        return set()
+    sample = texts.dropna().astype(str).head(_EVERYDAY_SAMPLE)
+    tokens = pc.list_flatten(pc.split_pattern_regex(text_lib.to_arrow(sample), r"[^\pL\pM'’]+"))
+    lowered = pc.utf8_lower(tokens)
+    candidate = pc.is_in(lowered, value_set=pa.array(sorted(words), type=lowered.type))
+    tokens, lowered = pc.filter(tokens, candidate), pc.filter(lowered, candidate)
+    written = pd.DataFrame(
+        {
+            "word": lowered.to_numpy(zero_copy_only=False),
+            "lowercase": pc.equal(tokens, lowered).to_numpy(zero_copy_only=False),
+        }
+    )
+    share = written.groupby("word")["lowercase"].mean()
+    return set(share.index[share > 0.5])
+
+
+# Enough texts to tell an everyday word from a name, few enough to read in a second.
+_EVERYDAY_SAMPLE = 200_000
 
 
 def _may_be_name(word: str) -> bool:
