@@ -25,19 +25,21 @@ What is masked, in this order:
 - @handles that are not a brand's -> `@[handle]`; known customer handles that contain a letter
   also without the @ (numeric ids, as in the anonymised twcs export, are not told apart from
   counts in tables and stay)
-- agents: every agent id (`Brand/JK`, `Brand/Becky`, an export's agent) -> a pseudonym numbered
-  per brand in the order of the ids (`Brand/agent 1`, `Brand/agent 2`), the same on every page,
-  so two agents stay two (`Identities.agents`)
+- agents: every agent id (`Brand/JK`, `Brand/Becky`, an export's agent, also of several words or
+  with dots: "Becky Smith", "agent.kim") -> a pseudonym numbered per brand in the order of the
+  ids (`Brand/agent 1`, `Brand/agent 2`), the same on every page, so two agents stay two
+  (`Identities.agents`)
 - names: a capitalised word of any script after a greeting or thanks ("Hi Dana", "Dear Ms Shah",
   "Thanks, Søren!"), a capitalised word closing a clause after a comma ("..., Mark!", "Привет,
-  Алексей"), and anywhere, whole-word and in any case, the known names from the data: every word
-  of `author_name` and ticket `customer_name` (any script; a name in a script written without
-  spaces, such as Chinese, is masked wherever it stands), and the names agents greeted ->
-  `[name]`. A contraction is not a name ("Don't"), a possessive keeps its "'s" ("[name]'s").
+  Алексей"), and anywhere, whole-word, the known names from the data: every word of
+  `author_name` and ticket `customer_name`, in any case (any script; a name in a script written
+  without spaces, such as Chinese, is masked wherever it stands; a word the data's texts mostly
+  write in lowercase, as the "Day" of "Kevin Day", only capitalised), and the names agents
+  greeted, as written -> `[name]`. A contraction is not a name ("Don't"), a possessive keeps its "'s" ("[name]'s").
   The name pattern, greeting words and the words that are never names are `analysis.names`',
   shared with the measures; greetings count anywhere here (not only opening a sentence: masking
   too much is the safe side), and months and weekdays are never names in a report's prose ("on
-  Monday, May."). Brand names and everyday words are never taken for names.
+  Monday, May."). Brand names, everyday words and placeholders ("(unknown)") are never names.
 
 Figures are images: their text cannot be redacted, so figures must not show customer identities.
 """
