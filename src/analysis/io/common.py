@@ -229,34 +229,92 @@ def _split_records(
     path: Path, data: bytes, names: list[str]
 ) -> tuple[pa.Table, np.ndarray, list[dict]]:
     """The records of a troubled file: the good ones parsed, their numbers, and each broken one
-    as a rejected record (where it starts, with the lines that belong to it).
+    as a rejected record (where it starts, with the lines that belong to it)."""
+    if b"\n" not in data:
+        data = data.replace(b"\r", b"\n")  # an old Mac export: a CR ends each line
+    records = _Records(data, len(names))
+    spans: list[list[int]] = []  # the good records' bytes, runs of them merged
+    rows: list[int] = []
+    rejected: list[dict] = []
+
+    def keep(start: int, end: int, count: int) -> None:
+        if spans and spans[-1][1] == start:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+        rows.extend(range(len(rows) + len(rejected) + 1, len(rows) + len(rejected) + 1 + count))
+
+    position = records.header_end
+    while position < records.size:
+        run_end, count = records.simple_run(position)
+        if count:
+            keep(position, run_end, count)  # a run of lines that are each a record, at once
+            position = run_end
+        elif records.is_empty_line(position):
+            position = records.next_line(position)  # an empty line is not a record
+        elif (end := records.record_end(position, check_first=False)) is not None:
+            keep(position, end, 1)
+            position = end
+        else:
+            start, position = position, records.next_line(position)
+            while position < records.size and not records.starts_record(position):
+                position = records.next_line(position)
+            number = len(rows) + len(rejected) + 1
+            rejected.append(_broken_record(path, data, start, position, number, names))
+    good = b"".join(data[start:end] for start, end in spans)
+    if good and not good.endswith(b"\n"):
+        good += b"\n"
+    table = _parse_or_none(pa.py_buffer(good), len(names), skip_header=False) if good else None
+    if table is None:
+        if good:
+            raise InputError(f"{path.name}: cannot be read as CSV (its records do not parse)")
+        table = pa.table({f"f{i}": pa.array([], pa.string()) for i in range(len(names))})
+    if len(table) != len(rows):
+        raise InputError(
+            f"{path.name}: cannot be read as CSV ({len(rows)} records found, {len(table)} parsed)"
+        )
+    return table, np.asarray(rows, dtype="int64"), rejected
+
+
+class _Records:
+    """Where records start and end in a file's bytes (UTF-8, bare CRs stood in for).
 
     A line starts a record when it parses (alone, or with the continuation lines of a quoted
     field that closes within MAX_RECORD_BYTES) into exactly the header's number of fields, no
-    continuation line itself starting a record. Lines after a broken record that do not start
-    a record (their first field unlike the records' first fields, or the wrong number of fields)
-    belong to the broken record.
+    continuation line itself starting a record. After a broken record, the next record starts
+    at a line whose first field is like the records' ids (their shape, learned from the file);
+    the lines before it belong to the broken record.
     """
-    if b"\n" not in data:
-        data = data.replace(b"\r", b"\n")  # an old Mac export: a CR ends each line
-    width, size = len(names), len(data)
-    one_field = rb"(?:" + _QUOTED + rb"|" + _PLAIN + rb")?"
-    record = re.compile(
-        rb"("
-        + one_field
-        + rb")(?:,"
-        + one_field
-        + rb"){"
-        + str(width - 1).encode()
-        + rb"}(?:\r?\n|\Z)"
-    )
-    header_end = _describe_record(data, 0, size)[2]
-    first_field = _first_fields_of(data, record, header_end)
 
-    def record_at(start: int, check_first: bool) -> re.Match | None:
-        """The record of exactly `width` fields starting here, if any (first field checked)."""
-        match = record.match(data, start, min(size, start + MAX_RECORD_BYTES))
-        if match is None or (match.end() < size and data[match.end() - 1] != 10):
+    def __init__(self, data: bytes, width: int):
+        self.data, self.size = data, len(data)
+        one_field = rb"(?:" + _QUOTED + rb"|" + _PLAIN + rb")?"
+        repeat = rb"{" + str(width - 1).encode() + rb"}"
+        self.record = re.compile(
+            rb"(" + one_field + rb")(?:," + one_field + rb")" + repeat + rb"(?:\r?\n|\Z)"
+        )
+        self.header_end = _describe_record(data, 0, self.size)[2]
+        self.first_field = _first_fields_of(data, self.record, self.header_end)
+        self.starts, simple = _simple_lines(data, width, self.first_field)
+        self.simple = simple
+        self.other_lines = np.flatnonzero(~simple)
+
+    def simple_run(self, start: int) -> tuple[int, int]:
+        """Where the run of simple lines from here ends, and how many lines it holds (0 when
+        the line here is not simple)."""
+        line = int(np.searchsorted(self.starts, start))  # a position is always a line's start
+        if not self.simple[line]:
+            return start, 0
+        after = self.other_lines[np.searchsorted(self.other_lines, line) :]
+        last = int(after[0]) if len(after) else len(self.simple)
+        return int(self.starts[last]), last - line
+
+    def record_at(self, start: int, check_first: bool) -> re.Match | None:
+        """The record of exactly the header's fields starting here, if any; with check_first,
+        only one whose first field is like the records'."""
+        data = self.data
+        match = self.record.match(data, start, min(self.size, start + MAX_RECORD_BYTES))
+        if match is None or (match.end() < self.size and data[match.end() - 1] != 10):
             return None  # no record, or one cut off by the bound
         if not check_first:
             return match
@@ -264,87 +322,39 @@ def _split_records(
         if b'"' in first and not first.startswith(b'"'):
             # The tail of a quoted field over several lines (`line two",m3,...`), not a record.
             return None
-        if first_field is not None and not first_field.fullmatch(first.strip(b'"')):
+        if self.first_field is not None and not self.first_field.fullmatch(first.strip(b'"')):
             return None
         return match
 
-    def record_end(start: int, check_first: bool) -> int | None:
+    def record_end(self, start: int, check_first: bool) -> int | None:
         """Where the record starting here ends; None when no record starts here."""
-        match = record_at(start, check_first)
+        match = self.record_at(start, check_first)
         if match is None:
             return None
         end = match.end()
-        line_feed = data.find(b"\n", start, end - 1)
+        line_feed = self.data.find(b"\n", start, end - 1)
         while line_feed != -1:  # a quoted field over several lines: it must not hold a record
-            if record_at(line_feed + 1, check_first=True) is not None:
+            if self.record_at(line_feed + 1, check_first=True) is not None:
                 return None
-            line_feed = data.find(b"\n", line_feed + 1, end - 1)
+            line_feed = self.data.find(b"\n", line_feed + 1, end - 1)
         return end
 
-    def starts_record(start: int) -> bool:
+    def starts_record(self, start: int) -> bool:
         """Whether a record, broken or not, starts here: the line's first field is like the
         records' (whatever its number of fields: a file whose rows all have one field too many
         is that many broken records); where the first fields tell nothing, a line that parses
         into a record."""
-        if first_field is None:
-            return record_end(start, check_first=True) is not None
-        first = _PLAIN_FIELD.match(data, start).group(0).strip(b'"')
-        return first_field.fullmatch(first) is not None
+        if self.first_field is None:
+            return self.record_end(start, check_first=True) is not None
+        first = _PLAIN_FIELD.match(self.data, start).group(0).strip(b'"')
+        return self.first_field.fullmatch(first) is not None
 
-    def next_line(start: int) -> int:
-        line_feed = data.find(b"\n", start)
-        return size if line_feed == -1 else line_feed + 1
+    def is_empty_line(self, start: int) -> bool:
+        return self.data[start] == 10 or self.data.startswith(b"\r\n", start)
 
-    starts, simple = _simple_lines(data, width, first_field)
-    other_lines = np.flatnonzero(~simple)
-    spans: list[list[int]] = []
-    rows: list[int] = []
-    rejected: list[dict] = []
-    position, number = header_end, 0
-    while position < size:
-        line = int(np.searchsorted(starts, position))  # a position is always a line's start
-        if simple[line]:
-            # A run of simple lines is a run of records, taken at once.
-            after = other_lines[np.searchsorted(other_lines, line) :]
-            last = int(after[0]) if len(after) else len(simple)
-            end = int(starts[last])
-            if spans and spans[-1][1] == position:
-                spans[-1][1] = end
-            else:
-                spans.append([position, end])
-            rows.extend(range(number + 1, number + 1 + last - line))
-            number, position = number + last - line, end
-            continue
-        if data[position] == 10 or data.startswith(b"\r\n", position):
-            position = next_line(position)  # an empty line is not a record
-            continue
-        number += 1
-        end = record_end(position, check_first=False)
-        if end is not None:
-            if spans and spans[-1][1] == position:
-                spans[-1][1] = end
-            else:
-                spans.append([position, end])
-            rows.append(number)
-            position = end
-            continue
-        start, position = position, next_line(position)
-        while position < size and not starts_record(position):
-            position = next_line(position)
-        rejected.append(_broken_record(path, data, start, position, number, names))
-    good = b"".join(data[start:end] for start, end in spans)
-    if good and not good.endswith(b"\n"):
-        good += b"\n"
-    table = _parse_or_none(pa.py_buffer(good), width, skip_header=False) if good else None
-    if table is None:
-        if good:
-            raise InputError(f"{path.name}: cannot be read as CSV (its records do not parse)")
-        table = pa.table({f"f{i}": pa.array([], pa.string()) for i in range(width)})
-    if len(table) != len(rows):
-        raise InputError(
-            f"{path.name}: cannot be read as CSV ({len(rows)} records found, {len(table)} parsed)"
-        )
-    return table, np.asarray(rows, dtype="int64"), rejected
+    def next_line(self, start: int) -> int:
+        line_feed = self.data.find(b"\n", start)
+        return self.size if line_feed == -1 else line_feed + 1
 
 
 def _simple_lines(
