@@ -229,3 +229,16 @@ def test_a_report_on_a_file_with_no_usable_row_says_so_in_one_line(tmp_path, cap
     assert err.startswith("analysis: all_rejected.csv: none of its 2 rows could be used")
     assert len(pd.read_csv(out / "run" / "rejected.csv")) == 2
     assert not (out / "index.html").exists()
+
+
+def test_a_utf16_export_is_read_and_the_summary_names_its_encoding(tmp_path):
+    header = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id"
+    time = "Tue Oct 31 22:10:47 +0000 2017"
+    data = tmp_path / "excel_unicode.csv"
+    data.write_text(
+        f"{header}\n1,c1,True,{time},@AcmeHelp héllo 😀,,\n2,AcmeHelp,False,{time},@c1 hi,,1\n",
+        encoding="utf-16",
+    )
+    tables = pipeline.run(data, "twcs")
+    assert tables.messages.set_index("message_id").loc["1", "text"] == "@AcmeHelp héllo 😀"
+    assert "excel_unicode.csv is not UTF-8: read as UTF-16" in tables.summary["notes"]

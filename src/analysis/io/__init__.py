@@ -77,5 +77,7 @@ def load(
         raise InputError(f"unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}")
     # JSON Lines are decoded line by line, and say so themselves.
     if format != "messages-json" and file_encoding(path) != "utf-8":
-        result.notes.append(f"{path.name} is not UTF-8: read as Windows-1252 (cp1252)")
+        encoding = file_encoding(path)
+        named = {"cp1252": "Windows-1252 (cp1252)"}.get(encoding, encoding.upper())
+        result.notes.append(f"{path.name} is not UTF-8: read as {named}")
     return result
