@@ -47,7 +47,7 @@ def test_corrected_share_recovers_the_true_share_and_its_interval_covers_it():
         positives = _brand(rng, true_share, 300, se, sp)
         shares = rubric_shares.corrected_share([positives], [300], errors, draws=500, seed=seed)
         row = shares.iloc[0]
-        covered += row["corrected_low"] <= true_share <= row["corrected_high"]
+        covered += row["corrected_share_low"] <= true_share <= row["corrected_share_high"]
         raw_error.append(abs(row["raw_share"] - true_share))
         corrected_error.append(abs(row["corrected_share"] - true_share))
     assert covered / simulations >= 0.85
@@ -58,10 +58,10 @@ def test_interval_widens_with_fewer_replies_and_fewer_labelled_replies():
     errors_many = rubric_shares.LabellerErrors(400, 100, 60, 940)
     errors_few = rubric_shares.LabellerErrors(40, 10, 6, 94)
     wide = rubric_shares.corrected_share([40, 4], [100, 10], errors_many)
-    widths = (wide["corrected_high"] - wide["corrected_low"]).to_numpy()
+    widths = (wide["corrected_share_high"] - wide["corrected_share_low"]).to_numpy()
     assert widths[1] > widths[0]  # 10 replies are less sure than 100
     few = rubric_shares.corrected_share([40], [100], errors_few)
-    assert (few["corrected_high"] - few["corrected_low"]).iloc[0] > widths[0]
+    assert (few["corrected_share_high"] - few["corrected_share_low"]).iloc[0] > widths[0]
 
 
 def _quality(se: float, sp: float, rows: int = 1000, positives: int = 400) -> pd.DataFrame:
@@ -111,8 +111,8 @@ def test_by_brand_corrects_every_text_lesson_per_brand():
     # (0.5 + 0.9 - 1) / (0.8 + 0.9 - 1) = 0.571...
     assert sorry_rows.loc["A", "corrected_share"] == pytest.approx(0.4 / 0.7)
     assert sorry_rows.loc["B", "corrected_share"] == 0.0
-    assert (sorry_rows["corrected_low"] <= sorry_rows["corrected_share"]).all()
-    assert (sorry_rows["corrected_share"] <= sorry_rows["corrected_high"]).all()
+    assert (sorry_rows["corrected_share_low"] <= sorry_rows["corrected_share"]).all()
+    assert (sorry_rows["corrected_share"] <= sorry_rows["corrected_share_high"]).all()
     assert (sorry_rows["measured_on"] == "unseen brands").all()
 
 
@@ -121,3 +121,10 @@ def test_committed_quality_file_gives_errors_for_every_text_lesson():
     assert set(errors) == set(rubric.TEXT_LABELS)
     for label_errors in errors.values():
         assert 0 < label_errors.sensitivity <= 1 and 0 < label_errors.specificity <= 1
+
+
+def test_a_brand_with_no_hit_still_gets_an_interval_above_zero():
+    errors = rubric_shares.LabellerErrors(90, 10, 5, 95)
+    row = rubric_shares.corrected_share([0], [20], errors).iloc[0]
+    assert row["raw_share"] == 0 and row["corrected_share"] == 0
+    assert row["corrected_share_low"] == 0 and row["corrected_share_high"] > 0.05

@@ -5,7 +5,9 @@ twenty (specificity 0.95) turns a true share of 50% into a raw share of 42.5%. T
 estimator undoes that: true = (raw + sp - 1) / (se + sp - 1), clipped to [0, 1]. Its 95% interval
 carries both uncertainties by a parametric bootstrap: each draw resamples the labelled replies the
 sensitivity and specificity were measured on (a multinomial draw of the four confusion counts, the
-same as resampling those replies) and the brand's own replies (a binomial draw of its raw count).
+same as resampling those replies) and the brand's own replies (its raw share redrawn from a
+Jeffreys Beta posterior of its count, which unlike a binomial redraw still varies for a brand with
+no hit at all).
 
 The labeller's errors are read from the quality file (`rubric_evaluation.labeller_quality()`):
 the chosen labeller's leave-one-brand-out counts (brands it never saw), else its development-set
@@ -31,8 +33,8 @@ SHARE_COLUMNS = [
     "replies",
     "raw_share",
     "corrected_share",
-    "corrected_low",
-    "corrected_high",
+    "corrected_share_low",
+    "corrected_share_high",
     "sensitivity",
     "specificity",
     "measured_on",
@@ -106,10 +108,13 @@ def corrected_share(
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = np.where(replies > 0, positives / replies, np.nan)
     se, sp = draw_errors(errors, draws, rng)
-    # One column per group, one row per draw: the groups' replies resampled binomially.
-    drawn_raw = rng.binomial(replies.astype(int), np.nan_to_num(raw), size=(draws, len(raw)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        drawn_raw = drawn_raw / replies
+    # One column per group, one row per draw: the group's raw share redrawn from its replies.
+    # A Jeffreys Beta(k + 1/2, n - k + 1/2) rather than Binomial(n, k/n) / n: the binomial of a
+    # brand with no hit (or all hits) never varies, and would give it a zero-width interval.
+    counts = np.where(replies > 0, positives, 0.0)
+    drawn_raw = rng.beta(
+        counts + 0.5, np.maximum(replies - counts, 0) + 0.5, size=(draws, len(raw))
+    )
     drawn = rogan_gladen(drawn_raw, se[:, None], sp[:, None])
     tail = (1 - LEVEL) / 2 * 100
     low, high = np.full(len(raw), np.nan), np.full(len(raw), np.nan)
@@ -122,8 +127,8 @@ def corrected_share(
             "replies": replies.astype(int),
             "raw_share": raw,
             "corrected_share": point,
-            "corrected_low": low,
-            "corrected_high": high,
+            "corrected_share_low": low,
+            "corrected_share_high": high,
         }
     )
 
@@ -188,3 +193,28 @@ def by_brand(
     if not parts:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in SHARE_COLUMNS})
     return pd.concat(parts, ignore_index=True)[SHARE_COLUMNS]
+
+
+def raw_share_note(corrected: pd.DataFrame) -> str:
+    """A footnote for a table of corrected shares: each lesson's raw share over all brands (the
+    labeller's plain reading) and the sensitivity and specificity it was corrected with."""
+    if corrected.empty:
+        return "No reply was read, so no share was corrected."
+    rows = corrected.assign(hits=corrected["raw_share"] * corrected["replies"])
+    pooled = rows.groupby("lesson", sort=False).agg(
+        hits=("hits", "sum"),
+        replies=("replies", "sum"),
+        sensitivity=("sensitivity", "first"),
+        specificity=("specificity", "first"),
+        measured_on=("measured_on", "first"),
+    )
+    parts = [
+        f"{lesson.replace('_', ' ')} {row.hits / row.replies:.0%} (sensitivity "
+        f"{row.sensitivity:.2f}, specificity {row.specificity:.2f}, on {row.measured_on})"
+        for lesson, row in pooled.iterrows()
+    ]
+    return (
+        "Raw shares, as the labeller read them over all brands, before correction: "
+        + "; ".join(parts)
+        + ". Each brand's raw share is the raw_share column of rubric_corrected_by_brand.csv."
+    )
