@@ -7,7 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import agents, personalisation, prepare, rubric, rubric_model, scorecard, text
+from analysis import (
+    agents,
+    personalisation,
+    prepare,
+    rubric,
+    rubric_model,
+    rubric_rules,
+    scorecard,
+    text,
+)
 
 # (reply, complaint or None, label, expected): expected read off shared/RUBRIC.md by hand.
 TEXT_CASES = [
@@ -549,3 +558,54 @@ def test_chosen_labeller_covers_every_text_label():
     assert set(rubric.CHOSEN_LABELLER) == set(rubric.TEXT_LABELS)
     assert set(rubric.CHOSEN_LABELLER.values()) <= set(rubric.LABELLERS)
     assert rubric.LESSONS[0] == "react_quickly" and len(rubric.LESSONS) == 5
+
+
+def test_the_model_is_a_scikit_learn_estimator_that_grouped_search_can_tune():
+    from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
+
+    labels = rubric_model.load_training_labels().groupby("label_file").head(40)
+    inputs = rubric_model.inputs_for_texts(labels["reply"], labels["complaint"])
+    targets = labels[list(rubric.TEXT_LABELS)].to_numpy()
+    assert list(inputs.columns) == [rubric_model.TEXT_COLUMN, *rubric_rules.FEATURE_NAMES]
+    scores = cross_validate(
+        rubric_model.build_pipeline(), inputs, targets, groups=labels["group"], cv=GroupKFold(3)
+    )
+    assert len(scores["test_score"]) == 3 and (scores["test_score"] > 0).all()
+    search = GridSearchCV(
+        rubric_model.build_pipeline(),
+        {"classify__estimator__C": [0.5, 4.0]},
+        cv=GroupKFold(2),
+    ).fit(inputs, targets, groups=labels["group"])
+    assert search.best_params_["classify__estimator__C"] in (0.5, 4.0)
+    # the rule features are a block of their own: the n-gram-only baseline drops it
+    baseline = rubric_model.build_pipeline(use_rules=False)[0].transformers
+    assert [name for name, _, _ in baseline] == ["words", "chars"]
+
+
+def test_training_reads_the_real_labels_with_their_brand_as_group():
+    labels = rubric_model.load_training_labels()
+    real = labels[labels["source"] == "real"]
+    hand = labels[labels["source"] == "hand"]
+    assert len(real) and len(hand)
+    assert (real["group"] == real["brand"]).all() and real["brand"].nunique() > 1
+    assert hand["group"].str.startswith("hand:").all() and hand["brand"].isna().all()
+    # the annotators' two passes are not training labels
+    assert not labels["label_file"].str.endswith(rubric_model.PASSES_SUFFIX).any()
+
+
+def test_labelling_reads_each_distinct_input_once(monkeypatch):
+    # a template sent 500 times and a one-off: the model scores two rows, not 501
+    texts = pd.Series(
+        ["Please DM us your order number."] * 500 + ["Sorry, the refund is on its way."]
+    )
+    scored = []
+    real_probabilities = rubric_model.probabilities
+    monkeypatch.setattr(
+        rubric_model,
+        "probabilities",
+        lambda model, inputs: scored.append(len(inputs)) or real_probabilities(model, inputs),
+    )
+    labels = rubric.label_texts(texts, labellers=dict.fromkeys(rubric.TEXT_LABELS, "model"))
+    assert sum(scored) == 2
+    assert labels["moves_channel_pred"].iloc[:500].eq(labels["moves_channel_pred"].iloc[0]).all()
+    assert labels.loc[500, "says_sorry_pred"] == 1
