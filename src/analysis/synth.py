@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.business_hours import BusinessHours, parse_clock, parse_weekdays
 
@@ -1400,19 +1402,16 @@ def _signature(brand: BrandProfile, agent: str | None) -> str:
     return f" {brand.signature_style}{agent}"
 
 
-def generate_social(
-    complaints: int = 1200,
-    seed: int = 7,
-    start: str = "2017-10-02",
-    days: int = 35,
-    with_defects: bool = True,
-    brands: Sequence[BrandProfile] = BRANDS,
-    shared_conversations: int = 0,
+def _timeline(
+    complaints: int,
+    brands: Sequence[BrandProfile],
+    start: str,
+    days: int,
+    shared_conversations: int,
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """A twcs-format table of complaint threads and the brands' replies (raw, as in twcs.csv);
-    `shared_conversations` complaints tag a second brand, which answers too."""
-    rng = np.random.default_rng(seed)
-    brands = tuple(brands)
+    """Every message's place and time (`_threads`), with tweet ids that grow with time, parent
+    ids, and the local hour and weekday of the brand each message belongs to."""
     weights = np.array([b.volume_weight for b in brands])
     brand_of = rng.choice(len(brands), size=complaints, p=weights / weights.sum())
     arrivals = _arrival_times(brand_of, brands, pd.Timestamp(start), days, rng)
@@ -1434,6 +1433,27 @@ def generate_social(
         local = _utc_to_local(table["time_ns"].to_numpy()[rows], brands[index].timezone)
         local_hour[rows] = (local % _DAY_NS) // (3600 * _NS_PER_SECOND)
         weekday[rows] = (local // _DAY_NS + 3) % 7
+    table["local_hour"] = local_hour
+    table["weekday"] = weekday
+    return table
+
+
+def generate_social(
+    complaints: int = 1200,
+    seed: int = 7,
+    start: str = "2017-10-02",
+    days: int = 35,
+    with_defects: bool = True,
+    brands: Sequence[BrandProfile] = BRANDS,
+    shared_conversations: int = 0,
+) -> pd.DataFrame:
+    """A twcs-format table of complaint threads and the brands' replies (raw, as in twcs.csv);
+    `shared_conversations` complaints tag a second brand, which answers too."""
+    rng = np.random.default_rng(seed)
+    brands = tuple(brands)
+    table = _timeline(complaints, brands, start, days, shared_conversations, rng)
+    local_hour = table["local_hour"].to_numpy()
+    weekday = table["weekday"].to_numpy()
 
     conversations = table.loc[table["kind"] == "complaint", ["conversation", "brand_idx"]]
     context = {}
@@ -1517,22 +1537,28 @@ def generate_social(
 
 def _to_twcs(frame: pd.DataFrame) -> pd.DataFrame:
     """The raw twcs.csv columns and quirks: float-written parent ids, comma lists of replies."""
-    children = (
-        frame.dropna(subset=["parent"])
-        .groupby("parent")["tweet_id"]
-        .agg(lambda ids: ",".join(str(i) for i in ids))
+    answered = frame.dropna(subset=["parent"])
+    child_ids = answered["tweet_id"].astype(str).set_axis(answered["parent"].astype(np.int64))
+    # Most tweets have one reply; only the few with several need a (slow) per-group join.
+    several = child_ids.index.duplicated(keep=False)
+    children = pd.concat(
+        [child_ids[~several], child_ids[several].groupby(level=0, sort=False).agg(",".join)]
     )
+    parent = frame["parent"]
+    created = pd.DatetimeIndex(frame["created_at"]).tz_localize(None).to_numpy("datetime64[s]")
     return pd.DataFrame(
         {
             "tweet_id": frame["tweet_id"].astype(str),
             "author_id": frame["author_id"],
             "inbound": frame["inbound"].map({True: "True", False: "False"}),
-            "created_at": pd.DatetimeIndex(frame["created_at"]).strftime(TWCS_TIME_FORMAT),
+            "created_at": pc.strftime(pa.array(created), format=TWCS_TIME_FORMAT).to_numpy(
+                zero_copy_only=False
+            ),
             "text": frame["text"],
             "response_tweet_id": frame["tweet_id"].map(children).fillna(""),
             # twcs.csv writes this column as a float because of its gaps ("123.0").
-            "in_response_to_tweet_id": frame["parent"].map(
-                lambda p: "" if pd.isna(p) else f"{int(p)}.0"
+            "in_response_to_tweet_id": (parent.astype("Int64").astype(str) + ".0").where(
+                parent.notna(), ""
             ),
         }
     )
