@@ -170,6 +170,12 @@ def test_a_text_a_display_cut_short_leaves_no_fragment():
     assert redact.redact_text("write to someone@gma...") == "write to [email]..."
     assert redact.redact_text("call +44 20 79…") == "call [phone]…"
     assert redact.redact_text("on 2017-10-31…") == "on 2017-10-31…"
+    known = {"names": ["kowalski"], "handles": ["dana_k_1987"]}
+    assert (
+        redact.redact_text("from Dana Kowal… and dana_k_1…", **known)
+        == "from Dana [name]… and [handle]…"
+    )
+    assert redact.redact_text("the Kowloon office…", **known) == "the Kowloon office…"
 
 
 def test_links_and_references_in_html_are_redacted():

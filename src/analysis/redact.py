@@ -124,6 +124,8 @@ _BARE_ID_DIGITS = 17  # a bare run this long is a message id (tweet ids have 18 
 # "tel:+44 20 7946 0958", "tel:020-7946-0958": all that a dialler would read.
 # Only a letter before it stops a match ("hotel:"): "0958tel:+44..." starts a second link.
 _TEL_LINK = re.compile(r"(?i)(?<![^\W\d_])(?P<scheme>tel:|callto:|sms:)[+\d(][\d ().-]*\d")
+# Where a display cut a text short.
+_CUT_AFTER = re.compile(r"…|\.\.\.")
 # Digits a display cut short ("+44 20 7946…"): too few left for the phone pattern.
 _CUT_NUMBER = re.compile(r"(?<![\w.])\+?\d[\d ().-]{5,30}(?=…|\.\.\.)")
 _ORDER_WORD = (
@@ -491,6 +493,17 @@ def _redactor(
                 return NAME_MASK + suffix
             if owner.lower() in known_handles:
                 return "[handle]" + suffix
+        if _CUT_AFTER.match(match.string, match.end()) and len(token) >= 3:
+            return cut_word(token)
+        return token
+
+    def cut_word(token: str) -> str:
+        """A word a display cut short ("Kowal…"): masked when a known name or handle begins so."""
+        lower = _apostrophes(token).lower()
+        if any(n.lower().startswith(lower) for n in known_names):
+            return NAME_MASK
+        if any(h.startswith(lower) for h in known_handles):
+            return "[handle]"
         return token
 
     def redact(text: str) -> str:
