@@ -48,6 +48,7 @@ MASKED = {
         ("ring 0049 30 1234567", "ring [phone]"),
         ("ring +33 6 12 34 56 78!", "ring [phone]!"),
         ("or 020-7946-0958", "or [phone]"),
+        ("or 555.010.9999 or 06.12.34.56.78", "or [phone] or [phone]"),
         ("dial tel:+442079460958 now", "dial tel:[phone] now"),
         ("dial tel:020-7946-0958", "dial tel:[phone]"),
         # Hypothesis found the second of two joined links left for a second pass.
@@ -81,7 +82,8 @@ LEFT_ALONE = {
     "number": [
         "on 2017-10-31 at 22:10:47, and 31/10/2017",
         "it cost $1,299.99 or €49.50",
-        "version 3.11.2, build 10.0.19045",
+        "version 3.11.2, build 10.0.19045, build 10.0.19045.2965",
+        "ip 192.168.100.200",
         "12,345 rows of 1,234,567; 10:30-11:45",
         "tweet 1245403438755852288 and 990000000000000001",  # message ids, not cards
     ],

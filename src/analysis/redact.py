@@ -146,7 +146,10 @@ _PHONE = re.compile(
 )
 _MAX_PASSES = 4
 _TITLE = re.compile(names_lib.TITLE)
-_DATE_LIKE = re.compile(r"^(?:\d{4}([./-])\d{1,2}\1\d{1,2}|\d{1,2}([./-])\d{1,2}\2\d{2,4})(?:\D|$)")
+# A date, not the start of a longer group of numbers ("06.12.34.56.78" is a French phone number).
+_DATE_LIKE = re.compile(
+    r"^(?:\d{4}([./-])\d{1,2}\1\d{1,2}|\d{1,2}([./-])\d{1,2}\2\d{2,4})(?![./-]?\d)"
+)
 _HANDLE = re.compile(r"(?<![\w@\]])@(?P<handle>\w{1,50})")
 
 # Words that follow a greeting but are no one's name (months too: a report's prose has dates).
@@ -556,9 +559,18 @@ def _phone(match: re.Match) -> str:
     separators = set(re.findall(r"[ .-]", body))
     if len(separators) > 1:  # "12.5 13.2 14.1" is numbers, not a phone
         return candidate
-    if separators == {"."} and body.count(".") == 1:  # a decimal
+    if separators == {"."} and _dotted_number(body.split(".")):
         return candidate
     return PHONE_MASK
+
+
+def _dotted_number(groups: list[str]) -> bool:
+    """Whether digit groups joined by dots are a decimal, a version or an IP address: two groups
+    ("12.5"), a later group of one digit ("10.0.19045.2965"), or four of at most 255 ("192.168.1.10");
+    phones written with dots have groups of two or more digits ("555.010.9999", "06.12.34.56.78")."""
+    if len(groups) == 2 or any(len(g) < 2 for g in groups[1:]):
+        return True
+    return len(groups) == 4 and all(len(g) <= 3 and int(g) <= 255 for g in groups)
 
 
 def _apostrophes(word: str) -> str:
