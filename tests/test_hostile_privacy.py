@@ -60,6 +60,7 @@ MASKED = {
         ("dana(at)gmail(dot)com", "[email]"),
         ("write dana @ gmail . com", "write [email]"),
         ("dana.k at example dot co dot uk", "[email]"),
+        ("mail dana.k at gmail.com or dana at yahoo.co.uk", "mail [email] or [email]"),
     ],
     "card": [
         ("card 4111 1111 1111 1111 was charged", "card [card] was charged"),
@@ -92,6 +93,7 @@ LEFT_ALONE = {
         "I'm at home. It was fine",
         "we meet @ home. It works",
         "I ordered at amazon.com today",
+        "look at mail.google.com or at web.de, see you at free. It",
         "look at the dot com bubble",
         "it says dana&#64;x",  # redact_text reads text, not HTML
     ],

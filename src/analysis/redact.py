@@ -12,8 +12,8 @@ The redactor sees what a page shows: a display that shortens a text must cut bet
 What is masked, in this order:
 
 - e-mail addresses, also written out ("dana at example dot com", "dana [at] example [dot] com",
-  "dana(at)example(dot)com", "dana @ example . com"), and an address a display cut short
-  ("dana@exam…") -> `[email]`
+  "dana(at)example(dot)com", "dana @ example . com", "dana at gmail.com"), and an address a
+  display cut short ("dana@exam…") -> `[email]`
 - card numbers: 13 to 19 digits, bare or grouped by spaces or dashes, that pass the Luhn check
   (a bare run of 17 or more is a message id, as tweet ids are) -> `[card]`
 - order, booking, account, reference and tracking numbers after such a word ("order
@@ -105,6 +105,11 @@ _COMMON_TLD = (
     r"|fi|pl|ru|br|in|jp|cn|ie|nz|za|mx)"
 )
 _SPACED_TLD = r"(?:com|net|org|edu|gov|info|biz|io|uk|de|fr|ca|au)"
+# Mail providers whose names are no everyday word ("at web.de" may be the website).
+_MAIL_PROVIDER = (
+    r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|msn|icloud|aol|protonmail|gmx|yandex|wp"
+    r"|laposte|libero|qq|zoho|fastmail)"
+)
 # A domain is no article or pronoun: "look at the dot com bubble" is prose.
 _NOT_ARTICLE = r"(?!(?:the|a|an|this|that|these|those|my|your|our|his|her|their|its|some|any)\s)"
 _OBFUSCATED_EMAIL = re.compile(
@@ -112,6 +117,8 @@ _OBFUSCATED_EMAIL = re.compile(
     rf"{_AT_BRACKETED}[\w-]+(?:(?:{_DOT_BRACKETED}|\.|\s+dot\s+)[\w-]+)*"
     rf"(?:{_DOT_BRACKETED}|\.|\s+dot\s+)[a-z]{{2,}}"
     rf"|\s+at\s+{_NOT_ARTICLE}[\w-]+(?:\s+dot\s+[\w-]+)*\s+dot\s+{_COMMON_TLD}"
+    # "dana at gmail.com": a real dot after "at" only with a mail provider ("at amazon.com" is prose)
+    rf"|\s+at\s+{_MAIL_PROVIDER}(?:\.|\s+dot\s+){_COMMON_TLD}(?:\.{_COMMON_TLD})?"
     # "dana @ example . com": a spaced "." is prose as often ("@ home. It was"): fewer endings
     rf"|(?:\s*@\s+|\s+@\s*){_NOT_ARTICLE}[\w-]+(?:\s*\.\s*[\w-]+)*\s*\.\s*{_SPACED_TLD}"
     r")(?![\w@])"
