@@ -45,10 +45,12 @@ def test_only_well_formed_entities_are_decoded_and_the_rest_is_kept_byte_for_byt
             "https://shop.example/?a=1&region=uk&copy=2&not=3&curren=4&reg=5",
             "a &amp; b &lt;3 &gt; &quot;q&quot; it&#39;s &#x27;t&#x27; &nbsp;x &eacute;",
             "AT&T &madeup; &amp without semicolon",
+            "&amp;lt;3 is written &amp;amp;lt;3",
         ]
     )
     assert clean.normalise_text(raw).tolist() == [
         "https://shop.example/?a=1&region=uk&copy=2&not=3&curren=4&reg=5",
         "a & b <3 > \"q\" it's 't' \xa0x é",
         "AT&T &madeup; &amp without semicolon",
+        "&lt;3 is written &amp;lt;3",  # decoded once
     ]
