@@ -155,9 +155,11 @@ def build_pipeline(use_rules: bool = True, C: float = 4.0) -> Pipeline:
             TfidfVectorizer(
                 sublinear_tf=True,
                 analyzer="char_wb",
-                ngram_range=(2, 5),
+                # 3-4 characters read real replies of unseen brands as well as 2-5 did (F1 within
+                # .001 per label) at half the cost: this block is most of the labelling time.
+                ngram_range=(3, 4),
                 min_df=2,
-                max_features=60_000,
+                max_features=30_000,
                 dtype=np.float32,
             ),
             TEXT_COLUMN,
