@@ -123,3 +123,90 @@ def test_generation_is_deterministic_and_every_staffed_day_is_a_real_weekday():
     small = synth.generate_social(complaints=200, seed=5, brands=synth.MANY_BRANDS[:8])
     assert small.equals(synth.generate_social(complaints=200, seed=5, brands=synth.MANY_BRANDS[:8]))
     assert np.all([len(brand.schedule().weekdays) >= 5 for brand in synth.MANY_BRANDS])
+
+
+# --- The benchmark file (`analysis demo-data --messages N`): twcs at scale, varied wording ------
+BENCH_TWEETS = 20_000
+
+
+@pytest.fixture(scope="module")
+def bench_file(tmp_path_factory):
+    return synth.write_twcs(tmp_path_factory.mktemp("bench") / "twcs.csv", BENCH_TWEETS, seed=5)
+
+
+@pytest.fixture(scope="module")
+def bench_tables(bench_file):
+    return pipeline.run(bench_file, "twcs")
+
+
+def test_the_benchmark_file_is_deterministic_and_written_as_pandas_would(tmp_path):
+    frame = synth.generate_twcs(2000, seed=4)
+    assert frame.equals(synth.generate_twcs(2000, seed=4))
+    assert not frame["text"].equals(synth.generate_twcs(2000, seed=5)["text"])
+    fast = synth.write_csv(frame, tmp_path / "fast.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    assert fast.read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert list(frame.columns) == [
+        "tweet_id",
+        "author_id",
+        "inbound",
+        "created_at",
+        "text",
+        "response_tweet_id",
+        "in_response_to_tweet_id",
+    ]
+    assert (
+        frame["created_at"]
+        .str.fullmatch(r"[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \+0000 2017")
+        .all()
+    )
+    assert frame["in_response_to_tweet_id"].str.fullmatch(r"(\d+\.0)?").all()
+
+
+def test_the_benchmark_file_loads_whole_with_replies_linked_to_their_complaints(bench_tables):
+    summary = bench_tables.summary
+    assert summary["rows_read"] == BENCH_TWEETS and summary["rejected"] == 0
+    messages = bench_tables.messages
+    assert not messages["parent_missing"].any()
+    agent = messages[messages["role"] == "agent"]
+    assert agent["parent_id"].isin(messages["message_id"]).all()
+    exchanges = bench_tables.exchanges
+    assert (~exchanges["answered"]).sum() > 100, "unanswered complaints"
+    customers = messages[messages["role"] == "customer"]
+    assert customers["parent_id"].notna().sum() > 500, "customers coming back"
+    per_brand = exchanges.groupby("brand").size()
+    assert len(per_brand) == len(synth.MANY_BRANDS)
+    assert per_brand.max() > 10 * per_brand.min()
+
+
+def test_benchmark_replies_are_distinct_once_masked_but_each_brand_repeats_its_macros(
+    bench_tables,
+):
+    messages = bench_tables.messages
+    replies = messages[messages["role"] == "agent"]
+    masked = replies["masked_text"].str.lower()
+    assert masked.nunique() / len(masked) >= 0.90
+    copies = masked.groupby(replies["brand"]).transform(lambda s: s.map(s.value_counts()) > 1)
+    copied_share = copies.groupby(replies["brand"]).mean()
+    sizable = replies["brand"].value_counts() >= 100
+    assert (copied_share[sizable[sizable].index] > 0.02).all(), "every brand sends macros"
+    assert copied_share[sizable[sizable].index].median() < 0.2
+    # Replies name the complaint's own product, device, place or error, in words.
+    parents = messages.set_index("message_id")["text"]
+    complaint = replies["parent_id"].map(parents)
+    products = [p for bank in synth._PRODUCTS.values() for p in bank]
+    named = replies["text"].str.extract(f"the ({'|'.join(products)})\\b", expand=False)
+    shared = [p in c for p, c in zip(named, complaint, strict=True) if isinstance(p, str)]
+    assert len(shared) > 1000 and np.mean(shared) > 0.2
+    assert not replies["text"].str.contains(r"[A-Za-z]{25,}").any(), "no junk strings"
+
+
+def test_demo_data_with_messages_writes_the_benchmark_file(tmp_path, monkeypatch):
+    from analysis import cli
+
+    out = tmp_path / "twcs_500.csv"
+    assert cli.main(["demo-data", "--messages", "500", "--out", str(out), "--seed", "2"]) == 0
+    assert out.read_bytes() == synth.write_twcs(tmp_path / "again.csv", 500, seed=2).read_bytes()
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo-data", "--messages", "300"]) == 0
+    assert len(pd.read_csv(tmp_path / "twcs_synthetic_300.csv")) == 300
