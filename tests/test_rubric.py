@@ -579,7 +579,7 @@ def test_the_model_is_a_scikit_learn_estimator_that_grouped_search_can_tune():
     assert search.best_params_["classify__estimator__C"] in (0.5, 4.0)
     # the rule features are a block of their own: the n-gram-only baseline drops it
     baseline = rubric_model.build_pipeline(use_rules=False)[0].transformers
-    assert [name for name, _, _ in baseline] == ["words", "chars"]
+    assert [name for name, _, _ in baseline] == ["words"]
 
 
 def test_training_reads_the_real_labels_with_their_brand_as_group():
