@@ -65,11 +65,11 @@ def floor(path: Path) -> dict:
     import pyarrow.csv as pa_csv
 
     from analysis import synth
+    from analysis.io import twcs
 
     def read_and_parse() -> object:
-        names = ["tweet_id", "author_id", "inbound", "created_at", "text"]
-        names += ["response_tweet_id", "in_response_to_tweet_id"]
-        options = pa_csv.ConvertOptions(column_types={name: pa.string() for name in names})
+        strings = {name: pa.string() for name in twcs.COLUMNS}
+        options = pa_csv.ConvertOptions(column_types=strings)
         table = pa_csv.read_csv(path, convert_options=options)
         return pc.strptime(table["created_at"], format=synth.TWCS_TIME_FORMAT, unit="s")
 
