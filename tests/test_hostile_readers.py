@@ -397,3 +397,16 @@ def test_a_corrupted_record_never_takes_another_record_with_it(
             # The corrupted record is rejected, or kept under a changed id, at its own number.
             assert i in {*result.rejected["row"], *result.messages["_row"]}
     assert result.rows_read <= 8 + 1 + (kind == "duplicate")  # nothing counted twice
+
+
+def test_a_one_column_file_with_empty_lines_and_a_broken_record_counts_records(tmp_path):
+    from analysis.io.common import read_csv_as_strings
+
+    path = tmp_path / "one.csv"
+    path.write_bytes(b'id\n1\n\n2\n"3\n\n4\n')
+    frame, rejected = read_csv_as_strings(path)
+    # Empty lines are not records; the open quote of record 3 stops at the next id-like line.
+    assert frame["_row"].tolist() == [1, 2, 4] and frame["id"].tolist() == ["1", "2", "4"]
+    assert [(r["row"], r["reason"]) for r in rejected] == [
+        (3, "unclosed quote in column id: the field runs into the following records")
+    ]

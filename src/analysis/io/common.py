@@ -344,6 +344,8 @@ class _Records:
         records' (whatever its number of fields: a file whose rows all have one field too many
         is that many broken records); where the first fields tell nothing, a line that parses
         into a record."""
+        if self.is_empty_line(start):
+            return False
         if self.first_field is None:
             return self.record_end(start, check_first=True) is not None
         first = _PLAIN_FIELD.match(self.data, start).group(0).strip(b'"')
@@ -374,6 +376,8 @@ def _simple_lines(
     one_field = '(?:"(?:[^"\n]|"")*"(?:[^,"\r\n][^,\r\n]*)?|[^,"\r\n][^,\r\n]*)?'
     one_line = "^" + one_field + "(?:," + one_field + "){" + str(width - 1) + "}\r?\n?$"
     simple = pc.match_substring_regex(lines, one_line)
+    if width == 1:  # an empty line is no record (pyarrow skips it) though it matches one field
+        simple = pc.and_(simple, pc.invert(pc.match_substring_regex(lines, "^\r?\n?$")))
     if first_field is not None and width > 1:
         id_first = '^"?' + first_field.pattern.decode() + '"?,'
         simple = pc.and_(simple, pc.match_substring_regex(lines, id_first))
@@ -388,8 +392,11 @@ def _first_fields_of(
     parsed, every = [], []
     position = start
     while position < len(data) and len(every) < sample:
-        match = record.match(data, position, min(len(data), position + MAX_RECORD_BYTES))
         line_feed = data.find(b"\n", position)
+        if data[position] in b"\r\n":  # an empty line, no record
+            position = len(data) if line_feed == -1 else line_feed + 1
+            continue
+        match = record.match(data, position, min(len(data), position + MAX_RECORD_BYTES))
         if match is not None and b"\n" not in match.group(0)[:-1]:
             parsed.append((match.group(1) or b"").decode("utf-8", errors="replace"))
         first = _PLAIN_FIELD.match(data, position).group(0).strip(b'"')
