@@ -14,6 +14,7 @@ scales linearly with --rows; the issue's targets are printed beside it, met or m
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -40,10 +41,18 @@ def _peak_memory_gb() -> float:
 
 def _timed(stages: list[dict], name: str, work: Callable[[], object]) -> object:
     """Run work, appending its seconds and the process's peak memory so far to stages."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = work()
     seconds = round(time.perf_counter() - started, 2)
-    stages.append({"stage": name, "seconds": seconds, "peak_memory_gb": _peak_memory_gb()})
+    cpu_seconds = round(time.process_time() - cpu_started, 2)  # the loaded machine's share
+    stages.append(
+        {
+            "stage": name,
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+            "peak_memory_gb": _peak_memory_gb(),
+        }
+    )
     print(f"  {name}: {seconds} s", flush=True)
     return result
 
@@ -126,6 +135,7 @@ def run(
     rows: int = FULL_SCALE_ROWS, seed: int = 3, with_report: bool = False, isolated: bool = True
 ) -> dict:
     """Write `rows` tweets, measure the floor and every stage, and return timings and peaks."""
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench_twcs.csv"
         written = _call(isolated, write_file, path, rows, seed)
@@ -149,6 +159,8 @@ def run(
         "peak_memory_gb": max(s["peak_memory_gb"] for s in analysis_stages),
         "target_peak_memory_gb": TARGET_PEAK_MEMORY_GB,
         "report_seconds": report_seconds[0] if report_seconds else None,
+        # Other work on the machine slows every stage: the 1-minute load before and after.
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
 
 
@@ -218,6 +230,9 @@ def format_results(runs: dict | Sequence[dict]) -> str:
             lambda r: f"{r['distinct_masked_reply_share']:.3f}  ",
         ),
         row("file size (MB)", lambda r: f"{r['file_mb']:.0f}  "),
+        row(
+            "machine load before, after (2 cores)", lambda r: "{}, {}  ".format(*r["load_average"])
+        ),
         "targets",
         row(
             f"  budget: {TARGET_SECONDS_AT_FULL_SCALE // 60} min at 2.8M (scaled), "
