@@ -258,3 +258,23 @@ def test_max_chars_shortens_text_cells_between_words_so_redaction_sees_whole_tok
     assert number_cell == "1,234,567", "numbers are never shortened"
     # Redacting the page then finds nothing half-masked.
     assert redact.redact_html(table.html) == table.html
+
+
+def test_a_table_with_no_rows_or_no_values_still_formats():
+    # A file of complaints no brand answered: the scorecards have rows of NA or no rows at all.
+    columns = {
+        "brand": ["A"],
+        "response_rate": [float("nan")],
+        "response_rate_low": [float("nan")],
+        "response_rate_high": [float("nan")],
+        "answered_count": [float("nan")],
+        "answered_count_low": [float("nan")],
+        "answered_count_high": [float("nan")],
+    }
+    one_empty_row = pd.DataFrame(columns)
+    no_rows = one_empty_row.iloc[0:0]
+    assert tables.format_table(no_rows).empty
+    shown = tables.format_table(one_empty_row)
+    assert list(shown.columns) == ["Brand", "Response rate", "Answered"]
+    assert shown.iloc[0].tolist()[1:] == [tables.MISSING, tables.MISSING]
+    assert "Brand" in tables.show(no_rows).html

@@ -473,7 +473,8 @@ def _with_interval(
 ) -> pd.Series:
     """Formatted values, with '(low–high)' after each that has both interval ends, the bounds to
     the value's precision: "52% (47–57%)", "91.5% (84.1–95.6%)", "106 (44–253)"."""
-    texts = values.map(formatter)
+    # object dtype even when empty: an empty map is float64, and float + " (" cannot be added.
+    texts = values.map(formatter).astype(object)
     if low is None or high is None:
         return texts
     low_values = low.astype("float64") / scale
@@ -481,7 +482,8 @@ def _with_interval(
     both = values.notna() & low_values.notna() & high_values.notna()
     decimals_of = {_percent: _percent_decimals, _fixed: _fixed_decimals}.get(formatter)
     if decimals_of is None:  # counts: whole numbers throughout
-        low_text, high_text = low_values.map(formatter), high_values.map(formatter)
+        low_text = low_values.map(formatter).astype(object)
+        high_text = high_values.map(formatter).astype(object)
     else:
         decimals = values.map(decimals_of).tolist()
         low_text = pd.Series(

@@ -26,6 +26,7 @@ from analysis.plots import (
     new_figure,
     no_data,
 )
+from analysis.tables import shorten
 
 UNKNOWN_BRAND = "unknown"
 # boxplot(orientation=...) arrived in matplotlib 3.10, which deprecates vert=.
@@ -169,7 +170,7 @@ def most_copied_templates(
     positions = np.arange(len(table))
     ax.barh(positions, table["replies"], color=[colours[b] for b in series])
     ax.set_yticks(
-        positions, [literal(_truncate(t, width)) for t in table["template_text"].fillna("")]
+        positions, [literal(t) for t in shorten(_one_line(table["template_text"]), width)]
     )
     ax.tick_params(axis="y", labelsize=8)
     drawn = brand_order(sorted(chosen), series)  # only brands with a bar are in the legend
@@ -182,6 +183,6 @@ def most_copied_templates(
     return fig
 
 
-def _truncate(value: str, width: int) -> str:
-    value = " ".join(str(value).split())
-    return value if len(value) <= width else value[: width - 1].rstrip() + "\u2026"
+def _one_line(texts: pd.Series) -> pd.Series:
+    """Texts with every run of whitespace (line breaks too) as one space: a tick label is a line."""
+    return texts.fillna("").astype(str).str.split().str.join(" ")
