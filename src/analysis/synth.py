@@ -1975,13 +1975,14 @@ _COMPLAINT_SPECIFICS = [
     "",
     "",
     "",
-    " It's the {product} on my {device}.",
+    " This is about the {product}.",
     " Keeps saying '{error}'.",
     " In {place} if that matters.",
     " Been like this {when}.",
     " Error says '{error}' {when}.",
     " This is the {product} I paid for.",
     " Same on my {device}.",
+    " Tried on my {device} too.",
     " The {product} has been useless {when}.",
     " Happening in {place} {when}.",
 ]
@@ -2271,7 +2272,10 @@ def _bench_customer_follow_ups(
     kind_index = pd.Series(kinds).map({k: i for i, k in enumerate(_FOLLOW_UP_KINDS)}).to_numpy()
     choice = first[kind_index] + (rng.random(len(rows)) * size[kind_index]).astype(np.int64)
     said = _fill(templates, choice, rows, words)
-    detail = _phrase(_COMPLAINT_SPECIFICS, rows, words, rng, rng.random(len(rows)) < 0.5)
+    still_going = np.isin(kinds, ["still_broken", "unhappy", "detail"])
+    detail = _phrase(
+        _COMPLAINT_SPECIFICS, rows, words, rng, still_going & (rng.random(len(rows)) < 0.6)
+    )
     return handles + " " + said + detail
 
 
