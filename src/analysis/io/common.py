@@ -103,9 +103,8 @@ def read_csv_as_strings(path: Path) -> tuple[pd.DataFrame, list[dict]]:
     # reproduced here in 30 runs under load; decoding now happens in Python, before pyarrow.
     source = path if data is None else pa.py_buffer(data)
     table = _parse_or_none(source, len(names), skip_header=True)
-    first_field = _first_field_pattern(table.column(0)) if table is not None else None
     malformed: list[dict] = []
-    if table is None or _odd_quotes(path, data) or _swallows_records(table, first_field):
+    if table is None or _shows_trouble(path, data, table):
         data = path.read_bytes() if data is None else data
         table, rows, malformed = _split_records(path, _without_bom(data), names)
     else:
@@ -209,6 +208,19 @@ def _first_field_pattern(
     return "(?:" + "|".join(alternatives) + ")"
 
 
+def _shows_trouble(path: Path, data: bytes | None, table: pa.Table) -> bool:
+    """Whether a file pyarrow parsed may still hide a broken record: an odd number of quotes (a
+    quote left open, which pyarrow closes at the end of the file without a word, or a quote
+    used as text), or a field holding a line that looks like the start of a further record."""
+    quotes, line_feeds = _quote_and_line_feed_counts(path, data)
+    if quotes % 2 == 1:
+        return True
+    # One line feed per record and the header: no field holds one, none swallowed a record.
+    return line_feeds > len(table) + 1 and _swallows_records(
+        table, _first_field_pattern(table.column(0))
+    )
+
+
 def _swallows_records(table: pa.Table, first_field: str | None) -> bool:
     """Whether a parsed field holds a line that looks like the start of a further record (a
     runaway quote), vectorised: only fields holding a line feed are searched."""
@@ -217,10 +229,8 @@ def _swallows_records(table: pa.Table, first_field: str | None) -> bool:
     # lines that start a record than pyarrow has records.
     starts = '\n"?' + first_field + '"?,' if first_field else "\n[^\n]*,"
     for column in table.columns:
-        if (
-            pc.any(pc.match_substring(column, "\n")).as_py()
-            and pc.any(pc.match_substring_regex(column, starts)).as_py()
-        ):
+        multi_line = column.filter(pc.match_substring(column, "\n"))
+        if len(multi_line) and pc.any(pc.match_substring_regex(multi_line, starts)).as_py():
             return True
     return False
 
@@ -523,14 +533,16 @@ def file_encoding(path: Path) -> str:
     return _file_scan(path)[0]
 
 
-def _odd_quotes(path: Path, data: bytes | None) -> bool:
-    """Whether the file holds an odd number of quotes: a quote left open somewhere (pyarrow
-    closes one left open at the end of the file without a word), or a quote used as text."""
-    return data.count(b'"') % 2 == 1 if data is not None else bool(_file_scan(path)[1])
+def _quote_and_line_feed_counts(path: Path, data: bytes | None) -> tuple[int, int]:
+    """How many quotes and line feeds the file (or its decoded bytes) holds."""
+    if data is not None:
+        return data.count(b'"'), data.count(b"\n")
+    _, quotes, line_feeds = _file_scan(path)
+    return quotes, line_feeds
 
 
-def _file_scan(path: Path) -> tuple[str, bool | None]:
-    """The encoding and, for a UTF-8 file, whether its quotes are odd; once per file version."""
+def _file_scan(path: Path) -> tuple[str, int, int]:
+    """The encoding and, for a UTF-8 file, its quote and line-feed counts; once per version."""
     stat = Path(path).stat()
     return _scan_file(str(path), stat.st_mtime_ns, stat.st_size)
 
@@ -538,29 +550,29 @@ def _file_scan(path: Path) -> tuple[str, bool | None]:
 @lru_cache(maxsize=16)
 def _scan_file(
     path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24
-) -> tuple[str, bool | None]:
-    """The scan itself (the readers ask more than once)."""
+) -> tuple[str, int, int]:
+    """The scan itself (the readers ask more than once); counts are -1 when not UTF-8."""
     with open(path, "rb") as handle:
         start = handle.read(4096)
         for bom, encoding in _BOMS:
             if start.startswith(bom) and encoding != "utf-8":
-                return encoding, None
+                return encoding, -1, -1
         # UTF-16 without a mark: an ASCII-heavy text has a NUL in every other byte.
         if len(start) >= 16 and start[1::2].count(0) > 0.4 * len(start[1::2]):
-            return "utf-16-le", None
+            return "utf-16-le", -1, -1
         if len(start) >= 16 and start[0::2].count(0) > 0.4 * len(start[0::2]):
-            return "utf-16-be", None
+            return "utf-16-be", -1, -1
         decoder = codecs.getincrementaldecoder("utf-8")()
-        quotes = start.count(b'"')
+        quotes, line_feeds = start.count(b'"'), start.count(b"\n")
         try:
             decoder.decode(start)
             while chunk := handle.read(chunk_bytes):
                 decoder.decode(chunk)
-                quotes += chunk.count(b'"')
+                quotes, line_feeds = quotes + chunk.count(b'"'), line_feeds + chunk.count(b"\n")
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252", None
-    return "utf-8", quotes % 2 == 1
+            return "cp1252", -1, -1
+    return "utf-8", quotes, line_feeds
 
 
 def decode_bytes(data: bytes, encoding: str) -> str:
