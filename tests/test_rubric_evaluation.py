@@ -332,8 +332,8 @@ LOBO_F1_TARGETS = {
 }
 
 
-# Short of its target: the real annotators read a closing "Thanks." after a request as a sign-off
-# for some brands and as thanks for others; measured .938 (.870-.984) with the rules.
+# Short of its target: whether a closing "Thanks." follows a request or an answer is a fine line
+# the rules read right in 94% of cases; measured .942 (.885-.983) with the rules.
 _SHORT_OF_TARGET = {"shows_appreciation"}
 
 

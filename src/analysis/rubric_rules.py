@@ -62,6 +62,9 @@ SORRY_CUES = _any(
     r"\bforgive (?:us|me)\b",
     r"\b(?:my|our) bad\b",
     r"\bour mistake\b",
+    # regret without the word ("I hate to see this", "sad to hear that")
+    r"\bhate to (?:see|hear|read)\b",
+    r"\b(?:sad|saddened|bummed|gutted) to (?:see|hear|read)\b",
 )
 SORRY_NEGATED = _any(
     rf"\bno (?:need|reason) (?:to|for) (?:an? )?(?:{_APOLOGY_WORD}|be sorry|say sorry)",
@@ -623,6 +626,7 @@ FEATURE_NAMES = (
     "sorry_cues",
     "appreciation_cues",
     "appreciation_closing_cues",
+    "closing_after_request",
     "request_sentences",
     "moves_cues",
     "moves_hedged_cues",
@@ -656,6 +660,10 @@ def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
     last = np.append(sentences.reply[1:] != sentences.reply[:-1], True)[: len(sentences.reply)]
     signed = _contains(text, r"^\s*[\^~*/-]\s?[a-z]+\.?\s*$")
     last = last | np.append((signed & last)[1:], False)[: len(last)]
+    closing = _contains(closing_text, "<closing>") & last
+    requested = _contains(_clean(closing_text, "<closing>"), REQUEST_CUES)
+    same_reply = np.append(False, sentences.reply[1:] == sentences.reply[:-1])[: len(last)]
+    previous_requested = np.append(False, requested[:-1])[: len(last)] & same_reply
     columns = {
         "sorry_cues": sentences.count(_contains(_clean(text, SORRY_NEGATED), SORRY_CUES)),
         "appreciation_cues": sentences.count(
@@ -667,10 +675,10 @@ def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
                 _contains(_clean(text, APPRECIATION_NEGATED), APPRECIATION_CUES),
             )
         ),
-        "appreciation_closing_cues": sentences.count(_contains(closing_text, "<closing>") & last),
-        "request_sentences": sentences.count(
-            _contains(_clean(closing_text, "<closing>"), REQUEST_CUES)
-        ),
+        "appreciation_closing_cues": sentences.count(closing),
+        # a closing thanks right after a request ("let us know. Thanks!") is thanks in advance
+        "closing_after_request": sentences.count(closing & (requested | previous_requested)),
+        "request_sentences": sentences.count(requested),
         "moves_cues": sentences.count(moves_hits & ~hedged),
         "moves_hedged_cues": sentences.count(moves_hits & hedged),
         "timetable_cues": sentences.count(_contains(text, TIMETABLE_CUES)),
@@ -720,7 +728,7 @@ def labels_from_features(features: pd.DataFrame) -> pd.DataFrame:
             "moves_channel": f["moves_cues"] > 0,
             "acknowledges_specifics": specifics,
             "shows_appreciation": (f["appreciation_cues"] > 0)
-            | ((f["appreciation_closing_cues"] > 0) & (f["request_sentences"] == 0)),
+            | ((f["appreciation_closing_cues"] > 0) & (f["closing_after_request"] == 0)),
             "shares_resolution_or_timetable": (f["timetable_cues"] > 0)
             | (f["resolution_cues"] > 0),
             "says_sorry": f["sorry_cues"] > 0,
