@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -474,13 +475,15 @@ def _prepared_bytes(path: Path) -> tuple[bytes | None, bytes | None]:
     are None when the file can be parsed as it is (UTF-8 without bare CRs, the usual case)."""
     encoding = file_encoding(path)
     if encoding == "utf-8":
-        stand_in = _bare_cr_stand_in(path)
+        stand_in = _file_scan(path).stand_in
         if stand_in is None:
             return None, None
         data = path.read_bytes()
     else:
         data = decode_bytes(path.read_bytes(), encoding).encode("utf-8")
-        stand_in = _line_end_stand_in([data])
+        line_ends = _LineEnds()
+        line_ends.add(data)
+        stand_in = line_ends.stand_in()
     if stand_in is not None:
         data = _BARE_CR.sub(stand_in, data)
     return data, stand_in
@@ -490,39 +493,30 @@ def _without_bom(data: bytes) -> bytes:
     return data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
 
 
-def _bare_cr_stand_in(path: Path) -> bytes | None:
-    """The byte to stand in for bare CRs while parsing, or None when the file has none to protect
-    (or ends its lines with CR alone, an old Mac export, where a CR is a line end)."""
-    stat = Path(path).stat()
-    return _file_line_ends(str(path), stat.st_mtime_ns, stat.st_size)
+class _LineEnds:
+    """Whether a file's bare CRs need a stand-in while it is parsed, and which byte, fed chunk by
+    chunk: None when it has none to protect (or ends its lines with CR alone, an old Mac export,
+    where a CR is a line end)."""
 
+    def __init__(self) -> None:
+        self.bare = self.has_lf = False
+        self.absent = set(_CR_STAND_INS)
+        self.previous = b""
 
-@lru_cache(maxsize=16)
-def _file_line_ends(
-    path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24
-) -> bytes | None:
-    """The scan behind `_bare_cr_stand_in`, once per file version."""
-    with open(path, "rb") as handle:
-        return _line_end_stand_in(iter(lambda: handle.read(chunk_bytes), b""))
-
-
-def _line_end_stand_in(chunks: Iterable[bytes]) -> bytes | None:
-    """The stand-in byte for bare CRs in these chunks of a file, or None (see above)."""
-    bare = has_lf = False
-    absent = set(_CR_STAND_INS)
-    previous = b""
-    for chunk in chunks:
-        joined = previous + chunk
+    def add(self, chunk: bytes) -> None:
+        joined = self.previous + chunk
         # A CR at the chunk's end is judged with the next chunk's first byte.
         scanned = joined[:-1] if joined.endswith(b"\r") else joined
-        bare = bare or scanned.count(b"\r") != scanned.count(b"\r\n")
-        has_lf = has_lf or b"\n" in chunk
-        absent = {byte for byte in absent if byte not in chunk}
-        previous = b"\r" if joined.endswith(b"\r") else b""
-    bare = bare or previous == b"\r"
-    if not bare or not has_lf or not absent:
-        return None
-    return next(byte for byte in _CR_STAND_INS if byte in absent)
+        self.bare = self.bare or scanned.count(b"\r") != scanned.count(b"\r\n")
+        self.has_lf = self.has_lf or b"\n" in chunk
+        self.absent = {byte for byte in self.absent if byte not in chunk}
+        self.previous = b"\r" if joined.endswith(b"\r") else b""
+
+    def stand_in(self) -> bytes | None:
+        bare = self.bare or self.previous == b"\r"
+        if not bare or not self.has_lf or not self.absent:
+            return None
+        return next(byte for byte in _CR_STAND_INS if byte in self.absent)
 
 
 def file_encoding(path: Path) -> str:
@@ -530,49 +524,59 @@ def file_encoding(path: Path) -> str:
     (or, for UTF-16, a NUL in every other byte) says so; else 'cp1252' (what Excel on Windows
     writes), decoded by `decode_bytes`: such exports are read, not refused, and the load summary
     says so."""
-    return _file_scan(path)[0]
+    return _file_scan(path).encoding
 
 
 def _quote_and_line_feed_counts(path: Path, data: bytes | None) -> tuple[int, int]:
     """How many quotes and line feeds the file (or its decoded bytes) holds."""
     if data is not None:
         return data.count(b'"'), data.count(b"\n")
-    _, quotes, line_feeds = _file_scan(path)
-    return quotes, line_feeds
+    facts = _file_scan(path)
+    return facts.quotes, facts.line_feeds
 
 
-def _file_scan(path: Path) -> tuple[str, int, int]:
-    """The encoding and, for a UTF-8 file, its quote and line-feed counts; once per version."""
+class _FileFacts(NamedTuple):
+    """What one pass over a file tells; the counts and stand-in only for a UTF-8 file."""
+
+    encoding: str
+    quotes: int = -1
+    line_feeds: int = -1
+    stand_in: bytes | None = None
+
+
+def _file_scan(path: Path) -> _FileFacts:
+    """The facts of a file, from one pass, once per file version (the readers ask often)."""
     stat = Path(path).stat()
     return _scan_file(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=16)
-def _scan_file(
-    path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24
-) -> tuple[str, int, int]:
-    """The scan itself (the readers ask more than once); counts are -1 when not UTF-8."""
+def _scan_file(path: str, _mtime_ns: int, _size: int, chunk_bytes: int = 1 << 24) -> _FileFacts:
+    """The pass itself."""
     with open(path, "rb") as handle:
         start = handle.read(4096)
         for bom, encoding in _BOMS:
             if start.startswith(bom) and encoding != "utf-8":
-                return encoding, -1, -1
+                return _FileFacts(encoding)
         # UTF-16 without a mark: an ASCII-heavy text has a NUL in every other byte.
         if len(start) >= 16 and start[1::2].count(0) > 0.4 * len(start[1::2]):
-            return "utf-16-le", -1, -1
+            return _FileFacts("utf-16-le")
         if len(start) >= 16 and start[0::2].count(0) > 0.4 * len(start[0::2]):
-            return "utf-16-be", -1, -1
+            return _FileFacts("utf-16-be")
         decoder = codecs.getincrementaldecoder("utf-8")()
-        quotes, line_feeds = start.count(b'"'), start.count(b"\n")
+        quotes = line_feeds = 0
+        line_ends = _LineEnds()
+        chunk = start
         try:
-            decoder.decode(start)
-            while chunk := handle.read(chunk_bytes):
+            while chunk:
                 decoder.decode(chunk)
                 quotes, line_feeds = quotes + chunk.count(b'"'), line_feeds + chunk.count(b"\n")
+                line_ends.add(chunk)
+                chunk = handle.read(chunk_bytes)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252", -1, -1
-    return "utf-8", quotes, line_feeds
+            return _FileFacts("cp1252")
+    return _FileFacts("utf-8", quotes, line_feeds, line_ends.stand_in())
 
 
 def decode_bytes(data: bytes, encoding: str) -> str:
