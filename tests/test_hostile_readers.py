@@ -86,13 +86,17 @@ FORMATS = [TWCS, TICKETS, MESSAGES, TEXT_FIRST]
 
 
 def format_id(fmt: Format) -> str:
+    """The test id of a format."""
     return fmt.name + ("-text-first" if fmt.text_first else "")
 
 
 RECORDS = 20
 
 
-def write(path: Path, fmt: Format, lines: list[str], line_end: str = "\n", encoding="utf-8"):
+def write(
+    path: Path, fmt: Format, lines: list[str], line_end: str = "\n", encoding: str = "utf-8"
+) -> Path:
+    """A file of `fmt` with these record lines."""
     path.write_bytes((line_end.join([fmt.header, *lines]) + line_end).encode(encoding))
     return path
 
@@ -209,7 +213,7 @@ def test_lines_after_a_complete_record_are_a_rejected_record_not_lost_text(tmp_p
     assert result.messages["_row"].tolist() == [1, 2, 3, 4, 5, 6, 8]
     assert result.messages["text"].str.contains("message number 7").iloc[-1]
     assert result.rejected[["row", "value", "reason"]].values.tolist() == [
-        [7, "second line\n", f"expected {fmt.width} columns, found 1"]
+        [7, "second line", f"expected {fmt.width} columns, found 1"]
     ]
     assert result.rows_read == 8 == len(result.messages) + len(result.rejected)
 

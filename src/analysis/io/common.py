@@ -445,7 +445,8 @@ def _broken_record(
 ) -> dict:
     """A rejected record for the lines from `start` to `stop`, saying what is wrong with them."""
     fields, unclosed, record_end = _describe_record(data, start, stop)
-    value = data[start : min(stop, start + 800)].decode("utf-8", errors="replace")[:200]
+    value = data[start : min(stop, start + 800)].decode("utf-8", errors="replace")
+    value = value[:200].rstrip("\r\n")  # the record's text, not its line end
     if unclosed is not None:
         column = names[unclosed] if unclosed < len(names) else f"{unclosed + 1} (past the header)"
         runs = (
