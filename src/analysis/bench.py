@@ -2,7 +2,8 @@
 
 The file is `synth.generate_twcs`: twcs.csv's format and scale, its replies as varied as real ones
 (most distinct once masked), so a speed-up that works only on repeated texts does not flatter.
-The floor is what no analysis can beat: pyarrow reading the same file and parsing `created_at`.
+The floor is what no analysis can beat: pyarrow reading the same file and parsing `created_at`
+(the fastest of three reads).
 Each size is measured in fresh processes (the file written in one, the floor in another, the
 analysis in a third), so one size's memory does not leak into the next one's peak.
 
@@ -31,6 +32,7 @@ TARGET_PEAK_MEMORY_GB = 12.0
 FLOOR_MULTIPLE_TARGET = 10
 ISSUE_PEAK_MEMORY_GB = 4.0
 REPORT_SECONDS_TARGET = 180
+FLOOR_READS = 3
 _NOT_ANALYSIS = ("generate", "write csv", "floor: pyarrow read_csv + strptime", "report")
 
 
@@ -68,7 +70,7 @@ def write_file(path: Path, rows: int, seed: int) -> dict:
 
 
 def floor(path: Path) -> dict:
-    """The floor: pyarrow reads the file as strings and parses every created_at."""
+    """The floor: pyarrow reads the file as strings and parses every created_at (best of three)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pa_csv
@@ -82,9 +84,13 @@ def floor(path: Path) -> dict:
         table = pa_csv.read_csv(path, convert_options=options)
         return pc.strptime(table["created_at"], format=synth.TWCS_TIME_FORMAT, unit="s")
 
-    stages: list[dict] = []
-    _timed(stages, "floor: pyarrow read_csv + strptime", read_and_parse)
-    return {"stages": stages}
+    # The fastest of three reads: the floor is what the machine can do, not what a busy moment
+    # of a shared machine let it do.
+    tries: list[dict] = []
+    for _ in range(FLOOR_READS):
+        _timed(tries, "floor: pyarrow read_csv + strptime", read_and_parse)
+    fastest = min(tries, key=lambda s: s["seconds"])
+    return {"stages": [{**fastest, "peak_memory_gb": _peak_memory_gb()}]}
 
 
 def analysis(path: Path, run_dir: Path) -> dict:

@@ -24,7 +24,11 @@ Made-up brands with different habits, each working from its own home time zone:
 
 `generate_social` writes the five-brand demo (`BRANDS`); `MANY_BRANDS` is a 30-brand roster of very
 different sizes (a few large, a long tail, some with fewer than 20 customer messages), written
-with a few conversations a second brand joins. Deterministic for a given seed; every phrase bank
+with a few conversations a second brand joins. `generate_twcs(N)` is the benchmark's file
+(`analysis demo-data --messages N`): N tweets from the 30-brand roster with the same time
+machinery, every text composed in vectorised form from clause banks and the complaint's own
+nouns, so about 93% of its masked replies are distinct (as in twcs.csv) while each brand sends
+its macros verbatim in 5-13% of its replies (docs/benchmarks.md). Deterministic for a given seed; every phrase bank
 is written for this project (no real tweet is copied).
 """
 
