@@ -278,3 +278,9 @@ def test_a_table_with_no_rows_or_no_values_still_formats():
     assert list(shown.columns) == ["Brand", "Response rate", "Answered"]
     assert shown.iloc[0].tolist()[1:] == [tables.MISSING, tables.MISSING]
     assert "Brand" in tables.show(no_rows).html
+
+
+def test_a_lesson_share_as_read_is_labelled_beside_its_corrected_share():
+    assert tables.label("acknowledges_specifics_raw_share") == "Acknowledges specifics (as read)"
+    frame = pd.DataFrame({"says_sorry_share": [0.2], "says_sorry_raw_share": [0.25]})
+    assert list(tables.format_table(frame).iloc[0]) == ["20%", "25%"]

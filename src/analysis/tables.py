@@ -141,6 +141,8 @@ LABEL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"^km_within_(?P<hours>[\d.]+)h_share$"),
         "Answered within {hours} h, Kaplan–Meier",
     ),
+    # A lesson's share as the labeller read it, beside the share corrected for its errors.
+    (re.compile(r"^(?P<lesson>[a-z_]+)_raw_share$"), "{lesson} (as read)"),
 )
 
 # Unit suffixes of durations, in seconds.
@@ -203,10 +205,11 @@ def show(
     max_rows: int | None = None,
     max_chars: int | None = None,
     interactive: bool | None = None,
+    note: str | None = None,
 ) -> Table:
     """Every row of a table for a page: readable headers, units and numbers, intervals folded in,
     texts longer than `max_chars` shortened between words; interactive (sort, search, page) when
-    long or wide, or as `interactive` says."""
+    long or wide, or as `interactive` says; `note` is a footnote under it, shown as text."""
     frame = _as_frame(frame)
     shown = frame if max_rows is None else frame.head(max_rows)
     built = _columns(shown, columns, labels)
@@ -224,6 +227,8 @@ def show(
         notes.append("No rows.")
     elif len(shown) < len(frame):
         notes.append(f"The first {len(shown):,} of {len(frame):,} rows.")
+    if note:
+        notes.append(note)
     html = _html(built, len(shown), title=title, notes=notes, interactive=interactive)
     text = _text(built, title, notes)
     return Table(html=html, text=text, interactive=interactive, rows=len(shown))
@@ -269,7 +274,12 @@ def label(column: str, unit: str | None = None) -> str:
         for pattern, template in LABEL_PATTERNS:
             match = pattern.match(name)
             if match:
-                text = template.format(**match.groupdict())
+                # A group of words ("acknowledges_specifics") reads as words; numbers stay.
+                groups = {
+                    key: value if value.replace(".", "").isdigit() else _words(value)
+                    for key, value in match.groupdict().items()
+                }
+                text = template.format(**groups)
                 break
     if text is None:
         text = _words(name)
