@@ -118,3 +118,23 @@ def test_analyze_scores_each_conversation_by_its_first_and_best_reply(analyzed):
     scores = pd.read_csv(analyzed / "conversation_scores.csv", dtype={"conversation_id": str})
     assert set(scores["conversation_id"]) >= {"1"}
     assert len(pd.read_csv(analyzed / "rubric_by_agent.csv")) >= 1
+
+
+def test_lesson_scorecards_show_corrected_text_lessons_and_keep_the_raw_ones(analyzed):
+    corrected = pd.read_csv(analyzed / "rubric_corrected_by_brand.csv")
+    lessons = ["acknowledges_specifics", "shows_appreciation", "shares_resolution_or_timetable"]
+    for name in ("rubric_by_brand", "brand_scorecard"):
+        scorecard = pd.read_csv(analyzed / f"{name}.csv").set_index("brand")
+        for row in corrected.loc[corrected["lesson"].isin(lessons)].itertuples():
+            share = f"{row.lesson}_share"
+            assert scorecard.loc[row.brand, share] == pytest.approx(row.corrected_share)
+            assert scorecard.loc[row.brand, f"{share}_low"] == pytest.approx(
+                row.corrected_share_low
+            )
+            # The labeller's plain reading is kept beside it.
+            assert scorecard.loc[row.brand, f"{row.lesson}_raw_share"] == pytest.approx(
+                row.raw_share
+            )
+        # Lesson 2 combines the channel with the text: it stays as read.
+        assert "responds_in_same_medium_raw_share" not in scorecard
+    assert (corrected["corrected_share"] != corrected["raw_share"]).any()

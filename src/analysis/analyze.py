@@ -27,6 +27,7 @@ from analysis import (
     personalisation,
     pipeline,
     rubric,
+    rubric_shares,
     schema,
     store,
     summary,
@@ -111,11 +112,14 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         "personalisation_by_brand": personalisation.by_brand(replies),
         "personalisation_by_agent": personalisation.by_agent(replies),
         "top_templates": personalisation.top_templates(replies),
-        "rubric_by_brand": rubric.by_brand(exchanges),
         "rubric_by_agent": rubric.by_agent(exchanges),
         "rubric_corrected_by_brand": rubric.corrected_by_brand(exchanges),
         "conversation_scores": rubric.conversation_scores(exchanges),
     }
+    # Lesson shares as they truly are, not as the labeller reads them: corrected for its errors.
+    scorecards["rubric_by_brand"] = rubric_shares.correct_scorecard(
+        rubric.by_brand(exchanges), scorecards["rubric_corrected_by_brand"]
+    )
     scorecards["weekly_by_brand"] = trends.weekly_by_brand(exchanges, sla_hours, timezone=zone)
     # Page 05's one row per brand: the three brand scorecards side by side.
     scorecards["brand_scorecard"] = summary.brand_scorecard(

@@ -218,3 +218,23 @@ def raw_share_note(corrected: pd.DataFrame) -> str:
         + "; ".join(parts)
         + ". Each brand's raw share is the raw_share column of rubric_corrected_by_brand.csv."
     )
+
+
+def correct_scorecard(scorecard: pd.DataFrame, corrected: pd.DataFrame) -> pd.DataFrame:
+    """A per-brand scorecard with each text lesson's share and interval replaced by the corrected
+    ones of `corrected` (`by_brand`); the labeller's plain reading is kept as `<lesson>_raw_share`.
+    Composite lessons (same medium, which reads moves_channel) stay as read."""
+    if corrected is None or corrected.empty:
+        return scorecard
+    scorecard = scorecard.copy()
+    by_brand = corrected.assign(brand=corrected["brand"].astype(str)).set_index(["lesson", "brand"])
+    for lesson in corrected["lesson"].unique():
+        share = f"{lesson}_share"
+        if share not in scorecard:
+            continue
+        rows = by_brand.loc[lesson].reindex(scorecard["brand"].astype(str))
+        scorecard[f"{lesson}_raw_share"] = scorecard[share]
+        scorecard[share] = rows["corrected_share"].to_numpy()
+        scorecard[f"{share}_low"] = rows["corrected_share_low"].to_numpy()
+        scorecard[f"{share}_high"] = rows["corrected_share_high"].to_numpy()
+    return scorecard

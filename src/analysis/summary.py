@@ -271,10 +271,12 @@ def scorecard_columns(scorecard: pd.DataFrame, sla_hours: float = 24) -> list[st
     return ["brand", *[c for c in ("customer_messages",) if c not in shown], *shown]
 
 
-def scorecard_table(scorecard: pd.DataFrame, sla_hours: float = 24) -> tables.Table:
+def scorecard_table(
+    scorecard: pd.DataFrame, sla_hours: float = 24, note: str | None = None
+) -> tables.Table:
     """The scorecard for reading: one row per brand (any number of them), the measures in reading
-    order, shares and medians with their intervals."""
-    return tables.show(scorecard, columns=scorecard_columns(scorecard, sla_hours))
+    order, shares and medians with their intervals; `note` under it (the raw lesson shares)."""
+    return tables.show(scorecard, columns=scorecard_columns(scorecard, sla_hours), note=note)
 
 
 def _figure_brands(
