@@ -396,6 +396,27 @@ def test_labeller_figure_draws_the_chosen_labeller_cv_and_dev():
     assert ticks[0] == f"moves channel\n({rubric.CHOSEN_LABELLER['moves_channel']})"
 
 
+def test_labeller_figure_leads_with_unseen_brands_and_their_intervals():
+    from analysis.plots import rubric as rubric_plots
+
+    quality = evaluation.labeller_quality()
+    chosen = quality[quality["chosen"].astype(bool)].set_index("label")
+    ax = rubric_plots.labeller_f1(quality).axes[0]
+    bars = [patch for patch in ax.patches if patch.get_height() > 0]
+    labels = len(rubric.TEXT_LABELS)
+    assert len(bars) == 3 * labels  # unseen brands, dev set, CV
+    # The first set drawn is leave-one-brand-out, as committed, with an error bar per label.
+    first = sorted(bars[:labels], key=lambda patch: patch.get_y())
+    widths = [round(patch.get_width(), 6) for patch in first]
+    assert widths == [round(v, 6) for v in chosen["lobo_f1"].reindex(rubric.TEXT_LABELS)]
+    from matplotlib.container import ErrorbarContainer
+
+    (intervals,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(intervals.lines[2][0].get_segments()) == labels
+    legend = [text.get_text() for text in ax.figure.legends[0].get_texts()]
+    assert any("unseen brands" in entry for entry in legend)
+
+
 # ---------------------------------------------------------------------------------------------
 # A team's own check: sample, label, score
 def _run_labels(demo_tables):

@@ -79,21 +79,24 @@ def lesson_heatmap(
 
 
 def labeller_f1(quality: pd.DataFrame, *, chosen_only: bool = True) -> Figure:
-    """F1 per text label, cross-validated on the labelled replies and on the real dev set.
+    """F1 per text label: on real replies of brands the labeller never saw (leave one brand out,
+    with its 95% interval), on the real development set, and cross-validated on every labelled reply.
 
-    `quality` is `analysis.rubric_evaluation.labeller_quality()` (or `quality_table(cv, dev)`):
-    one row per label and labeller. By default only the labeller in use per label is drawn; with
-    `chosen_only=False` every labeller is (rules against model, the maintainers' view). The dev
-    bars are left out when the file was measured without the development set.
+    `quality` is `analysis.rubric_evaluation.labeller_quality()`: one row per label and labeller. By
+    default only the labeller in use per label is drawn; with `chosen_only=False` every labeller is
+    (the maintainers' view). A set the file was measured without is left out.
     """
     table = quality[quality["chosen"].astype(bool)] if chosen_only else quality
     labels = list(dict.fromkeys(table["label"]))
     present = set(table["labeller"])
     labellers = [name for name in _LABELLER_COLOURS if name in present]
     labellers += sorted(present - set(labellers))
-    sets = [("cross-validated", "cv_f1", 0.45)]
-    if table["dev_f1"].notna().any():
-        sets.append(("real replies (dev set)", "dev_f1", 1.0))
+    sets = [
+        ("unseen brands (leave one brand out)", "lobo_f1", 1.0),
+        ("real replies (dev set)", "dev_f1", 0.7),
+        ("cross-validated, all labelled replies", "cv_f1", 0.4),
+    ]
+    sets = [s for s in sets if s[1] in table and table[s[1]].notna().any()]
     # One bar per labeller and set within each label's row; chosen_only has one labeller per label.
     slots = [(labeller, s) for labeller in ([None] if chosen_only else labellers) for s in sets]
     fig, ax = new_figure(10.0, 0.3 * len(slots) * len(labels) + 2.0)
@@ -105,10 +108,24 @@ def labeller_f1(quality: pd.DataFrame, *, chosen_only: bool = True) -> Figure:
         f1 = rows[column].to_numpy(dtype=float)
         positions = np.arange(len(labels)) + slot * bar_height - 0.4 + bar_height / 2
         colours = [_LABELLER_COLOURS.get(str(name), "#999999") for name in rows["labeller"]]
-        ax.barh(positions, np.nan_to_num(f1), height=bar_height, color=colours, alpha=alpha)
-        for y, value in zip(positions, f1, strict=True):
+        errors = None
+        if f"{column}_low" in rows and f"{column}_high" in rows:
+            low = rows[f"{column}_low"].to_numpy(dtype=float)
+            high = rows[f"{column}_high"].to_numpy(dtype=float)
+            errors = np.nan_to_num(np.vstack([f1 - low, high - f1]))
+        ax.barh(
+            positions,
+            np.nan_to_num(f1),
+            height=bar_height,
+            color=colours,
+            alpha=alpha,
+            xerr=errors,
+            error_kw={"ecolor": "#444444", "capsize": 2, "linewidth": 0.8},
+        )
+        ends = f1 if errors is None else f1 + errors[1]
+        for y, value, end in zip(positions, f1, ends, strict=True):
             if not np.isnan(value):
-                ax.text(value + 0.005, y, f"{value:.2f}", va="center", fontsize=7)
+                ax.text(end + 0.008, y, f"{value:.2f}", va="center", fontsize=7)
         for name in dict.fromkeys(rows["labeller"].dropna()):
             key = f"{name}, {set_name}"
             colour = _LABELLER_COLOURS.get(str(name), "#999999")
@@ -119,7 +136,7 @@ def labeller_f1(quality: pd.DataFrame, *, chosen_only: bool = True) -> Figure:
         names = [f"{name}\n({labeller})" for name, labeller in zip(names, in_use, strict=True)]
     ax.set_yticks(range(len(labels)), names)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.08)
+    ax.set_xlim(0, 1.12)
     ax.set_xlabel("F1 against the hand labels (0-1, higher is better)")
     ax.set_ylabel("Text label" + (" (labeller in use)" if chosen_only else ""))
     ax.set_title(
