@@ -242,3 +242,37 @@ def test_a_utf16_export_is_read_and_the_summary_names_its_encoding(tmp_path):
     tables = pipeline.run(data, "twcs")
     assert tables.messages.set_index("message_id").loc["1", "text"] == "@AcmeHelp héllo 😀"
     assert "excel_unicode.csv is not UTF-8: read as UTF-16" in tables.summary["notes"]
+
+
+def test_a_utf16_json_export_is_read_too(tmp_path):
+    data = tmp_path / "export.json"
+    records = [
+        {
+            "id": 1,
+            "conv": "c1",
+            "author": "zoë",
+            "role": "customer",
+            "at": "2023-05-06T10:00:00Z",
+            "text": "Où est ma commande ? 😀",
+        },
+        {
+            "id": 2,
+            "conv": "c1",
+            "author": "Acme",
+            "role": "agent",
+            "at": "2023-05-06T10:30:00Z",
+            "text": "Désolé, elle arrive demain",
+        },
+    ]
+    data.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-16")
+    mapping = {
+        "message_id": "id",
+        "conversation_id": "conv",
+        "author_id": "author",
+        "role": "role",
+        "created_at": "at",
+        "text": "text",
+    }
+    tables = pipeline.run(data, "messages-json", mapping=mapping)
+    assert tables.messages.set_index("message_id").loc["1", "text"] == "Où est ma commande ? 😀"
+    assert "export.json is not UTF-8: read as UTF-16" in tables.summary["notes"]

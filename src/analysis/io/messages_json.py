@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.io import messages_csv
-from analysis.io.common import InputError, LoadResult
+from analysis.io.common import InputError, LoadResult, decode_bytes, file_encoding
 from analysis.io.times import dayfirst_option
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -160,10 +160,16 @@ def _top_records(path: Path) -> tuple[list, list[str]]:
     """The file's top records (the array's elements, each JSON Lines line, or the one object),
     and notes on how it was decoded."""
     data = path.read_bytes()
+    transcoded = []
+    encoding = file_encoding(path)
+    if encoding not in ("utf-8", "cp1252"):  # UTF-16 or UTF-32 (a byte-order mark says so)
+        data = decode_bytes(data, encoding).encode("utf-8")
+        transcoded = [f"{path.name} is not UTF-8: read as {encoding.upper()}"]
     if not data.strip():
         raise InputError(f"{path.name}: the file is empty (no JSON records)")
     if path.suffix.lower() not in LINE_SUFFIXES:
         text, notes = _decoded(data, path)
+        notes = transcoded + notes
         try:
             document = json.loads(text)
         except RecursionError:
@@ -187,7 +193,8 @@ def _top_records(path: Path) -> tuple[list, list[str]]:
                 "expected an array of message records, an object holding them, or JSON Lines "
                 "(one record a line)"
             )
-    return _lines(data, path)
+    records, notes = _lines(data, path)
+    return records, transcoded + notes
 
 
 def _decoded(data: bytes, path: Path) -> tuple[str, list[str]]:
