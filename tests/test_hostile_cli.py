@@ -276,3 +276,32 @@ def test_a_utf16_json_export_is_read_too(tmp_path):
     tables = pipeline.run(data, "messages-json", mapping=mapping)
     assert tables.messages.set_index("message_id").loc["1", "text"] == "Où est ma commande ? 😀"
     assert "export.json is not UTF-8: read as UTF-16" in tables.summary["notes"]
+
+
+def test_the_rubric_command_labels_the_good_rows_and_lists_the_broken_ones(tmp_path, capsys):
+    replies = tmp_path / "replies.csv"
+    replies.write_text(
+        "text,complaint\n"
+        '"Thanks for reaching out, we have refunded you",my refund\n'
+        '"Sorry about that",late,EXTRA,FIELDS\n'
+        '"DM us please",help\n'
+        '"this quote never closes,x\n'
+        '"Sorry, your parcel ships today",where is my parcel\n'
+    )
+    out = tmp_path / "labelled.csv"
+    args = ["rubric", str(replies), "--context-column", "complaint", "--out", str(out)]
+    assert cli.main(args) == 0
+    labelled = pd.read_csv(out)
+    # No column shifted: every labelled text is one of the intact rows' own.
+    assert labelled["text"].tolist() == [
+        "Thanks for reaching out, we have refunded you",
+        "DM us please",
+        "Sorry, your parcel ships today",
+    ]
+    assert labelled["says_sorry_pred"].tolist() == [0, 0, 1]
+    rejected = pd.read_csv(tmp_path / "labelled.rejected.csv")
+    assert rejected["row"].tolist() == [2, 4]
+    assert "expected 2 columns, found 4" in rejected.loc[0, "reason"]
+    assert rejected.loc[1, "reason"].startswith("unclosed quote in column text")
+    assert len(labelled) + len(rejected) == 5
+    assert "2 row(s) not labelled" in capsys.readouterr().out

@@ -332,12 +332,9 @@ def cmd_rubric(args: argparse.Namespace) -> int:
         return 0
 
     from analysis.clean import clean_text
-    from analysis.io.common import read_csv_as_strings
+    from analysis.io.common import read_csv_as_strings, rejected_frame
 
     frame, malformed = read_csv_as_strings(path)
-    if malformed:
-        first = malformed[0]
-        raise InputError(f"{path.name} row {first['row']}: {first['reason']}; fix the row")
     frame = frame.drop(columns="_row")
     for column in filter(None, (args.text_column, args.context_column)):
         if column not in frame:
@@ -352,6 +349,14 @@ def cmd_rubric(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
     print(f"labelled {len(out)} replies; wrote {args.out}")
+    if malformed:
+        # A row that cannot be split into the header's columns is not labelled (its text could
+        # be another column's), but it is not lost either: it is listed with its reason.
+        rejected = rejected_frame(path, malformed)
+        rejected_path = args.out.with_name(args.out.stem + ".rejected.csv")
+        rejected.to_csv(rejected_path, index=False)
+        print(f"{len(rejected)} row(s) not labelled; wrote {rejected_path}")
+        _warn_rejected(rejected, rejected_path)
     return 0
 
 
