@@ -128,3 +128,21 @@ def test_a_brand_with_no_hit_still_gets_an_interval_above_zero():
     row = rubric_shares.corrected_share([0], [20], errors).iloc[0]
     assert row["raw_share"] == 0 and row["corrected_share"] == 0
     assert row["corrected_share_low"] == 0 and row["corrected_share_high"] > 0.05
+
+
+@pytest.mark.parametrize(
+    ("positives", "replies", "errors"),
+    [
+        # A perfect-specificity labeller and one reply without a hit: the point is 0, but
+        # every draw of the brand's share is above 0 (the case that broke page 05's figure).
+        (0, 1, (153, 1, 0, 985)),
+        (1, 1, (153, 1, 0, 985)),
+        # Many false positives: few hits correct to 0, all hits to 1.
+        (0, 20, (80, 20, 40, 60)),
+        (20, 20, (80, 20, 40, 60)),
+    ],
+)
+def test_every_interval_holds_its_own_estimate_even_when_clipped(positives, replies, errors):
+    errors = rubric_shares.LabellerErrors(*errors)
+    row = rubric_shares.corrected_share([positives], [replies], errors).iloc[0]
+    assert row["corrected_share_low"] <= row["corrected_share"] <= row["corrected_share_high"]

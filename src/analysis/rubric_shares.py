@@ -122,6 +122,9 @@ def corrected_share(
     if usable.any():
         low[usable], high[usable] = np.percentile(drawn[:, usable], [tail, 100 - tail], axis=0)
     point = rogan_gladen(raw, errors.sensitivity, errors.specificity)
+    # A share clipped at 0 or 1 (a brand with no hit, read by a labeller with false positives) can
+    # fall outside the draws' percentiles: the interval is widened to hold its own estimate.
+    low, high = np.fmin(low, point), np.fmax(high, point)
     return pd.DataFrame(
         {
             "replies": replies.astype(int),
