@@ -54,3 +54,13 @@ def test_only_well_formed_entities_are_decoded_and_the_rest_is_kept_byte_for_byt
         "AT&T &madeup; &amp without semicolon",
         "&lt;3 is written &amp;lt;3",  # decoded once
     ]
+
+
+def test_control_characters_are_dropped_but_line_breaks_and_tabs_stay():
+    text = pd.Series(["h\x00i\x1b[31m there\x7f", "line one\r\nline two\tend", "\x08", None])
+    assert clean.normalise_text(text).tolist() == [
+        "hi[31m there",
+        "line one\r\nline two\tend",
+        "",
+        "",
+    ]

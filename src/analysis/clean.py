@@ -23,11 +23,18 @@ _COMMON_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"
 _COMMON_ENTITY = r"&(?:lt|gt|quot|#39|amp);"
 
 _STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+# Control characters no message means (NUL, backspace, escape, DEL...): a corrupted export holds
+# them, and an HTML page may not (a NUL is a parse error). Tab, line feed and CR are text.
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 def normalise_text(text: pd.Series) -> pd.Series:
-    """HTML entities decoded, mojibake repaired, quotes straightened; line breaks kept."""
+    """HTML entities decoded, mojibake repaired, control characters dropped, quotes straightened;
+    line breaks kept."""
     out = text.fillna("").astype(str)
+    has_control = out.str.contains(_CONTROL, regex=True)
+    if has_control.any():
+        out.loc[has_control] = out.loc[has_control].str.replace(_CONTROL, "", regex=True)
     # The slow repairs only run on the few rows that need them (2.8M rows stay fast).
     has_entity = out.str.contains("&", regex=False)
     if has_entity.any():
