@@ -139,13 +139,20 @@ def _twcs(tmp_path, rows: list[tuple]) -> str:
     return str(path)
 
 
+TIME = "Tue Oct 31 22:{:02d}:00 +0000 2017"
+# A complaint and the brand's answer: the start of each role-conflict file.
+COMPLAINT_AND_ANSWER = [
+    (1, "sam_k", True, TIME.format(1), "@AcmeHelp my order is late", 2, ""),
+    (2, "AcmeHelp", False, TIME.format(5), "@sam_k Sorry, checking now", "", 1),
+]
+
+
 def test_a_customer_marked_once_as_a_brand_is_a_conflict_not_a_brand(tmp_path):
-    time = "Tue Oct 31 22:{:02d}:00 +0000 2017"
+    time = TIME
     path = _twcs(
         tmp_path,
         [
-            (1, "sam_k", True, time.format(1), "@AcmeHelp my order is late", 2, ""),
-            (2, "AcmeHelp", False, time.format(5), "@sam_k Sorry, checking now", "", 1),
+            *COMPLAINT_AND_ANSWER,
             (3, "sam_k", True, time.format(9), "@AcmeHelp still nothing", 4, 2),
             # The same customer, marked inbound=False by a broken export.
             (4, "sam_k", False, time.format(12), "@AcmeHelp hello??", "", 3),
@@ -166,12 +173,11 @@ def test_a_customer_marked_once_as_a_brand_is_a_conflict_not_a_brand(tmp_path):
 
 
 def test_a_brand_that_once_writes_as_a_customer_keeps_both_roles(tmp_path):
-    time = "Tue Oct 31 22:{:02d}:00 +0000 2017"
+    time = TIME
     path = _twcs(
         tmp_path,
         [
-            (1, "sam_k", True, time.format(1), "@AcmeHelp my order is late", 2, ""),
-            (2, "AcmeHelp", False, time.format(5), "@sam_k Sorry, checking now", "", 1),
+            *COMPLAINT_AND_ANSWER,
             (3, "AcmeHelp", True, time.format(6), "@OtherBrand can you help sam?", "", ""),
             (4, "AcmeHelp", False, time.format(7), "@sam_k Found it, on its way", "", 1),
         ],
