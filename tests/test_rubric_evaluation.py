@@ -351,8 +351,14 @@ _SHORT_OF_TARGET = {"shows_appreciation"}
 )
 def test_committed_figures_meet_the_targets_on_unseen_brands(committed, label):
     chosen = committed[committed["chosen"]].set_index("label").loc[label]
-    assert abs(chosen["lobo_predicted_share"] - chosen["lobo_true_share"]) <= 0.05
     assert chosen["lobo_f1"] >= LOBO_F1_TARGETS[label], round(chosen["lobo_f1"], 3)
+
+
+@pytest.mark.parametrize("label", rubric.TEXT_LABELS)
+def test_committed_predicted_shares_are_within_5_points_on_unseen_brands(committed, label):
+    # Every label, appreciation too: its plain 0/1 share is what a scorecard starts from.
+    chosen = committed[committed["chosen"]].set_index("label").loc[label]
+    assert abs(chosen["lobo_predicted_share"] - chosen["lobo_true_share"]) <= 0.05
 
 
 # ---------------------------------------------------------------------------------------------
