@@ -98,11 +98,6 @@ def _settings(args: argparse.Namespace, extra: dict | None = None):
     return settings_lib.from_values(values)
 
 
-# Keys of a mapping file that are reading options, not fields: `dayfirst: true` states the date
-# order for the file the mapping describes (the same setting as --day-first).
-_MAPPING_OPTIONS = {"dayfirst": "day_first", "day_first": "day_first"}
-
-
 def _mapping(args: argparse.Namespace) -> tuple[dict[str, str] | None, dict]:
     """The FIELD -> COLUMN mapping of --mapping and --map, and the reading options the file sets.
 
@@ -110,9 +105,13 @@ def _mapping(args: argparse.Namespace) -> tuple[dict[str, str] | None, dict]:
     mapping: dict[str, str] = {}
     options: dict = {}
     if args.mapping:
-        loaded = _mapping_file(args.mapping)
-        for key in [k for k in loaded if str(k) in _MAPPING_OPTIONS]:
-            options[_MAPPING_OPTIONS[str(key)]] = loaded.pop(key)
+        from analysis.io.times import dayfirst_option
+
+        # `dayfirst: true` is a reading option, not a field: the same setting as --day-first.
+        fields, day_first = dayfirst_option(_mapping_file(args.mapping), None)
+        loaded = fields or {}
+        if day_first is not None:
+            options["day_first"] = day_first
         if not all(isinstance(v, str) for v in loaded.values()):
             raise InputError(
                 f"{args.mapping}: expected FIELD: COLUMN pairs, like 'text: Body' on each line"

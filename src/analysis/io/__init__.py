@@ -76,8 +76,8 @@ def load(
     else:
         raise InputError(f"unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}")
     # JSON Lines are decoded line by line, and say so themselves.
-    if format != "messages-json" and file_encoding(path) != "utf-8":
-        encoding = file_encoding(path)
+    encoding = file_encoding(path)
+    if format != "messages-json" and encoding != "utf-8":
         named = {"cp1252": "Windows-1252 (cp1252)"}.get(encoding, encoding.upper())
         result.notes.append(f"{path.name} is not UTF-8: read as {named}")
     return result

@@ -71,7 +71,7 @@ def read(
     dayfirst: bool | None = None,
 ) -> LoadResult:
     """Messages from a JSON or JSON Lines export; `mapping` as for messages-csv, plus `records`."""
-    mapping, dayfirst = dayfirst_option(dict(mapping or {}), dayfirst)
+    mapping, dayfirst = dayfirst_option(mapping, dayfirst)
     mapping = dict(mapping or {})
     records_path = mapping.pop(RECORDS_KEY, None)
     top, notes = _top_records(path)
