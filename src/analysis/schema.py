@@ -55,6 +55,12 @@ MESSAGES = pa.DataFrameSchema(
         "addressed_name": _text(),  # the name an agent reply addresses its reader by
         "masked_text": _text(nullable=False),  # handles, links, e-mails, numbers, names masked
         "sentences": _text(nullable=False),  # lowercased, one sentence per line, for the rules
+        # Helpdesk fields a support lead compares by (analysis.groups), where the export has them.
+        "team": pa.Column(str, nullable=True, coerce=True, required=False),
+        "priority": pa.Column(str, nullable=True, coerce=True, required=False),
+        "ticket_type": pa.Column(str, nullable=True, coerce=True, required=False),
+        "product": pa.Column(str, nullable=True, coerce=True, required=False),
+        "satisfaction": pa.Column(float, nullable=True, coerce=True, required=False),  # rating
     },
     strict=False,
     name="messages",
@@ -74,6 +80,12 @@ LOADED_COLUMNS = [
     "created_at",
     "text",
     "source",
+    # The helpdesk fields (null where the export has none): canonical() keeps only these columns.
+    "team",
+    "priority",
+    "ticket_type",
+    "product",
+    "satisfaction",
 ]
 
 # One row per customer message and brand: a message counts for every brand that answers it or

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.io.common import (
@@ -41,6 +42,13 @@ OPTIONAL_FIELDS = (
     "requester_id",
     # false for an internal note (Zendesk's `public`): not sent to the customer, so not a reply.
     "public",
+    # What a support lead compares by within one company (analysis.groups), and the customer's
+    # rating; a ticket-level export repeats them on each comment, others give them once.
+    "team",
+    "priority",
+    "ticket_type",
+    "product",
+    "satisfaction",
 )
 # Fields that may read the same column: a handle can be the author's id, name and agent at once.
 # Any other pair on one column is a mistake (a message's id as its parent, a time as its text).
@@ -73,6 +81,16 @@ AGENT_ROLES = {
     "outbound",
     "false",
 }
+SATISFACTION_UNREADABLE = "cannot read the satisfaction rating as a number"
+
+
+def satisfaction_ratings(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Ratings as floats (null where empty) and where a value is given but is not a finite number."""
+    given = values.astype("string").str.strip().replace("", pd.NA)
+    ratings = pd.to_numeric(given, errors="coerce").astype(float)
+    # 'nan' and 'inf' parse as numbers but are no one's rating.
+    ratings = ratings.where(np.isfinite(ratings))
+    return ratings, given.notna() & ratings.isna()
 
 
 def read(
@@ -136,6 +154,7 @@ def from_frame(
     notes += times.notes
     message_id = field("message_id")
     author = field("author_id")
+    satisfaction, unreadable_satisfaction = satisfaction_ratings(field("satisfaction"))
     checks = [
         (message_id.isna(), mapping["message_id"], "missing message id"),
         (message_id.duplicated(keep="first"), mapping["message_id"], "message id repeated"),
@@ -155,6 +174,7 @@ def from_frame(
         # there but unusable is a format to fix, and is said so.
         *rejected_times(times),
         (field("text").isna(), mapping["text"], "missing text"),
+        (unreadable_satisfaction, mapping.get("satisfaction"), SATISFACTION_UNREADABLE),
     ]
     rejected = list(malformed)
     unusable = pd.Series(False, index=raw.index)
@@ -181,6 +201,7 @@ def from_frame(
     messages["_row"] = raw.loc[keep, "_row"]
     messages = messages.astype(object).where(messages.notna(), None)
     messages["created_at"] = created_at[keep]
+    messages["satisfaction"] = satisfaction[keep]
     messages = _link_within_conversations(messages)
     if (~known_author).any():
         notes.append(

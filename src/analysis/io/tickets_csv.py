@@ -23,12 +23,14 @@ from analysis.io.common import (
     rejected_frame,
     source_labels,
 )
+from analysis.io.messages_csv import SATISFACTION_UNREADABLE, satisfaction_ratings
 from analysis.io.times import parse_times, rejected_times
 
 SIGNATURE = {"Ticket ID", "Ticket Channel", "First Response Time"}
 CREATED_COLUMNS = ("Ticket Created", "Created At", "Date Created", "Created", "Ticket Created At")
 AGENT_COLUMNS = ("Assigned Agent", "Agent", "Assignee")
 BRAND_COLUMNS = ("Brand", "Company")
+TEAM_COLUMNS = ("Team", "Group", "Assigned Group", "Assignee Group")
 # Every column this reader reads, by the export's spelling; a header that differs only in case or
 # surrounding spaces ("ticket id") names the same column.
 COLUMNS = (
@@ -36,6 +38,7 @@ COLUMNS = (
     *CREATED_COLUMNS,
     *AGENT_COLUMNS,
     *BRAND_COLUMNS,
+    *TEAM_COLUMNS,
     "Time to Resolution",
     "Customer Satisfaction Rating",
     "Customer Name",
@@ -65,6 +68,14 @@ def _first_present(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | N
     return None
 
 
+def _text_or_none(values: pd.Series | None, index: pd.Index) -> pd.Series:
+    """A column's values stripped, empty or absent ones null: how the message rows carry them."""
+    if values is None:
+        return pd.Series(None, index=index, dtype=object)
+    values = values.astype("string").str.strip().replace("", pd.NA)
+    return values.astype(object).where(values.notna(), None)
+
+
 def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> LoadResult:
     """Messages (one customer message per ticket) and the tickets table from a ticket export;
     times are read by `analysis.io.times` (naive ones in `timezone`)."""
@@ -89,14 +100,8 @@ def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> Loa
         for c in (created_column, "First Response Time", "Time to Resolution")
     )
     ticket_id = raw["Ticket ID"].astype("string").str.strip().replace("", pd.NA)
-    satisfaction = pd.to_numeric(_column(raw, "Customer Satisfaction Rating"), errors="coerce")
-    bad_satisfaction = (
+    satisfaction, bad_satisfaction = satisfaction_ratings(
         _column(raw, "Customer Satisfaction Rating")
-        .astype("string")
-        .str.strip()
-        .replace("", pd.NA)
-        .notna()
-        & satisfaction.isna()
     )
 
     rejected = list(malformed)
@@ -104,11 +109,7 @@ def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> Loa
         (ticket_id.isna(), "Ticket ID", "missing ticket id"),
         (ticket_id.duplicated(keep="first"), "Ticket ID", "ticket id repeated (first kept)"),
         *rejected_times(parsed),
-        (
-            bad_satisfaction,
-            "Customer Satisfaction Rating",
-            "cannot read the satisfaction rating as a number",
-        ),
+        (bad_satisfaction, "Customer Satisfaction Rating", SATISFACTION_UNREADABLE),
     ]
     unusable = pd.Series(False, index=raw.index)
     for mask, column, reason in checks:
@@ -131,6 +132,7 @@ def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> Loa
     channel = channel_raw.map(CHANNELS).fillna(channel_raw.replace("", "unknown"))
     agent = _first_present(kept, AGENT_COLUMNS)
     brand = _first_present(kept, BRAND_COLUMNS)
+    team = _text_or_none(_first_present(kept, TEAM_COLUMNS), kept.index)
     customer = _column(kept, "Customer Email")
     customer = customer.fillna(_column(kept, "Customer Name"))
     customer = customer.fillna("ticket-" + ticket_id[keep])
@@ -147,6 +149,7 @@ def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> Loa
             "priority": _column(kept, "Ticket Priority"),
             "channel": channel,
             "agent_id": agent,
+            "team": team,
             "satisfaction": satisfaction[keep].astype(float),
             "resolution_before_first_response": (resolved < first_at).fillna(False).astype(bool),
             "customer_name": _column(kept, "Customer Name"),
@@ -175,6 +178,13 @@ def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> Loa
             "created_at": created_at[keep],
             "text": text,
             "source": source,
+            # The ticket's fields on its message, where analysis.groups finds them for every
+            # table (the tickets table keeps them as the export wrote them).
+            "team": team,
+            "priority": _text_or_none(_column(kept, "Ticket Priority"), kept.index),
+            "ticket_type": _text_or_none(_column(kept, "Ticket Type"), kept.index),
+            "product": _text_or_none(_column(kept, "Product Purchased"), kept.index),
+            "satisfaction": satisfaction[keep].astype(float),
             "_row": kept["_row"],
         }
     )
