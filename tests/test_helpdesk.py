@@ -353,3 +353,10 @@ def test_satisfaction_by_group_height_grows_with_groups():
         for t in (small, large)
     ]
     assert heights[1] > 5 * heights[0]
+
+
+def test_numeric_group_ids_with_gaps_group_as_unknown(tickets):
+    numbered = tickets.assign(agent_id=[7, 7, 7, 3, 3, np.nan, 7, 3, 3, 7, np.nan, 7])
+    table = helpdesk.by_group(numbered, "agent_id")
+    assert table["agent_id"].tolist() == [7, 3, "unknown"]
+    assert table["tickets"].tolist() == [6, 4, 2]
