@@ -14,17 +14,18 @@ masked; twcs rows carry tweet ids only (its licence does not allow committing th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import pipeline, redact
+from analysis import paths, pipeline, redact
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("SUPPORT_QUALITY_SHARED_DATA", HERE.parents[3] / "shared" / "data"))
-CDP_PATH = SHARED / "twitter_cdp_conversations_real.csv"
-TWCS_PATH = SHARED / "twcs_conversations_real.csv"
+# The shared files as the tests name them (SUPPORT_QUALITY_CDP_SAMPLE, SUPPORT_QUALITY_REAL_SAMPLE),
+# else where they sit beside the project.
+SHARED = paths.PROJECT_ROOT.parent / "shared" / "data"
+CDP_PATH = paths.cdp_sample_path() or SHARED / "twitter_cdp_conversations_real.csv"
+TWCS_PATH = paths.real_sample_path() or SHARED / "twcs_conversations_real.csv"
 CDP_MAPPING = {"author_id": "author", "brand": "company"}
 
 FOLLOWUP_LABELS = ["customer_thanked", "customer_still_unhappy"]
