@@ -153,7 +153,7 @@ def test_markup_is_never_changed_and_redaction_is_idempotent(pieces):
     assert redact_html(once, brands=BRANDS, names=["Grace"]) == once
 
 
-def test_notebook_outputs_and_markdown_are_redacted_and_code_is_not():
+def test_notebook_outputs_are_redacted_and_the_pages_own_words_are_not():
     code = new_code_cell("print('@658536 Hi Dana')")
     code.outputs = [
         new_output("stream", name="stdout", text="@658536 Hi Dana\n"),
@@ -168,9 +168,10 @@ def test_notebook_outputs_and_markdown_are_redacted_and_code_is_not():
         ),
         new_output("error", ename="KeyError", evalue="'@658536'", traceback=["KeyError @658536"]),
     ]
-    nb = new_notebook(cells=[new_markdown_cell("Thanks, Mark!"), code])
-    out = redact_notebook(nb, brands=BRANDS)
-    assert out.cells[0].source == "Thanks, [name]!"
+    # Markdown is the page's own prose ("Wilson intervals"), never data: left as written.
+    nb = new_notebook(cells=[new_markdown_cell("Wilson intervals, Mark!"), code])
+    out = redact_notebook(nb, brands=BRANDS, names=["Wilson", "Mark"])
+    assert out.cells[0].source == "Wilson intervals, Mark!"
     assert out.cells[1].source == "print('@658536 Hi Dana')"
     outputs = out.cells[1].outputs
     assert outputs[0].text == "@[handle] Hi [name]\n"
@@ -268,9 +269,11 @@ def test_two_agents_of_one_brand_stay_two_in_a_redacted_page():
         "<tr><td>StreamlyCares/agent 1</td><td>3</td></tr></table>"
         "<p>Hi [name], SkyhopAir/agent 1.</p>"
     )
-    notebook = new_notebook(cells=[new_markdown_cell("Top agent: SkyhopAir/Dana S")])
-    redacted = redact_notebook(notebook, agents=identities.agents)
-    assert redacted.cells[0].source == "Top agent: SkyhopAir/agent 2"  # the same on every page
+    cell = new_code_cell("print(top_agent)")
+    cell.outputs = [new_output("stream", name="stdout", text="Top agent: SkyhopAir/Dana S\n")]
+    redacted = redact_notebook(new_notebook(cells=[cell]), agents=identities.agents)
+    # The same pseudonym on every page.
+    assert redacted.cells[0].outputs[0].text == "Top agent: SkyhopAir/agent 2\n"
 
 
 def test_a_brand_account_as_the_agent_id_keeps_the_brand_name():
@@ -315,3 +318,10 @@ def test_agent_ids_of_several_words_or_with_dots_get_their_pseudonym_whole():
         "agent.kimberly"
     )
     assert redact_html(once, agents=agents) == once
+
+
+def test_the_pages_own_terms_named_after_people_are_kept_and_the_people_masked():
+    """A customer called Wilson is masked; the Wilson interval a table note explains is not."""
+    text = "Hi Wilson, 95% Wilson intervals; Kaplan–Meier medians; Wilson wrote again"
+    out = redact_text(text, names=["Wilson", "Kaplan", "Meier"])
+    assert out == "Hi [name], 95% Wilson intervals; Kaplan–Meier medians; [name] wrote again"

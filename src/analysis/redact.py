@@ -350,14 +350,13 @@ def redact_notebook(
     handles: Iterable[str] = (),
     agents: Iterable[tuple[str, str]] = (),
 ) -> nbformat.NotebookNode:
-    """A copy of an executed notebook with its outputs and markdown redacted (code is left as written)."""
+    """A copy of an executed notebook with its outputs redacted; its markdown and code, the page's
+    own words, are left as written (a customer named Wilson must not mask "Wilson intervals")."""
     brands, names, handles = frozenset(brands), frozenset(names), frozenset(handles)
     agents = _pairs(agents)
     redact = _redactor(brands, names, handles, agents)
     out = nbformat.from_dict(nb)  # a deep copy
     for cell in out.cells:
-        if cell.cell_type == "markdown":
-            cell.source = redact(cell.source)
         for output in cell.get("outputs", []):
             if "text" in output:
                 output["text"] = redact(_joined(output["text"]))
@@ -552,7 +551,26 @@ def _redactor(
             text = unspaced_name.sub(NAME_MASK, text)
         return text
 
-    return redact
+    def redact_data(text: str) -> str:
+        # The page's own terms are kept whole; only the text between them is redacted.
+        if not text or _PAGE_TERMS.search(text) is None:
+            return redact(text)
+        pieces, position = [], 0
+        for match in _PAGE_TERMS.finditer(text):
+            pieces += [redact(text[position : match.start()]), match.group(0)]
+            position = match.end()
+        return "".join([*pieces, redact(text[position:])])
+
+    return redact_data
+
+
+# The page's own words that are people's names: a customer called Wilson is masked, the Wilson
+# interval a table note explains is not (the issue's "[name] intervals for shares").
+_PAGE_TERMS = re.compile(
+    r"\bWilson(?= (?:score )?intervals?\b)"
+    r"|\bKaplan[-–]Meier\b|\bRogan[-–]Gladen\b|\bJeffreys(?= (?:Beta|prior)\b)"
+    r"|\bJaccard\b|\bGreenwood\b|\bCohen's kappa\b"
+)
 
 
 def _phone(match: re.Match) -> str:

@@ -334,18 +334,20 @@ def _run_notebook(
     if executed is not None:
         page.title = notebook_title(executed, notebook.stem)
         # The injected run_dir names a folder of this machine: the page says "run" instead.
+        if identities is not None:
+            # The outputs (what the data says) are redacted, the page's own words are not; the
+            # HTML is rendered from the redacted notebook, so the two never differ.
+            executed = redaction.redact_notebook(
+                executed,
+                brands=identities.brands,
+                names=identities.names,
+                handles=identities.handles,
+                agents=identities.agents,
+            )
+            nbformat.write(executed, ipynb_path)
         html_text = render_html(executed, page.title, with_code).replace(
             str(out_dir / RUN_FOLDER), RUN_FOLDER
         )
-        if identities is not None:
-            known = {
-                "brands": identities.brands,
-                "names": identities.names,
-                "handles": identities.handles,
-                "agents": identities.agents,
-            }
-            html_text = redaction.redact_html(html_text, **known)
-            nbformat.write(redaction.redact_notebook(executed, **known), ipynb_path)
         html_path.write_text(html_text, encoding="utf-8")
     if error is None:
         return page, None
