@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from analysis import cli, io, pipeline
-from analysis.io.messages_csv import SATISFACTION_UNREADABLE
 
 FIELDS = ["team", "priority", "ticket_type", "product", "satisfaction"]
 
@@ -89,20 +88,15 @@ def test_a_team_column_reaches_messages_and_tickets(fixtures, tmp_path):
     assert [tickets[r["Ticket ID"]] for r in records] == expected
 
 
-def test_an_unreadable_ticket_rating_rejects_that_ticket_only(fixtures, tmp_path):
+def test_an_unreadable_ticket_rating_keeps_the_ticket_and_says_so(fixtures, tmp_path):
     records = _records(fixtures / "kaggle_tickets.csv")
     records[4]["Customer Satisfaction Rating"] = "five stars"
     result = io.load(_write(tmp_path / "bad_rating.csv", records))
-    assert result.rejected[["row", "column", "value", "reason"]].to_dict("records") == [
-        {
-            "row": 5,
-            "column": "Customer Satisfaction Rating",
-            "value": "five stars",
-            "reason": SATISFACTION_UNREADABLE,
-        }
-    ]
-    assert f"ticket-{records[4]['Ticket ID']}" not in set(result.messages["message_id"])
-    assert result.rows_read == len(result.messages) + len(result.rejected) == 80
+    assert result.rejected.empty
+    ticket = result.tickets.set_index("ticket_id").loc[records[4]["Ticket ID"]]
+    assert pd.isna(ticket["satisfaction"])
+    assert any("1 satisfaction value(s)" in note for note in result.notes)
+    assert result.rows_read == len(result.messages) == 80
 
 
 def test_zendesk_comments_carry_the_mapped_fields(fixtures, zendesk_mapping):
@@ -130,25 +124,20 @@ def test_zendesk_comments_carry_the_mapped_fields(fixtures, zendesk_mapping):
     assert agents.nunique() == 5
 
 
-def test_an_unreadable_comment_rating_rejects_that_comment_only(
+def test_a_rating_word_keeps_the_comment_and_leaves_the_rating_out(
     fixtures, tmp_path, zendesk_mapping
 ):
+    """Zendesk rates "good" / "bad": a real comment is never rejected for its rating."""
     records = _records(fixtures / "zendesk_tickets.csv")
     rated = next(i for i, r in enumerate(records) if r["Satisfaction Score"])
     records[rated]["Satisfaction Score"] = "good"
     path = _write(tmp_path / "bad_score.csv", records)
     result = io.load(path, format="messages-csv", mapping=zendesk_mapping)
-    rejected = result.rejected[["row", "column", "value", "reason"]].to_dict("records")
-    assert rejected == [
-        {
-            "row": rated + 1,
-            "column": "Satisfaction Score",
-            "value": "good",
-            "reason": (SATISFACTION_UNREADABLE),
-        }
-    ]
-    assert records[rated]["Comment ID"] not in set(result.messages["message_id"])
-    assert result.rows_read == len(result.messages) + len(result.rejected) == len(records)
+    assert result.rejected.empty
+    kept = result.messages.set_index("message_id").loc[records[rated]["Comment ID"]]
+    assert pd.isna(kept["satisfaction"])
+    assert any("column Satisfaction Score are not numbers" in note for note in result.notes)
+    assert result.rows_read == len(result.messages) == len(records)
 
 
 def test_json_messages_read_ratings_given_as_numbers_or_text(tmp_path):
@@ -198,10 +187,8 @@ def test_json_messages_read_ratings_given_as_numbers_or_text(tmp_path):
     read = _as_read(result.messages)
     assert read["m1"]["team"] == "Billing" and read["m1"]["satisfaction"] == 4.0
     assert read["m2"]["satisfaction"] == 4.5
-    assert result.rejected[["row", "column", "reason"]].to_dict("records") == [
-        {"row": 3, "column": "rating", "reason": SATISFACTION_UNREADABLE}
-    ]
-    assert result.rows_read == len(result.messages) + len(result.rejected) == 3
+    assert pd.isna(read["m3"]["satisfaction"]) and result.rejected.empty
+    assert result.rows_read == len(result.messages) == 3
 
 
 def test_the_fields_survive_the_pipeline_and_the_cli_reads_the_mapping_file(fixtures, tmp_path):

@@ -29,7 +29,8 @@ def _add_data_arguments(parser: argparse.ArgumentParser, required: bool = True) 
         metavar="FIELD=COLUMN",
         help="for messages-csv and messages-json: which column (JSON: dotted path) holds a field "
         "(message_id, parent_id, conversation_id, author_id, author_name, role, brand, agent_id, "
-        "channel, created_at, text, turn, requester_id, public; JSON also records=PATH)",
+        "channel, created_at, text, turn, requester_id, public, team, priority, ticket_type, "
+        "product, satisfaction; JSON also records=PATH)",
     )
     parser.add_argument("--mapping", type=Path, help="a YAML file of FIELD: COLUMN pairs")
     parser.add_argument(

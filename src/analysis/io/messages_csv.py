@@ -81,7 +81,18 @@ AGENT_ROLES = {
     "outbound",
     "false",
 }
-SATISFACTION_UNREADABLE = "cannot read the satisfaction rating as a number"
+
+
+def unreadable_ratings_note(file: str, column: str | None, values: pd.Series) -> list[str]:
+    """The load note for ratings that are not numbers ("good", "five stars"): the message is
+    real and kept, only its rating is left out of the satisfaction figures."""
+    if not values.any():
+        return []
+    return [
+        f"{file}: {int(values.sum())} satisfaction value(s) in column {column} are not numbers "
+        "(the figures read ratings like 1-5): left out of the satisfaction figures, the messages "
+        "are kept"
+    ]
 
 
 def satisfaction_ratings(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -174,8 +185,11 @@ def from_frame(
         # there but unusable is a format to fix, and is said so.
         *rejected_times(times),
         (field("text").isna(), mapping["text"], "missing text"),
-        (unreadable_satisfaction, mapping.get("satisfaction"), SATISFACTION_UNREADABLE),
     ]
+    # A rating that is no number (Zendesk's "good" / "bad") is no reason to lose the message.
+    notes += unreadable_ratings_note(
+        path.name, mapping.get("satisfaction"), unreadable_satisfaction
+    )
     rejected = list(malformed)
     unusable = pd.Series(False, index=raw.index)
     for mask, column, reason in checks:

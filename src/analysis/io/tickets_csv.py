@@ -23,7 +23,7 @@ from analysis.io.common import (
     rejected_frame,
     source_labels,
 )
-from analysis.io.messages_csv import SATISFACTION_UNREADABLE, satisfaction_ratings
+from analysis.io.messages_csv import satisfaction_ratings, unreadable_ratings_note
 from analysis.io.times import parse_times, rejected_times
 
 SIGNATURE = {"Ticket ID", "Ticket Channel", "First Response Time"}
@@ -109,7 +109,6 @@ def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> Loa
         (ticket_id.isna(), "Ticket ID", "missing ticket id"),
         (ticket_id.duplicated(keep="first"), "Ticket ID", "ticket id repeated (first kept)"),
         *rejected_times(parsed),
-        (bad_satisfaction, "Customer Satisfaction Rating", SATISFACTION_UNREADABLE),
     ]
     unusable = pd.Series(False, index=raw.index)
     for mask, column, reason in checks:
@@ -189,6 +188,10 @@ def read(path: Path, timezone: str = "UTC", dayfirst: bool | None = None) -> Loa
         }
     )
     notes = list(parsed.notes)
+    # An unreadable rating loses the rating, never the ticket.
+    notes += unreadable_ratings_note(
+        path.name, "Customer Satisfaction Rating", bad_satisfaction[keep]
+    )
     if created_at[keep].isna().all():
         notes.append(
             f"{path.name} has no ticket-creation time: first-response times cannot be measured, "
