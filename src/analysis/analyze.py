@@ -22,6 +22,8 @@ from tqdm import tqdm
 
 import analysis
 from analysis import (
+    groups,
+    helpdesk,
     latency,
     paths,
     personalisation,
@@ -48,6 +50,7 @@ class Analysis:
     replies: pd.DataFrame  # one row per agent message, with personalisation measures
     next_replies: pd.DataFrame  # one row per customer message, timed to the next agent message
     scorecards: dict[str, pd.DataFrame] = field(default_factory=dict)
+    compare_by: str = "brand"  # what the pages compare (`groups.resolve` of the setting)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # for `analysis bench`
 
     @property
@@ -100,6 +103,14 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     stage("rubric labels", started)
     bar.set_postfix_str("scorecards")
     started = time.perf_counter()
+    # Every table carries every grouping (agent, team, priority, ...), so a page compares by any.
+    exchanges = groups.add_group_columns(exchanges, tables.messages)
+    replies = groups.add_group_columns(replies, tables.messages)
+    # A customer message's next agent message names the agent who took that turn.
+    next_replies = groups.add_group_columns(
+        next_replies.assign(agent_id=next_replies["next_agent_id"]), tables.messages
+    ).drop(columns="agent_id")
+    compare_by = groups.resolve(settings.compare_by, exchanges)
     scorecards = {
         "latency_by_brand": latency.by_brand(exchanges, sla_hours),
         "latency_by_channel": latency.by_group(exchanges, "channel", sla_hours),
@@ -122,11 +133,25 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     )
     scorecards["weekly_by_brand"] = trends.weekly_by_brand(exchanges, sla_hours, timezone=zone)
     # Page 05's one row per brand: the three brand scorecards side by side.
+    outcomes = {
+        by: helpdesk.scorecard_outcomes(tables.tickets, exchanges, by)
+        for by in dict.fromkeys(["brand", compare_by])
+    }
     scorecards["brand_scorecard"] = summary.brand_scorecard(
         scorecards["latency_by_brand"],
         scorecards["personalisation_by_brand"],
         scorecards["rubric_by_brand"],
+        outcomes=outcomes["brand"],
     )
+    if compare_by != "brand":
+        scorecards.update(
+            compared_scorecards(
+                exchanges, replies, next_replies, settings, compare_by, outcomes[compare_by]
+            )
+        )
+    for by, table in outcomes.items():
+        if table is not None:
+            scorecards[f"helpdesk_by_{by}"] = table
     if tables.tickets is not None:
         resolution = latency.resolution_times(tables.tickets)
         scorecards["resolution_times"] = resolution
@@ -140,8 +165,46 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         replies=replies,
         next_replies=next_replies,
         scorecards=scorecards,
+        compare_by=compare_by,
         stage_seconds=stage_seconds,
     )
+
+
+def compared_scorecards(
+    exchanges: pd.DataFrame,
+    replies: pd.DataFrame,
+    next_replies: pd.DataFrame,
+    settings: Settings,
+    by: str,
+    outcomes: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The brand scorecards' counterparts for another grouping (`by`: agent, team, channel, ...),
+    named as the brand ones with the grouping in place of the brand: latency_by_channel, ...,
+    channel_scorecard; each keyed by a column named `by`."""
+    sla_hours = settings.report_sla_hours
+    corrected = rubric.corrected_by_group(exchanges, by)
+    out = {
+        f"latency_by_{by}": latency.by_group(exchanges, by, sla_hours),
+        f"next_reply_by_{by}": latency.next_reply_by_group(
+            next_replies, by, sla_hours, turns_only=True
+        ),
+        f"personalisation_by_{by}": personalisation.by_group(replies, by),
+        f"rubric_corrected_by_{by}": corrected,
+        f"rubric_by_{by}": rubric_shares.correct_scorecard(
+            rubric.by_group(exchanges, by), corrected, by=by
+        ),
+        f"weekly_by_{by}": trends.weekly_by_group(
+            exchanges, sla_hours, by=by, timezone=settings.business_timezone
+        ),
+    }
+    out[f"{by}_scorecard"] = summary.brand_scorecard(
+        out[f"latency_by_{by}"],
+        out[f"personalisation_by_{by}"],
+        out[f"rubric_by_{by}"],
+        by=by,
+        outcomes=outcomes,
+    )
+    return out
 
 
 def run(
@@ -225,6 +288,7 @@ def write_run(result: Analysis, out_dir: Path, data_sha256: str | None = None) -
         "created_at_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "tables": sorted(name for name, frame in frames.items() if frame is not None),
         "scorecards": sorted(result.scorecards),
+        "compare_by": result.compare_by,
     }
     store.params_path(out_dir).write_text(json.dumps(params, indent=2) + "\n")
     return store.Run(out_dir)

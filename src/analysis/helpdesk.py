@@ -411,3 +411,87 @@ def pool_groups(
     result["std_satisfaction"] = pooled_std
     pooled_table = pd.concat([table[~others], result], ignore_index=True)
     return pooled_table.astype({"wait_band": table["wait_band"].dtype})
+
+
+# --- Per-group outcomes for the scorecards ------------------------------------------------------
+
+# The columns a group scorecard takes from `by_group`: resolution and satisfaction beside the waits.
+SCORECARD_COLUMNS = (
+    "tickets",
+    "resolved_share",
+    "resolved_share_low",
+    "resolved_share_high",
+    "km_median_resolution_seconds",
+    "km_median_resolution_low_seconds",
+    "km_median_resolution_high_seconds",
+    "rated",
+    "mean_satisfaction",
+    "mean_satisfaction_low",
+    "mean_satisfaction_high",
+    "satisfied_share",
+    "satisfied_share_low",
+    "satisfied_share_high",
+)
+_RESOLUTION_COLUMNS = tuple(c for c in SCORECARD_COLUMNS if "resol" in c)
+
+
+def conversations_as_tickets(exchanges: pd.DataFrame) -> pd.DataFrame:
+    """A message export's conversations as tickets (one row each: its first customer message's
+    time, its first reply's time, its satisfaction and groups), for the satisfaction figures of
+    exports that rate conversations but record no resolution."""
+    first = exchanges.sort_values("created_at", kind="stable", na_position="last")
+    first = first.drop_duplicates("conversation_id")
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": first["conversation_id"].to_numpy(),
+            "created_at": pd.to_datetime(first["created_at"], utc=True).to_numpy(),
+            "first_response_at": pd.to_datetime(first["reply_at"], utc=True).to_numpy(),
+            "resolved_at": pd.NaT,
+            "satisfaction": pd.to_numeric(first.get("satisfaction"), errors="coerce"),
+        }
+    )
+    for column in GROUP_COLUMNS:
+        source = "agent" if column == "agent_id" else column
+        if source in first:
+            tickets[column] = first[source].to_numpy()
+    for column in ("created_at", "first_response_at", "resolved_at"):
+        tickets[column] = pd.to_datetime(tickets[column], utc=True)
+    return tickets
+
+
+def ticket_column(by: str) -> str:
+    """The tickets table's column for a grouping: an agent is `agent_id` there."""
+    return "agent_id" if by == "agent" else by
+
+
+def rated_tickets(tickets: pd.DataFrame | None, exchanges: pd.DataFrame) -> pd.DataFrame | None:
+    """The tickets the resolution and satisfaction figures read: the export's tickets, or a
+    message export's conversations when they carry a rating; None when there is neither."""
+    if tickets is not None:
+        return tickets
+    rated = pd.to_numeric(exchanges.get("satisfaction"), errors="coerce")
+    if rated is None or rated.isna().all():
+        return None
+    return conversations_as_tickets(exchanges)
+
+
+def scorecard_outcomes(
+    tickets: pd.DataFrame | None, exchanges: pd.DataFrame, by: str
+) -> pd.DataFrame | None:
+    """Per group (`by`, as the scorecards name it): tickets resolved, Kaplan-Meier median
+    resolution and satisfaction with intervals; None when the export records neither tickets nor
+    a satisfaction rating. A message export has no resolution: those columns are NaN, not 0%."""
+    resolution_known = tickets is not None
+    tickets = rated_tickets(tickets, exchanges)
+    column = ticket_column(by)
+    if tickets is None or column not in tickets:
+        return None
+    table = by_group(tickets, column).rename(columns={column: by})
+    if not resolution_known:
+        table[list(_RESOLUTION_COLUMNS)] = np.nan
+    # A t interval runs past the scale for a group of two ratings: keep it inside the ratings seen.
+    ratings = pd.to_numeric(tickets["satisfaction"], errors="coerce")
+    if ratings.notna().any():
+        for bound in ("mean_satisfaction_low", "mean_satisfaction_high"):
+            table[bound] = table[bound].clip(ratings.min(), ratings.max())
+    return table[[by, *SCORECARD_COLUMNS]]

@@ -566,17 +566,27 @@ def findings(
 ) -> list[str]:
     """Plain-language headlines from a by_brand table, for a notebook's summary cell; brands with
     fewer than `min_messages` customer messages are not ranked (one message proves nothing)."""
+    # The table's first column is what it compares: brand, agent, channel, ...
+    key = str(brand_table.columns[0])
+    noun = key.replace("_", " ")
     if not (brand_table["customer_messages"] > 0).any():
         return ["No customer messages to measure."]
     table, note = rankable(brand_table, "customer_messages", min_messages)
     if table.empty:
-        return [f"No brand has {min_messages} customer messages or more: too few to rank.", *note]
+        return [f"No {noun} has {min_messages} customer messages or more: too few to rank.", *note]
+    if not (table["first_response_measured_count"] > 0).any():
+        # No customer message has a usable time (a ticket export without creation times).
+        return [
+            "First-response times are not in this export: no customer message has a usable "
+            "time, so no wait can be measured.",
+            *note,
+        ]
 
     def half_answered(row: pd.Series) -> str:
         median = row["km_median_first_response_seconds"]
         if pd.isna(median):
-            return f"{row['brand']} never answers half its messages within the data"
-        return f"{row['brand']} answers half its messages within {format_seconds(median)}"
+            return f"{row[key]} never answers half its messages within the data"
+        return f"{row[key]} answers half its messages within {format_seconds(median)}"
 
     ranked = table.sort_values("km_median_first_response_seconds", na_position="last")
     if len(ranked) == 1:
@@ -587,14 +597,14 @@ def findings(
         ]
     lowest = table.loc[table["response_rate"].idxmin()]
     lines.append(
-        f"{'Lowest response rate: ' if len(table) > 1 else 'Response rate: '}{lowest['brand']}, "
+        f"{'Lowest response rate: ' if len(table) > 1 else 'Response rate: '}{lowest[key]}, "
         f"{lowest['response_rate']:.0%} of {lowest['customer_messages']:,} messages answered at all."
     )
     gap = table["km_median_first_response_seconds"] / table["median_first_response_seconds"]
     if gap.notna().any() and gap.max() > 1.2:
         flattered = table.loc[gap.idxmax()]
         lines.append(
-            f"The median of answered messages flatters {flattered['brand']}"
+            f"The median of answered messages flatters {flattered[key]}"
             f"{' most' if len(table) > 1 else ''}: "
             f"{format_seconds(flattered['median_first_response_seconds'])} against "
             f"{format_seconds(flattered['km_median_first_response_seconds'])} once unanswered "
@@ -605,9 +615,9 @@ def findings(
         if table[column].notna().any():
             best = table.loc[table[column].idxmax()]
             worst = table.loc[table[column].idxmin()]
-            text = f"Answered within {hours:g} h: {best[column]:.0%} of messages to {best['brand']}"
+            text = f"Answered within {hours:g} h: {best[column]:.0%} of messages to {best[key]}"
             if len(table) > 1 and worst[column] < best[column]:
-                text += f", down to {worst[column]:.0%} of those to {worst['brand']}"
+                text += f", down to {worst[column]:.0%} of those to {worst[key]}"
             lines.append(text + ".")
     return lines + note
 

@@ -159,16 +159,16 @@ def score_replies(
     return replies[REPLY_COLUMNS]
 
 
-def by_brand(replies: pd.DataFrame) -> pd.DataFrame:
-    """Per brand: reply counts, signature and name shares, template share and mean specificity."""
+def by_group(replies: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
+    """Per group (`by`: brand, agent, team, channel, ...; null -> 'unknown'): reply counts,
+    signature and name shares, template share and mean specificity."""
+    columns = [by, *BRAND_COLUMNS[1:]]
     if replies.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in BRAND_COLUMNS}).astype(
-            {"brand": object}
-        )
-    frame = replies.assign(brand=replies["brand"].fillna(UNKNOWN_BRAND).astype(str))
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype({by: object})
+    frame = replies.assign(**{by: replies[by].astype(object).fillna(UNKNOWN_BRAND).astype(str)})
     flags = ["signed", "uses_handle", "addresses_by_name", "is_template"]
     table = scorecard.share_table(
-        frame.assign(**{f: frame[f].astype(bool) for f in flags}), "brand", flags
+        frame.assign(**{f: frame[f].astype(bool) for f in flags}), by, flags
     )
     table = table.rename(
         columns={
@@ -178,24 +178,28 @@ def by_brand(replies: pd.DataFrame) -> pd.DataFrame:
             "is_template_share_high": "template_share_high",
         }
     )
-    grouped = frame.groupby("brand")
+    grouped = frame.groupby(by)
     extra = pd.DataFrame(
         {
             "signed_replies": grouped["signed"].sum().astype(int),
-            "distinct_agents": frame.groupby("brand")["agent_id"].nunique(),
-            "templates": frame[frame["is_template"]].groupby("brand")["template_id"].nunique(),
+            "distinct_agents": grouped["agent_id"].nunique(),
+            "templates": frame[frame["is_template"]].groupby(by)["template_id"].nunique(),
             "replies_with_complaint": grouped["specificity"].count(),
             "mean_specificity": grouped["specificity"].mean(),
             "median_template_distance": grouped["template_distance"].median(),
         }
     )
-    table = table.merge(extra, left_on="brand", right_index=True, how="left")
+    table = table.merge(extra, left_on=by, right_index=True, how="left")
     table["templates"] = table["templates"].fillna(0).astype(int)
-    first = BRAND_COLUMNS
-    rest = [c for c in table.columns if c not in first]
-    return table[first + rest].sort_values(
+    rest = [c for c in table.columns if c not in columns]
+    return table[columns + rest].sort_values(
         "replies", ascending=False, ignore_index=True, kind="stable"
     )
+
+
+def by_brand(replies: pd.DataFrame) -> pd.DataFrame:
+    """Per brand: reply counts, signature and name shares, template share and mean specificity."""
+    return by_group(replies, "brand")
 
 
 def by_agent(replies: pd.DataFrame) -> pd.DataFrame:
@@ -572,13 +576,16 @@ def findings(
 ) -> list[str]:
     """Plain-language headlines from by_brand and top_templates tables, for a notebook's summary;
     only brands with at least `min_replies` agent replies are ranked."""
+    # The table's first column is what it compares: brand, agent, channel, ...
+    key = str(brand_table.columns[0])
+    noun = key.replace("_", " ")
     everyone = brand_table[brand_table["replies"] > 0]
     if everyone.empty:
         return ["No agent replies to measure."]
     replies = int(everyone["replies"].sum())
     table, note = scorecard.rankable(brand_table, "replies", min_replies, unit="agent replies")
     if table.empty:
-        return [f"No brand has {min_replies} agent replies or more: too few to rank.", *note]
+        return [f"No {noun} has {min_replies} agent replies or more: too few to rank.", *note]
     several = len(table) > 1
 
     def extremes(column: str, fmt: str) -> str:
@@ -596,7 +603,7 @@ def findings(
     template_replies = float((everyone["template_share"] * everyone["replies"]).sum())
     lines = [
         f"{template_replies / replies:.0%} of {replies:,} agent replies copy a template used at "
-        f"least {min_template_size} times; by brand {extremes('template_share', '.0%')}.",
+        f"least {min_template_size} times; by {noun} {extremes('template_share', '.0%')}.",
         f"Replies address the customer by name {extremes('addresses_by_name_share', '.0%')}.",
         f"Signed by an agent: {extremes('signed_share', '.0%')}; "
         f"{int(everyone['distinct_agents'].sum()):,} distinct agents in all.",

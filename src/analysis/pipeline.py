@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from analysis import agents, clean, io, paths, prepare, schema, threads
+from analysis import agents, clean, groups, io, paths, prepare, schema, threads
 from analysis.io.common import rejected_frame
 from analysis.schema import REJECTED_COLUMNS
 
@@ -74,6 +74,8 @@ def run(
     bar.update()
     bar.set_postfix_str("threading")
     messages = threads.build_conversations(messages).drop(columns="_row")
+    # A helpdesk names a ticket's team, priority, ... once: every message of it carries them.
+    messages = groups.conversation_fields(messages)
     messages = agents.name_signed_agents(prepare.prepare_messages(messages))
     messages = schema.MESSAGES.validate(messages)
     exchanges = threads.build_exchanges(messages)

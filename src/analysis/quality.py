@@ -131,8 +131,11 @@ def load_overview(summary: dict) -> pd.DataFrame:
     )
 
 
-def conversations_per_day(messages: pd.DataFrame, span: TimeRange | None = None) -> pd.DataFrame:
-    """Conversations started per brand and UTC day inside the bulk of the data (`time_range`).
+def conversations_per_day(
+    messages: pd.DataFrame, span: TimeRange | None = None, by: str = "brand"
+) -> pd.DataFrame:
+    """Conversations started per brand (or other conversation field `by`: channel, team, ...)
+    and UTC day inside the bulk of the data (`time_range`).
 
     A conversation counts on its first message inside the range (a thread opened by a tweet
     quoted years later counts when it is answered, not on the old tweet); days inside the range
@@ -146,23 +149,23 @@ def conversations_per_day(messages: pd.DataFrame, span: TimeRange | None = None)
     days = pd.date_range(span.start.floor("D"), span.end.floor("D"), freq="D", name="day")
     table = (
         starts.assign(
-            brand=starts["brand"].fillna("unknown").astype(str),
+            **{by: starts[by].astype(object).fillna("unknown").astype(str)},
             day=pd.to_datetime(starts["created_at"], utc=True).dt.floor("D"),
         )
-        .pivot_table(index="day", columns="brand", values="conversation_id", aggfunc="count")
+        .pivot_table(index="day", columns=by, values="conversation_id", aggfunc="count")
         .reindex(days)
         .fillna(0)
         .astype(int)
     )
-    table.columns.name = "brand"
+    table.columns.name = by
     return table
 
 
-def messages_per_brand(messages: pd.DataFrame) -> pd.DataFrame:
-    """Messages, conversations and roles per brand."""
-    frame = messages.assign(brand=messages["brand"].fillna("unknown"))
+def messages_per_brand(messages: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
+    """Messages, conversations and roles per brand (or other message column `by`)."""
+    frame = messages.assign(**{by: messages[by].astype(object).fillna("unknown")})
     return (
-        frame.groupby("brand")
+        frame.groupby(by)
         .agg(
             conversations=("conversation_id", "nunique"),
             customer_messages=("role", lambda r: int((r == "customer").sum())),

@@ -257,8 +257,9 @@ def label_exchanges(
     labelled = exchanges.copy()
     answered = labelled["answered"].fillna(False).astype(bool)
     seconds = pd.to_numeric(labelled["first_response_seconds"], errors="coerce")
-    labelled["react_quickly"] = _within(seconds, answered, sla_hours * 3600)
-    labelled["react_within_1h"] = _within(seconds, answered, 3600)
+    written = pd.to_datetime(labelled["created_at"], utc=True).notna()
+    labelled["react_quickly"] = _within(seconds, answered, sla_hours * 3600, written)
+    labelled["react_within_1h"] = _within(seconds, answered, 3600, written)
     same = (
         labelled["reply_channel"]
         .astype("string")
@@ -297,12 +298,17 @@ def label_exchanges(
     return labelled
 
 
-def _within(seconds: pd.Series, answered: pd.Series, limit_seconds: float) -> pd.Series:
-    """True within the limit, False when late or unanswered, NA when the latency is unknown."""
+def _within(
+    seconds: pd.Series, answered: pd.Series, limit_seconds: float, written: pd.Series
+) -> pd.Series:
+    """True within the limit, False when late or unanswered, NA when the latency is unknown.
+
+    An unanswered message without a time (`written` false) is NA too: a ticket export without
+    creation times cannot say whether an open ticket is late, so it is not a failure."""
     result = pd.Series(pd.NA, index=seconds.index, dtype="boolean")
     known = answered & seconds.notna()
     result[known] = seconds[known] <= limit_seconds
-    result[~answered] = False
+    result[~answered & written] = False
     return result
 
 
@@ -315,27 +321,33 @@ def _flag_shares(frame: pd.DataFrame, by: list[str], flags: list[str]) -> pd.Dat
     return scorecard.share_table(data, by, flags).drop(columns="count")
 
 
-def by_brand(labelled: pd.DataFrame) -> pd.DataFrame:
-    """Per brand: customer messages, replies, never-answered share and each lesson's share (Wilson)."""
-    frame = labelled.assign(brand=labelled["brand"].fillna("unknown").astype(str))
+def by_group(labelled: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
+    """Per group (`by`: brand, agent, channel, ...; null -> 'unknown'): customer messages,
+    replies, never-answered share and each lesson's share (Wilson)."""
+    frame = labelled.assign(**{by: labelled[by].astype(object).fillna("unknown").astype(str)})
     frame["never_answered"] = ~frame["answered"].fillna(False).astype(bool)
-    grouped = frame.groupby("brand", observed=True)
+    grouped = frame.groupby(by, observed=True)
     counts = pd.DataFrame(
         {
             "customer_messages": grouped.size(),
             "replies": grouped["answered"].sum().astype(int),
         }
     ).reset_index()
-    shares = _flag_shares(frame, ["brand"], ["never_answered", *LESSONS, BONUS])
+    shares = _flag_shares(frame, [by], ["never_answered", *LESSONS, BONUS])
     means = (
         frame[frame["answered"].fillna(False).astype(bool)]
-        .groupby("brand", observed=True)["lessons_met"]
+        .groupby(by, observed=True)["lessons_met"]
         .mean()
         .rename("lessons_met_mean")
         .reset_index()
     )
-    out = counts.merge(shares, on="brand", how="left").merge(means, on="brand", how="left")
-    return out.sort_values("brand").reset_index(drop=True)
+    out = counts.merge(shares, on=by, how="left").merge(means, on=by, how="left")
+    return out.sort_values(by).reset_index(drop=True)
+
+
+def by_brand(labelled: pd.DataFrame) -> pd.DataFrame:
+    """Per brand: customer messages, replies, never-answered share and each lesson's share (Wilson)."""
+    return by_group(labelled, "brand")
 
 
 def by_agent(labelled: pd.DataFrame) -> pd.DataFrame:
@@ -407,10 +419,15 @@ def load_training_labels(files: list[Path] | None = None) -> pd.DataFrame:
     return model_lib.load_training_labels(files)
 
 
-def corrected_by_brand(labelled: pd.DataFrame) -> pd.DataFrame:
-    """Per brand and text lesson: raw share and the share corrected for the labeller's measured
-    errors, with its 95% interval (`analysis.rubric_shares.by_brand`)."""
+def corrected_by_group(labelled: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
+    """Per group and text lesson: raw share and the share corrected for the labeller's measured
+    errors, with its 95% interval (`analysis.rubric_shares.by_group`)."""
     # Imported here: rubric_shares reads this module's label names and chosen labellers.
     from analysis import rubric_shares
 
-    return rubric_shares.by_brand(labelled)
+    return rubric_shares.by_group(labelled, by=by)
+
+
+def corrected_by_brand(labelled: pd.DataFrame) -> pd.DataFrame:
+    """Per brand and text lesson: raw and corrected shares (`corrected_by_group` by brand)."""
+    return corrected_by_group(labelled, "brand")

@@ -162,45 +162,61 @@ def labeller_errors(quality: pd.DataFrame | None = None) -> dict[str, LabellerEr
     return errors
 
 
-def by_brand(
+def by_group(
     labelled: pd.DataFrame,
     quality: pd.DataFrame | None = None,
     draws: int = DRAWS,
     seed: int = SEED,
+    by: str = "brand",
 ) -> pd.DataFrame:
-    """Per brand and text lesson of a run's labelled exchanges (`rubric.label_exchanges`): replies
-    read, raw share, corrected share with its 95% interval, and the labeller's se and sp."""
+    """Per group (`by`, brand by default) and text lesson of a run's labelled exchanges
+    (`rubric.label_exchanges`): replies read, raw share, corrected share with its 95% interval,
+    and the labeller's se and sp. The group's column is named `by`."""
     errors = labeller_errors(quality)
     replied = labelled[labelled["answered"].fillna(False).astype(bool)]
-    brands = replied["brand"].astype(object).fillna("unknown").astype(str)
+    groups = replied[by].astype(object).fillna("unknown").astype(str)
     parts = []
     for lesson in rubric.TEXT_LABELS:
         if lesson not in errors or lesson not in replied:
             continue
         read = replied[lesson].notna()
         counts = (
-            pd.DataFrame({"brand": brands[read], "hit": replied.loc[read, lesson].astype(bool)})
-            .groupby("brand", sort=True)["hit"]
+            pd.DataFrame({by: groups[read], "hit": replied.loc[read, lesson].astype(bool)})
+            .groupby(by, sort=True)["hit"]
             .agg(["sum", "size"])
         )
         shares = corrected_share(counts["sum"], counts["size"], errors[lesson], draws, seed)
         parts.append(
             shares.assign(
-                brand=counts.index.to_numpy(),
+                **{by: counts.index.to_numpy()},
                 lesson=lesson,
                 sensitivity=errors[lesson].sensitivity,
                 specificity=errors[lesson].specificity,
                 measured_on=errors[lesson].measured_on,
             )
         )
+    columns = [by, *SHARE_COLUMNS[1:]]
     if not parts:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in SHARE_COLUMNS})
-    return pd.concat(parts, ignore_index=True)[SHARE_COLUMNS]
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def by_brand(
+    labelled: pd.DataFrame,
+    quality: pd.DataFrame | None = None,
+    draws: int = DRAWS,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """Per brand and text lesson: raw and corrected shares (`by_group` by brand)."""
+    return by_group(labelled, quality, draws, seed, by="brand")
 
 
 def raw_share_note(corrected: pd.DataFrame) -> str:
-    """A footnote for a table of corrected shares: each lesson's raw share over all brands (the
+    """A footnote for a table of corrected shares: each lesson's raw share over all groups (the
     labeller's plain reading) and the sensitivity and specificity it was corrected with."""
+    # The table's first column is what it compares (brand, channel, agent, ...).
+    by = str(corrected.columns[0])
+    group = by.replace("_", " ")
     if corrected.empty:
         return "No reply was read, so no share was corrected."
     rows = corrected.assign(hits=corrected["raw_share"] * corrected["replies"])
@@ -217,25 +233,27 @@ def raw_share_note(corrected: pd.DataFrame) -> str:
         for lesson, row in pooled.iterrows()
     ]
     return (
-        "Raw shares, as the labeller read them over all brands, before correction: "
+        f"Raw shares, as the labeller read them over every {group}, before correction: "
         + "; ".join(parts)
-        + ". Each brand's raw share is the raw_share column of rubric_corrected_by_brand.csv."
+        + f". Each {group}'s raw share is the raw_share column of rubric_corrected_by_{by}.csv."
     )
 
 
-def correct_scorecard(scorecard: pd.DataFrame, corrected: pd.DataFrame) -> pd.DataFrame:
-    """A per-brand scorecard with each text lesson's share and interval replaced by the corrected
-    ones of `corrected` (`by_brand`); the labeller's plain reading is kept as `<lesson>_raw_share`.
+def correct_scorecard(
+    scorecard: pd.DataFrame, corrected: pd.DataFrame, by: str = "brand"
+) -> pd.DataFrame:
+    """A per-group scorecard with each text lesson's share and interval replaced by the corrected
+    ones of `corrected` (`by_group`); the labeller's plain reading is kept as `<lesson>_raw_share`.
     Composite lessons (same medium, which reads moves_channel) stay as read."""
     if corrected is None or corrected.empty:
         return scorecard
     scorecard = scorecard.copy()
-    by_brand = corrected.assign(brand=corrected["brand"].astype(str)).set_index(["lesson", "brand"])
+    by_group = corrected.assign(**{by: corrected[by].astype(str)}).set_index(["lesson", by])
     for lesson in corrected["lesson"].unique():
         share = f"{lesson}_share"
         if share not in scorecard:
             continue
-        rows = by_brand.loc[lesson].reindex(scorecard["brand"].astype(str))
+        rows = by_group.loc[lesson].reindex(scorecard[by].astype(str))
         scorecard[f"{lesson}_raw_share"] = scorecard[share]
         scorecard[share] = rows["corrected_share"].to_numpy()
         scorecard[f"{share}_low"] = rows["corrected_share_low"].to_numpy()

@@ -62,7 +62,9 @@ def rankable(
     left_out = len(counted) - len(kept)
     if not left_out:
         return kept, []
-    brands = "brand" if left_out == 1 else "brands"
+    # The table's first column is what it compares: brand, agent, channel, ...
+    noun = str(table.columns[0]).replace("_", " ")
+    brands = noun if left_out == 1 else f"{noun}s"
     return kept, [
         f"{left_out} {brands} with fewer than {min_count} {unit} "
         f"{'is' if left_out == 1 else 'are'} not ranked here (their figures are in the tables)."

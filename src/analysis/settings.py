@@ -63,6 +63,12 @@ class Settings(BaseModel):
     min_messages_per_brand: int = Field(
         20, ge=1, description="customer messages a brand needs before the headlines rank it"
     )
+    compare_by: str = Field(
+        "auto",
+        description="what every scorecard, ranking, figure and trend compares: brand, agent, "
+        "team, channel, priority, ticket_type or product; auto: brand when the data has "
+        "several, else the first of agent, team, channel it has",
+    )
     figure_brands: int = Field(
         10, ge=1, le=40, description="brands drawn one by one in per-brand figures (largest first)"
     )
@@ -77,6 +83,15 @@ class Settings(BaseModel):
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return tuple(value) if value else None
+
+    @field_validator("compare_by")
+    @classmethod
+    def _known_grouping(cls, value: str) -> str:
+        from analysis.groups import GROUPINGS  # groups reads tables; settings only names them
+
+        if value not in ("auto", *GROUPINGS):
+            raise ValueError(f"expected auto or one of {', '.join(GROUPINGS)}")
+        return value
 
     @field_validator("data_format")
     @classmethod

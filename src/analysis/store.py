@@ -100,18 +100,54 @@ class Run:
         """Ticket-level fields, or None when the data is not a ticket export."""
         return self.table("tickets") if "tickets" in self.params["tables"] else None
 
+    @cached_property
+    def rated_tickets(self) -> pd.DataFrame | None:
+        """Tickets for the resolution and satisfaction figures: the ticket table, or a message
+        export's rated conversations (`helpdesk.rated_tickets`); None when there is neither."""
+        from analysis import helpdesk
+
+        return helpdesk.rated_tickets(self.tickets, self.exchanges)
+
     def scorecard(self, name: str) -> pd.DataFrame | None:
         """A scorecard by name, or None when this run has none of that name (e.g. no tickets)."""
         return self.table(name) if name in self.params["scorecards"] else None
 
+    @property
+    def compare_by(self) -> str:
+        """What this run's pages compare: brand, agent, team, channel, ... (the `compare_by`
+        setting as resolved for this data by `groups.resolve`)."""
+        return self.params.get("compare_by", "brand")
+
+    @property
+    def compared_noun(self) -> str:
+        """The words for what the pages compare: "brand", "ticket type", ..."""
+        from analysis import groups
+
+        return groups.label(self.compare_by)
+
+    @property
+    def message_grouping(self) -> str:
+        """The column page 01 counts messages by: the compared grouping when every message of a
+        conversation carries it (brand, channel, team, ...), else brand (an agent is not known
+        for a customer's message)."""
+        by = self.compare_by
+        return by if by != "agent" and by in self.messages else "brand"
+
+    def compared(self, measure: str) -> pd.DataFrame | None:
+        """A scorecard of the compared grouping: `compared("latency")` is latency_by_brand, or
+        latency_by_channel when the run compares channels; "scorecard" is the summary's."""
+        by = self.compare_by
+        return self.scorecard(f"{by}_scorecard" if measure == "scorecard" else f"{measure}_by_{by}")
+
     @cached_property
     def figure_brands(self) -> list[str]:
-        """The brands every per-brand figure of this run draws one by one: the `brands` setting,
-        else the `figure_brands` largest by customer messages (the rest are pooled), so a brand
-        keeps its place and colour on every page."""
+        """The groups (brands, or what the run compares) every per-group figure of this run draws
+        one by one: the `brands` setting, else the `figure_brands` largest by customer messages
+        (the rest are pooled), so a group keeps its place and colour on every page."""
         from analysis.plots import choose_brands  # figures only: reading a run needs no matplotlib
 
-        volume = self.scorecard("latency_by_brand").set_index("brand")["customer_messages"]
+        table = self.compared("latency")
+        volume = table.set_index(table.columns[0])["customer_messages"]
         return choose_brands(volume, self.settings.brands, self.settings.figure_brands)
 
 

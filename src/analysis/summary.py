@@ -88,6 +88,15 @@ def measures(sla_hours: float = 24) -> list[Measure]:
             compared=False,
         ),
         *sla,
+        Measure(
+            "km_median_resolution_seconds",
+            "median resolution",
+            "Resolution",
+            "seconds",
+            higher_is_better=False,
+        ),
+        Measure("resolved_share", "tickets resolved", "Resolution", "share", compared=False),
+        Measure("mean_satisfaction", "satisfaction (1-5)", "Resolution", "score"),
         Measure("agent_replies", "agent replies", "Personalisation", "count", compared=False),
         Measure(
             "template_share",
@@ -136,23 +145,38 @@ def brand_scorecard(
     latency_brands: pd.DataFrame,
     personalisation_brands: pd.DataFrame,
     rubric_brands: pd.DataFrame,
+    by: str = "brand",
+    outcomes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per named brand: latency, personalisation and lesson measures with their intervals."""
+    """One row per named group (`by`, brand by default, its first column): latency,
+    personalisation and lesson measures with their intervals, and resolution and satisfaction
+    (`helpdesk.scorecard_outcomes`) where the export records them."""
     parts = [
         latency_brands,
         personalisation_brands.rename(columns={"replies": "agent_replies"}),
         rubric_brands.drop(columns=["customer_messages", "replies"], errors="ignore"),
     ]
+    if outcomes is not None:
+        parts.append(outcomes)
     table = None
     for part in parts:
-        part = part.assign(brand=part["brand"].astype(str))
-        part = part[part["brand"] != UNKNOWN_BRAND]
+        part = part.assign(**{by: part[by].astype(str)})
+        part = part[part[by] != UNKNOWN_BRAND]
         if table is None:
             table = part
             continue
-        new = ["brand", *[c for c in part.columns if c not in table.columns]]
-        table = table.merge(part[new], on="brand", how="outer")
-    return table.sort_values("brand", ignore_index=True)
+        new = [by, *[c for c in part.columns if c not in table.columns]]
+        table = table.merge(part[new], on=by, how="outer")
+    return table.sort_values(by, ignore_index=True)
+
+
+def group_of(scorecard: pd.DataFrame) -> str:
+    """What a scorecard compares: its first column (brand, agent, channel, ...)."""
+    return str(scorecard.columns[0])
+
+
+def _noun(scorecard: pd.DataFrame) -> str:
+    return group_of(scorecard).replace("_", " ")
 
 
 def standing(scorecard: pd.DataFrame, sla_hours: float = 24) -> pd.DataFrame:
@@ -161,8 +185,14 @@ def standing(scorecard: pd.DataFrame, sla_hours: float = 24) -> pd.DataFrame:
     (value - median of the other brands) / standard deviation across brands, positive = better;
     times on a log scale; NaN where the brand has no value, 0 where all brands are equal.
     """
-    compared = [m for m in measures(sla_hours) if m.compared and m.column in scorecard]
-    out = pd.DataFrame(index=pd.Index(scorecard["brand"], name="brand"))
+    missing = {m.column for m in not_in_export(scorecard, sla_hours)}
+    compared = [
+        m
+        for m in measures(sla_hours)
+        if m.compared and m.column in scorecard and m.column not in missing
+    ]
+    key = group_of(scorecard)
+    out = pd.DataFrame(index=pd.Index(scorecard[key], name=key))
     for measure in compared:
         values = scorecard[measure.column].astype(float).to_numpy()
         if measure.kind == "seconds":
@@ -191,11 +221,12 @@ def strengths_and_weaknesses(
     """
     table = standing(scorecard, sla_hours)
     by_column = {m.column: m for m in measures(sla_hours)}
-    values = scorecard.set_index("brand")
+    key = group_of(scorecard)
+    values = scorecard.set_index(key)
     rows = []
     for brand, scores in table.iterrows():  # one row per brand
         scores = scores.dropna()
-        row: dict[str, object] = {"brand": brand}
+        row: dict[str, object] = {key: brand}
         for side, column, ok in (
             ("strength", scores.idxmax() if len(scores) else None, lambda s: s >= min_standing),
             ("weakness", scores.idxmin() if len(scores) else None, lambda s: s <= -min_standing),
@@ -210,7 +241,7 @@ def strengths_and_weaknesses(
             row[f"{side}_others"] = format_value(others, measure) if measure else ""
             row[f"{side}_lower_is_better"] = bool(measure and not measure.higher_is_better)
         rows.append(row)
-    columns = ["brand"] + [
+    columns = [key] + [
         f"{side}{suffix}"
         for side in ("strength", "weakness")
         for suffix in ("", "_value", "_others", "_standing")
@@ -222,11 +253,12 @@ def findings(scorecard: pd.DataFrame, sla_hours: float = 24, min_messages: int =
     """One plain sentence per brand: what it does best and worst compared with the other brands;
     only brands with at least `min_messages` customer messages are compared."""
     ranked, note = rankable(scorecard, "customer_messages", min_messages)
+    key, noun = group_of(scorecard), _noun(scorecard)
     if len(ranked) < 2:
         alone = (
-            "Only one brand in the data: there is no other brand to compare it with."
+            f"Only one {noun} in the data: there is no other {noun} to compare it with."
             if len(scorecard) < 2
-            else f"Fewer than two brands have {min_messages} customer messages or more: "
+            else f"Fewer than two {noun}s have {min_messages} customer messages or more: "
             "too few to compare."
         )
         return [alone, *note]
@@ -239,16 +271,39 @@ def findings(scorecard: pd.DataFrame, sla_hours: float = 24, min_messages: int =
             lower = ", lower is better" if row[f"{side}_lower_is_better"] else ""
             parts.append(
                 f"{verb} {row[side]} ({row[f'{side}_value']} against "
-                f"{row[f'{side}_others']} for the other brands' median{lower})"
+                f"{row[f'{side}_others']} for the other {noun}s' median{lower})"
             )
         if not parts:
-            parts = ["is close to the other brands on every measure"]
+            parts = [f"is close to the other {noun}s on every measure"]
         elif not isinstance(row["strength"], str):
             parts.insert(0, "is ahead of the others on no measure")
         elif not isinstance(row["weakness"], str):
             parts.append("is behind the others on no measure")
-        sentences.append(f"{row['brand']} " + "; ".join(parts) + ".")
+        sentences.append(f"{row[key]} " + "; ".join(parts) + ".")
     return sentences + note
+
+
+def not_in_export(scorecard: pd.DataFrame, sla_hours: float = 24) -> list[Measure]:
+    """The measures this export cannot give: no group has a value (an export without creation
+    times has no first response, one without reply text no lesson 3). Shown as "not in this
+    export", never as 0% or a failure."""
+    return [
+        m
+        for m in measures(sla_hours)
+        if m.column in scorecard and scorecard[m.column].isna().all() and len(scorecard)
+    ]
+
+
+def not_in_export_note(scorecard: pd.DataFrame, sla_hours: float = 24) -> str:
+    """'Not in this export: median first response, ...' for the measures no group has."""
+    missing = not_in_export(scorecard, sla_hours)
+    if not missing:
+        return ""
+    return (
+        "Not in this export (no data for them, so not shown rather than shown as 0%): "
+        + ", ".join(m.label for m in missing)
+        + "."
+    )
 
 
 def format_value(value: float, measure: Measure | None) -> str:
@@ -267,16 +322,22 @@ def format_value(value: float, measure: Measure | None) -> str:
 
 def scorecard_columns(scorecard: pd.DataFrame, sla_hours: float = 24) -> list[str]:
     """The scorecard's columns in reading order: brand, volume, then every measure it has."""
+    missing = {m.column for m in not_in_export(scorecard, sla_hours)}
     shown = [m.column for m in measures(sla_hours) if m.column in scorecard]
-    return ["brand", *[c for c in ("customer_messages",) if c not in shown], *shown]
+    shown = [c for c in shown if c not in missing]
+    return [group_of(scorecard), *[c for c in ("customer_messages",) if c not in shown], *shown]
 
 
 def scorecard_table(
     scorecard: pd.DataFrame, sla_hours: float = 24, note: str | None = None
 ) -> tables.Table:
-    """The scorecard for reading: one row per brand (any number of them), the measures in reading
-    order, shares and medians with their intervals; `note` under it (the raw lesson shares)."""
-    return tables.show(scorecard, columns=scorecard_columns(scorecard, sla_hours), note=note)
+    """The scorecard for reading: one row per group (any number of them), the measures in reading
+    order, shares and medians with their intervals; `note` under it (the raw lesson shares),
+    after the measures not in this export."""
+    notes = " ".join(n for n in (not_in_export_note(scorecard, sla_hours), note) if n)
+    return tables.show(
+        scorecard, columns=scorecard_columns(scorecard, sla_hours), note=notes or None
+    )
 
 
 def _figure_brands(
@@ -284,10 +345,11 @@ def _figure_brands(
 ) -> list[str]:
     """The scorecard's brands a figure draws: the largest by customer messages, or those named."""
     volume_column = "customer_messages" if "customer_messages" in scorecard else "agent_replies"
+    names = scorecard[group_of(scorecard)].astype(str)
     if volume_column in scorecard:
-        volume = scorecard.set_index(scorecard["brand"].astype(str))[volume_column].fillna(0)
+        volume = scorecard.set_index(names)[volume_column].fillna(0)
     else:
-        volume = pd.Series(1.0, index=scorecard["brand"].astype(str))
+        volume = pd.Series(1.0, index=names)
     return choose_brands(volume, brands, max_brands)
 
 
@@ -304,16 +366,17 @@ def scorecard_figure(
     customer messages (or those named in `brands`), with a note counting the rest.
     """
     table = standing(scorecard, sla_hours)
+    key, noun = group_of(scorecard), _noun(scorecard)
     chosen = _figure_brands(scorecard, brands, max_brands)
     table = table[table.index.astype(str).isin(chosen)]
     by_column = {m.column: m for m in measures(sla_hours)}
     columns = list(table.columns)
     fig, ax = new_figure(max(8.0, 0.75 * len(columns) + 3.0), 1.6 + 0.5 * max(len(table), 1))
     ax.set_xlabel("Measure (the value is printed in each cell)")
-    ax.set_ylabel("Brand")
-    ax.set_title("Where does each brand stand against the others? Blue: better, red: worse")
+    ax.set_ylabel(noun.capitalize())
+    ax.set_title(f"Where does each {noun} stand against the others? Blue: better, red: worse")
     if table.empty or not columns:
-        return no_data(fig, ax, "No brand to compare")
+        return no_data(fig, ax, f"No {noun} to compare")
     scores = table.to_numpy(dtype=float)
     limit = max(2.0, float(np.nanmax(np.abs(scores)))) if np.isfinite(scores).any() else 2.0
     image = ax.imshow(
@@ -322,7 +385,7 @@ def scorecard_figure(
         norm=TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit),
         aspect="auto",
     )
-    values = scorecard.set_index(scorecard["brand"].astype(str))
+    values = scorecard.set_index(scorecard[key].astype(str))
     for row, brand in enumerate(table.index):
         for col, column in enumerate(columns):
             text = format_value(values.at[str(brand), column], by_column[column])
@@ -340,8 +403,8 @@ def scorecard_figure(
         label.set_fontweight("bold")
     ax.spines[["left", "bottom"]].set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
-    bar.set_label("standing (SDs from the other brands)")
-    figure_note(fig, more_brands_note(len(table), scorecard["brand"].nunique()))
+    bar.set_label(f"standing (SDs from the other {noun}s)")
+    figure_note(fig, more_brands_note(len(table), scorecard[key].nunique(), noun=noun))
     return fig
 
 
@@ -357,21 +420,26 @@ def lessons_figure(
     The largest brands by customer messages (or those named in `brands`) are drawn, with a note
     counting the rest; the legend sits beside the axes.
     """
+    missing = {m.column for m in not_in_export(scorecard, sla_hours)}
     lessons = [
         m
         for m in measures(sla_hours)
-        if m.group == "Five lessons" and m.kind == "share" and m.column in scorecard
+        if m.group == "Five lessons"
+        and m.kind == "share"
+        and m.column in scorecard
+        and m.column not in missing
     ]
+    key, noun = group_of(scorecard), _noun(scorecard)
     chosen = _figure_brands(scorecard, brands, max_brands) if len(scorecard) else []
-    shown = scorecard[scorecard["brand"].astype(str).isin(chosen)]
-    shown = shown.assign(brand=shown["brand"].astype(str)).set_index("brand").reindex(chosen)
+    names = scorecard[key].astype(str)
+    shown = scorecard[names.isin(chosen)].set_index(names[names.isin(chosen)]).reindex(chosen)
     colours = brand_colours(chosen)
     fig, ax = new_figure(9.5, 1.4 + 0.45 * len(lessons) + 0.06 * len(lessons) * len(chosen))
-    ax.set_title("Which of the five lessons does each brand follow?")
+    ax.set_title(f"Which of the five lessons does each {noun} follow?")
     ax.set_xlabel("Share of complaints (%), with 95% interval")
     ax.set_ylabel("Lesson")
     if not chosen or not lessons:
-        return no_data(fig, ax, "No brand has any customer message to score")
+        return no_data(fig, ax, f"No {noun} has any customer message to score")
     offsets = np.linspace(-0.3, 0.3, len(chosen)) if len(chosen) > 1 else np.zeros(1)
     for offset, brand in zip(offsets, chosen, strict=True):  # one series per brand drawn
         row = shown.loc[brand]
@@ -394,32 +462,35 @@ def lessons_figure(
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.grid(axis="x", alpha=0.3)
-    legend_outside(fig, ax, title="Brand")
-    figure_note(fig, more_brands_note(len(chosen), scorecard["brand"].nunique()))
+    legend_outside(fig, ax, title=noun.capitalize())
+    figure_note(fig, more_brands_note(len(chosen), scorecard[key].nunique(), noun=noun))
     return fig
 
 
-def example_replies(labelled: pd.DataFrame, per_brand: int = 2, seed: int = 0) -> pd.DataFrame:
-    """Real replies per brand: the per_brand best and worst by lessons_met (ties drawn at random)."""
+def example_replies(
+    labelled: pd.DataFrame, per_brand: int = 2, seed: int = 0, by: str = "brand"
+) -> pd.DataFrame:
+    """Real replies per group (`by`, brand by default): the per_brand best and worst by
+    lessons_met (ties drawn at random)."""
     answered = labelled[labelled["answered"].fillna(False).astype(bool)]
-    answered = answered[answered["reply_text"].notna() & answered["brand"].notna()]
+    answered = answered[answered["reply_text"].notna() & answered[by].notna()]
     shuffled = answered.sample(frac=1.0, random_state=seed)
-    ordered = shuffled.sort_values(["brand", "lessons_met"], ascending=[True, False], kind="stable")
-    best = ordered.groupby("brand", observed=True).head(per_brand).assign(example="best")
+    ordered = shuffled.sort_values([by, "lessons_met"], ascending=[True, False], kind="stable")
+    best = ordered.groupby(by, observed=True).head(per_brand).assign(example="best")
     rest = ordered[~ordered.index.isin(best.index)]
     worst = (
         rest.iloc[::-1]
-        .sort_values(["brand", "lessons_met"], kind="stable")
-        .groupby("brand", observed=True)
+        .sort_values([by, "lessons_met"], kind="stable")
+        .groupby(by, observed=True)
         .head(per_brand)
         .assign(example="worst")
     )
     chosen = pd.concat([best, worst]).sort_values(
-        ["brand", "example", "lessons_met"], ascending=[True, True, False], kind="stable"
+        [by, "example", "lessons_met"], ascending=[True, True, False], kind="stable"
     )
     return pd.DataFrame(
         {
-            "brand": chosen["brand"].astype(str),
+            by: chosen[by].astype(str),
             "example": chosen["example"],
             "lessons_met": chosen["lessons_met"].astype(int),
             "lessons": _lessons_list(chosen),

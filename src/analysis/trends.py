@@ -19,7 +19,6 @@ import pandas as pd
 from analysis import latency, scorecard
 from analysis.rubric import LESSONS
 
-KEYS = ["week_start", "brand"]
 _SHARE_SUFFIXES = ("_share", "_share_low", "_share_high")
 UNKNOWN_BRAND = "unknown"
 _LATENCY_COLUMNS = [
@@ -45,6 +44,52 @@ def week_start(times: pd.Series, timezone: str = "UTC") -> pd.Series:
     return monday.dt.tz_localize(timezone, ambiguous=first, nonexistent="shift_forward")
 
 
+def weekly_by_group(
+    exchanges: pd.DataFrame,
+    sla_hours: float | Sequence[float] = latency.DEFAULT_SLA_HOURS,
+    *,
+    by: str = "brand",
+    timezone: str = "UTC",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Per ISO week and group (`by`: brand, agent, channel, ...; the column keeps its name): customer messages, response rate, median first response and SLA
+    shares with their intervals, and each lesson's share (Wilson) when the exchanges are labelled.
+
+    Columns: week_start, iso_week ('2020-W10'), brand, then `_LATENCY_COLUMNS`, sla_{h}h_share
+    (+ _low, _high) per threshold, and {lesson}_share (+ _low, _high) for each rubric lesson
+    present. Weeks in which a brand has no customer message have no row.
+    """
+    keys = ["week_start", by]
+    thresholds = (sla_hours,) if isinstance(sla_hours, int | float) else tuple(sla_hours)
+    timed = exchanges[pd.to_datetime(exchanges["created_at"], utc=True).notna()]
+    frame = timed.assign(
+        week_start=week_start(timed["created_at"], timezone),
+        **{by: timed[by].astype(object).where(timed[by].notna(), UNKNOWN_BRAND).astype(str)},
+    )
+    sla_columns = [
+        f"{latency.sla_column(h)}{suffix}" for h in thresholds for suffix in ("", "_low", "_high")
+    ]
+    lessons = [lesson for lesson in LESSONS if lesson in frame]
+    lesson_columns = [f"{lesson}{suffix}" for lesson in lessons for suffix in _SHARE_SUFFIXES]
+    columns = [*keys, "iso_week", *_LATENCY_COLUMNS, *sla_columns, *lesson_columns]
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
+            {by: object, "iso_week": object, "week_start": f"datetime64[ns, {timezone}]"}
+        )
+    table = latency.by_group(frame, keys, thresholds, confidence=confidence)
+    if lessons:
+        flags = frame[keys].copy()
+        for lesson in lessons:
+            # NA (a reply whose text could not be read) is left out of the lesson's share.
+            flags[lesson] = frame[lesson].astype("Float64").astype(float)
+        shares = scorecard.share_table(flags, keys, lessons, confidence).drop(columns="count")
+        table = table.merge(shares, on=keys, how="left")
+    table["week_start"] = pd.to_datetime(table["week_start"]).dt.tz_convert(timezone)
+    iso = table["week_start"].dt.isocalendar()
+    table["iso_week"] = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    return table[columns].sort_values(keys, ignore_index=True)
+
+
 def weekly_by_brand(
     exchanges: pd.DataFrame,
     sla_hours: float | Sequence[float] = latency.DEFAULT_SLA_HOURS,
@@ -52,44 +97,10 @@ def weekly_by_brand(
     timezone: str = "UTC",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """Per ISO week and brand: customer messages, response rate, median first response and SLA
-    shares with their intervals, and each lesson's share (Wilson) when the exchanges are labelled.
-
-    Columns: week_start, iso_week ('2020-W10'), brand, then `_LATENCY_COLUMNS`, sla_{h}h_share
-    (+ _low, _high) per threshold, and {lesson}_share (+ _low, _high) for each rubric lesson
-    present. Weeks in which a brand has no customer message have no row.
-    """
-    thresholds = (sla_hours,) if isinstance(sla_hours, int | float) else tuple(sla_hours)
-    timed = exchanges[pd.to_datetime(exchanges["created_at"], utc=True).notna()]
-    frame = timed.assign(
-        week_start=week_start(timed["created_at"], timezone),
-        brand=timed["brand"]
-        .astype(object)
-        .where(timed["brand"].notna(), UNKNOWN_BRAND)
-        .astype(str),
+    """Per ISO week and brand (`weekly_by_group` by brand)."""
+    return weekly_by_group(
+        exchanges, sla_hours, by="brand", timezone=timezone, confidence=confidence
     )
-    sla_columns = [
-        f"{latency.sla_column(h)}{suffix}" for h in thresholds for suffix in ("", "_low", "_high")
-    ]
-    lessons = [lesson for lesson in LESSONS if lesson in frame]
-    lesson_columns = [f"{lesson}{suffix}" for lesson in lessons for suffix in _SHARE_SUFFIXES]
-    columns = [*KEYS, "iso_week", *_LATENCY_COLUMNS, *sla_columns, *lesson_columns]
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
-            {"brand": object, "iso_week": object, "week_start": f"datetime64[ns, {timezone}]"}
-        )
-    table = latency.by_group(frame, KEYS, thresholds, confidence=confidence)
-    if lessons:
-        flags = frame[KEYS].copy()
-        for lesson in lessons:
-            # NA (a reply whose text could not be read) is left out of the lesson's share.
-            flags[lesson] = frame[lesson].astype("Float64").astype(float)
-        shares = scorecard.share_table(flags, KEYS, lessons, confidence).drop(columns="count")
-        table = table.merge(shares, on=KEYS, how="left")
-    table["week_start"] = pd.to_datetime(table["week_start"]).dt.tz_convert(timezone)
-    iso = table["week_start"].dt.isocalendar()
-    table["iso_week"] = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
-    return table[columns].sort_values(KEYS, ignore_index=True)
 
 
 def weekly_messages(weekly: pd.DataFrame) -> pd.Series:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import matplotlib
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.artist import Artist
@@ -36,7 +37,7 @@ _BASE_PALETTE = [
 ]
 UNKNOWN_BRAND_COLOUR = "#999999"
 # The brands a figure does not draw one by one, pooled into one series (or counted in a note).
-OTHER_BRANDS = "all other brands"
+OTHER_BRANDS = "all others"
 OTHER_BRANDS_COLOUR = "#BBBBBB"
 DEFAULT_MAX_BRANDS = 10
 
@@ -88,12 +89,12 @@ def brand_order(chosen: Sequence[str], grouped: pd.Series) -> list[str]:
     return order + ([OTHER_BRANDS] if OTHER_BRANDS in present else [])
 
 
-def more_brands_note(shown: int, total: int) -> str:
-    """'+N more brands in the table' for figures that draw only the largest brands' values."""
+def more_brands_note(shown: int, total: int, noun: str = "brand") -> str:
+    """'+N more brands in the table' for figures that draw only the largest groups' values."""
     hidden = total - shown
     if hidden <= 0:
         return ""
-    return f"+{hidden} more brand{'s' if hidden != 1 else ''} in the table"
+    return f"+{hidden} more {noun}{'s' if hidden != 1 else ''} in the table"
 
 
 def figure_note(fig: Figure, text: str) -> None:
@@ -164,3 +165,17 @@ def _show_figures_in_notebooks() -> None:
 
 
 _show_figures_in_notebooks()
+
+
+def date_axis(ax: plt.Axes, dates: Sequence[pd.Timestamp], max_ticks: int) -> None:
+    """Date ticks on the x axis: matplotlib's automatic ones, or, for a span too short for them
+    (a week or two of data), one tick per date drawn; the automatic locator warns on a page
+    when it finds no interval for so few dates."""
+    distinct = pd.DatetimeIndex(pd.to_datetime(list(dates))).unique().sort_values()
+    if 0 < len(distinct) <= max_ticks:
+        ax.set_xticks(mdates.date2num(distinct.tz_localize(None) if distinct.tz else distinct))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+        return
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=max_ticks)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -69,16 +69,16 @@ def _sla_lines(ax, sla_hours, low: float, high: float) -> None:
             )
 
 
-def _brand_labels(exchanges: pd.DataFrame) -> pd.Series:
-    brands = exchanges["brand"]
+def _brand_labels(exchanges: pd.DataFrame, by: str = "brand") -> pd.Series:
+    brands = exchanges[by]
     return brands.astype(object).where(brands.notna(), latency.UNKNOWN).astype(str)
 
 
 def _chosen_labels(
-    exchanges: pd.DataFrame, brands: Sequence[str] | None, max_brands: int
+    exchanges: pd.DataFrame, brands: Sequence[str] | None, max_brands: int, by: str = "brand"
 ) -> tuple[pd.Series, list[str]]:
-    """Each exchange's series (its brand, or "all other brands") and the series in drawing order."""
-    labels = _brand_labels(exchanges)
+    """Each exchange's series (its group, or "all others") and the series in drawing order."""
+    labels = _brand_labels(exchanges, by)
     chosen = choose_brands(labels.value_counts(), brands, max_brands)
     grouped = group_brands(labels, chosen)
     return grouped, brand_order(chosen, grouped)
@@ -98,8 +98,10 @@ def first_response_distribution(
     bins: int = 40,
     brands: Sequence[str] | None = None,
     max_brands: int = DEFAULT_MAX_BRANDS,
+    by: str = "brand",
 ) -> Figure:
-    """Distribution of first-response times, one panel per brand, on a log axis (answered only).
+    """Distribution of first-response times, one panel per brand (or other group `by`), on a log
+    axis (answered only).
 
     The largest brands by customer messages (or the ones named in `brands`) get a panel each and
     the rest share one, "all other brands", pooled from their messages; every panel shows all
@@ -120,7 +122,7 @@ def first_response_distribution(
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Share of answered messages per bin")
         return no_data(fig, ax, "No measurable first responses")
-    grouped, order = _chosen_labels(exchanges, brands, max_brands)
+    grouped, order = _chosen_labels(exchanges, brands, max_brands, by)
     colours = brand_colours([b for b in order if b != OTHER_BRANDS])
     low, high = float(positive.min()), max(float(positive.max()) * 1.05, float(positive.min()) * 10)
     edges = np.logspace(np.log10(low), np.log10(high), bins + 1)
@@ -137,7 +139,7 @@ def first_response_distribution(
         brand = order[index]
         values = seconds[measured & (grouped == brand)]
         ax.spines[["top", "right"]].set_visible(False)
-        ax.stairs(pooled_share, edges, fill=True, color="#DDDDDD", label="all brands pooled")
+        ax.stairs(pooled_share, edges, fill=True, color="#DDDDDD", label="all pooled")
         counts, _ = np.histogram(values[values >= 1], bins=edges)
         ax.stairs(
             counts / max(len(values), 1),
@@ -161,7 +163,7 @@ def first_response_distribution(
             ax.set_ylabel("Share per bin")
         ax.tick_params(labelsize=8)
         ax.tick_params(axis="x", labelbottom=True)
-    fig.suptitle(title + " (grey: all brands pooled)")
+    fig.suptitle(title + f" (grey: all {by.replace('_', ' ')}s pooled)")
     return fig
 
 
@@ -172,8 +174,10 @@ def survival_curves(
     confidence: float = 0.95,
     brands: Sequence[str] | None = None,
     max_brands: int = DEFAULT_MAX_BRANDS,
+    by: str = "brand",
 ) -> Figure:
-    """Kaplan-Meier share of messages still waiting for a first reply, per brand, with bands.
+    """Kaplan-Meier share of messages still waiting for a first reply, per brand (or other group
+    `by`), with bands.
 
     The largest brands by customer messages (or those named in `brands`) get a curve each; the
     rest are one curve, "all other brands", estimated from their pooled messages. Unanswered
@@ -186,7 +190,7 @@ def survival_curves(
     )
     ax.set_xlabel("Time since the customer's message (log scale)")
     ax.set_ylabel("Share still waiting for a first reply")
-    grouped, order = _chosen_labels(exchanges, brands, max_brands)
+    grouped, order = _chosen_labels(exchanges, brands, max_brands, by)
     curves = latency.survival_by_brand(exchanges.assign(brand=grouped), confidence=confidence)
     colours = brand_colours([b for b in order if b != OTHER_BRANDS])
     positive = curves.loc[curves["time_seconds"] > 0, "time_seconds"]

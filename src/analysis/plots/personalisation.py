@@ -43,20 +43,24 @@ def template_share_by_brand(
     *,
     brands: Sequence[str] | None = None,
     max_brands: int = DEFAULT_MAX_BRANDS,
+    by: str = "brand",
 ) -> Figure:
-    """Share of each brand's replies that copy a template, with 95% Wilson intervals.
+    """Share of each brand's (or other group's, `by`) replies that copy a template, with 95%
+    Wilson intervals.
 
-    The brands with most replies (or those named in `brands`) are drawn; the note under the
-    axis counts the brands left to the table.
+    The groups with most replies (or those named in `brands`) are drawn; the note under the
+    axis counts the groups left to the table.
     """
-    table = brand_table.assign(brand=_brands(brand_table["brand"]))
+    noun = by.replace("_", " ")
+    # The table's group column stands in for `brand` below: one drawing for every grouping.
+    table = brand_table.assign(brand=_brands(brand_table[by]))
     chosen = choose_brands(table.groupby("brand")["replies"].sum(), brands, max_brands)
     shown = table[table["brand"].isin(chosen)]
     shown = shown.sort_values(["template_share", "brand"], ascending=True, ignore_index=True)
     fig, ax = new_figure(8.0, max(2.5, 0.45 * len(shown) + 1.7))
-    ax.set_title("How much of each brand's answering is a copied template?")
-    ax.set_xlabel("Replies that copy a template (% of the brand's replies, 95% interval)")
-    ax.set_ylabel("Brand (replies)")
+    ax.set_title(f"How much of each {noun}'s answering is a copied template?")
+    ax.set_xlabel(f"Replies that copy a template (% of the {noun}'s replies, 95% interval)")
+    ax.set_ylabel(f"{noun.capitalize()} (replies)")
     if shown.empty:
         return no_data(fig, ax, "No agent replies")
     colours = brand_colours(chosen)
@@ -81,7 +85,7 @@ def template_share_by_brand(
     ax.set_yticks(positions, labels)
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(PercentFormatter())
-    figure_note(fig, more_brands_note(len(shown), table["brand"].nunique()))
+    figure_note(fig, more_brands_note(len(shown), table["brand"].nunique(), noun=noun))
     return fig
 
 
@@ -90,14 +94,16 @@ def specificity_by_brand(
     *,
     brands: Sequence[str] | None = None,
     max_brands: int = DEFAULT_MAX_BRANDS,
+    by: str = "brand",
 ) -> Figure:
-    """Distribution of reply specificity per brand (replies that answer a customer message).
+    """Distribution of reply specificity per brand, or other group `by` (replies that answer a
+    customer message).
 
-    The brands with most scored replies (or those named in `brands`) get a box each; the rest
-    share one box, "all other brands", pooled from their replies.
+    The groups with most scored replies (or those named in `brands`) get a box each; the rest
+    share one box, "all others", pooled from their replies.
     """
     scored = replies[replies["specificity"].notna()]
-    labels = _brands(scored["brand"])
+    labels = _brands(scored[by])
     chosen = choose_brands(labels.value_counts(), brands, max_brands)
     grouped = group_brands(labels, chosen)
     medians = scored["specificity"].groupby(grouped).median()
@@ -107,7 +113,7 @@ def specificity_by_brand(
     fig, ax = new_figure(8.0, max(2.5, 0.45 * len(order) + 1.7))
     ax.set_title("Do replies talk about the customer's complaint?")
     ax.set_xlabel("Specificity (0 = nothing from the complaint, 1 = all about it)")
-    ax.set_ylabel("Brand (replies scored)")
+    ax.set_ylabel(f"{by.replace('_', ' ').capitalize()} (replies scored)")
     if not order:
         return no_data(fig, ax, "No replies to a customer message")
     colours = brand_colours(chosen)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -15,6 +14,7 @@ from analysis.plots import (
     OTHER_BRANDS_COLOUR,
     brand_colours,
     choose_brands,
+    date_axis,
     legend_outside,
     literal,
     new_figure,
@@ -28,12 +28,15 @@ def conversations_per_day(
     brands: Sequence[str] | None = None,
     max_brands: int = DEFAULT_MAX_BRANDS,
 ) -> Figure:
-    """Stacked daily conversation starts for the largest brands and all others together.
+    """Stacked daily conversation starts for the largest brands (or other groups) and all others
+    together.
 
-    Input: `quality.conversations_per_day` (its days already follow the bulk of the data).
+    Input: `quality.conversations_per_day` (its days already follow the bulk of the data; its
+    columns are named for what they group by).
     """
+    noun = str(per_day.columns.name or "brand").replace("_", " ")
     fig, ax = new_figure(9, 4.5)
-    ax.set_title("How many conversations start each day, and with which brands?")
+    ax.set_title(f"How many conversations start each day, and with which {noun}s?")
     ax.set_xlabel("Day (UTC)")
     ax.set_ylabel("Conversations started (count)")
     if per_day.empty or per_day.to_numpy().sum() == 0:
@@ -61,10 +64,8 @@ def conversations_per_day(
     ax.set_xlim(
         series.index.min() - pd.Timedelta(days=1), series.index.max() + pd.Timedelta(days=1)
     )
-    locator = mdates.AutoDateLocator(maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    legend_outside(fig, ax, title="Brand (conversations)")
+    date_axis(ax, series.index, max_ticks=8)
+    legend_outside(fig, ax, title=f"{noun.capitalize()} (conversations)")
     return fig
 
 

@@ -39,15 +39,19 @@ def lesson_heatmap(
     *,
     brands: Sequence[str] | None = None,
     max_brands: int = DEFAULT_MAX_BRANDS,
+    by: str = "brand",
 ) -> Figure:
-    """Brand-by-lesson heatmap of the share of replies meeting each lesson, annotated in percent.
+    """Brand-by-lesson (or group-by-lesson, `by`) heatmap of the share of replies meeting each
+    lesson, annotated in percent.
 
-    `brand_table` is `analysis.rubric.by_brand(...)`; brands with fewer than `min_replies`
+    `brand_table` is `analysis.rubric.by_group(..., by)`; groups with fewer than `min_replies`
     replies are left out, and of the rest the largest by customer messages (or those named in
-    `brands`) are drawn, with a note counting the brands only in the table.
+    `brands`) are drawn, with a note counting the groups only in the table.
     """
+    noun = by.replace("_", " ")
     table = brand_table[brand_table["replies"] >= min_replies]
-    table = table.assign(brand=table["brand"].astype(str))
+    # The table's group column stands in for `brand` below: one drawing for every grouping.
+    table = table.assign(brand=table[by].astype(str))
     volume_column = "customer_messages" if "customer_messages" in table else "replies"
     chosen = choose_brands(table.groupby("brand")[volume_column].sum(), brands, max_brands)
     shown = table[table["brand"].isin(chosen)].sort_values("brand")
@@ -56,10 +60,10 @@ def lesson_heatmap(
     brand_names = shown["brand"].tolist()
     fig, ax = new_figure(1.6 * len(lessons) + 3.0, 0.5 * max(len(brand_names), 1) + 2.2)
     ax.set_xlabel("Lesson (share of replies meeting it; react quickly: of all complaints)")
-    ax.set_ylabel("Brand")
-    ax.set_title("Which lessons does each brand's support follow?")
+    ax.set_ylabel(noun.capitalize())
+    ax.set_title(f"Which lessons does each {noun}'s support follow?")
     if not brand_names or not lessons:
-        return no_data(fig, ax, "No brand has a scored reply")
+        return no_data(fig, ax, f"No {noun} has a scored reply")
     image = ax.imshow(np.ma.masked_invalid(shares), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for row in range(shares.shape[0]):
         for column in range(shares.shape[1]):
@@ -74,7 +78,7 @@ def lesson_heatmap(
         tick.set_color(colours.get(brand, "black"))
     ax.spines[["left", "bottom"]].set_visible(False)
     fig.colorbar(image, ax=ax, label="Share meeting the lesson (0-1)", shrink=0.8)
-    figure_note(fig, more_brands_note(len(brand_names), table["brand"].nunique()))
+    figure_note(fig, more_brands_note(len(brand_names), table["brand"].nunique(), noun=noun))
     return fig
 
 

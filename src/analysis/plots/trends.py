@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -16,6 +15,7 @@ from analysis.plots import (
     UNKNOWN_BRAND_COLOUR,
     brand_colours,
     choose_brands,
+    date_axis,
     figure_note,
     legend_outside,
     literal,
@@ -54,19 +54,24 @@ def weekly(
     brands: Sequence[str] | None = None,
     max_brands: int = DEFAULT_MAX_BRANDS,
     min_messages: int = 5,
+    by: str = "brand",
 ) -> Figure:
-    """Small multiples, one per measure of `trends.weekly_by_brand`, with a line per brand and
-    its 95% interval as a band; weeks follow the bulk of the data (stray old weeks left out).
+    """Small multiples, one per measure of `trends.weekly_by_group`, with a line per brand (or
+    other group `by`) and its 95% interval as a band; weeks follow the bulk of the data (stray
+    old weeks left out).
 
-    The brands drawn are the largest by customer messages (or those named in `brands`); a
-    brand-week with fewer than `min_messages` customer messages is not drawn (too few to read),
+    The groups drawn are the largest by customer messages (or those named in `brands`); a
+    group-week with fewer than `min_messages` customer messages is not drawn (too few to read),
     and a line breaks over the weeks it skips rather than joining them.
     """
-    table = weekly_table.assign(brand=weekly_table["brand"].astype(str))
+    # The table's group column stands in for `brand` below: one drawing for every grouping.
+    table = weekly_table.assign(brand=weekly_table[by].astype(str))
+    noun = by.replace("_", " ")
+    figure_title = TITLE.replace("brand", noun)
     panels = _panels(table)
     if table.empty:
         fig, ax = new_figure(9, 3)
-        ax.set_title(TITLE)
+        ax.set_title(figure_title)
         ax.set_xlabel("Week starting (Monday)")
         ax.set_ylabel("Measure")
         return no_data(fig, ax, "No customer message has a time")
@@ -121,12 +126,10 @@ def weekly(
         if index // columns == rows - 1 or index + columns >= len(panels):
             ax.set_xlabel("Week starting (Monday)")
             ax.tick_params(axis="x", labelbottom=True)
-        locator = mdates.AutoDateLocator(maxticks=6)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    fig.suptitle(TITLE + " (bands: 95% intervals)")
-    legend_outside(fig, axes.flat[0], title="Brand")
-    notes = [more_brands_note(len(chosen), table["brand"].nunique())]
+        date_axis(ax, weeks.tz_localize(None) if weeks.tz else weeks, max_ticks=6)
+    fig.suptitle(figure_title + " (bands: 95% intervals)")
+    legend_outside(fig, axes.flat[0], title=noun.capitalize())
+    notes = [more_brands_note(len(chosen), table["brand"].nunique(), noun=noun)]
     if span.messages_outside:
         notes.append(f"{span.messages_outside:,} messages in stray weeks outside the range")
     figure_note(fig, "; ".join(n for n in notes if n))
