@@ -1,0 +1,638 @@
+"""The tone of brand replies (RUBRIC.md "tone"): `dismissive_or_hostile` and `canned_policy_reply`.
+
+Two labellers read the reply text with the complaint as context:
+
+- **rules** (`hostile_rule`, `canned_policy_rule`): vectorised regexes over whole columns (RE2
+  through pyarrow, one pass per distinct reply). Hostile is blame, belittling, mockery, arguing or
+  a brush-off without a reason, never a reply that apologises; canned is a policy, the terms or
+  "our guidelines" cited with nothing about this case (no number, no reason, nothing done) and no
+  next step (the rubric rules' `shares_resolution_or_timetable` and `moves_channel`, or a "you
+  can" / "if you" / appeal of this module's own).
+- **model** (`build_pipeline`, `trained_model`): TF-IDF word n-grams of the reply plus the tone
+  and rubric rule features into one balanced logistic regression per label, trained on the tone
+  labels of data/labels/outcomes/ (`load_training_labels`); about 1,400 replies, trained in a few
+  seconds, once per process (again when a label file changes).
+
+`label_tone` adds both labels and their `_proba` to exchanges, scoring each distinct (reply,
+complaint) pair once; `by_group` and `worst_examples` aggregate; `evaluate` measures both
+labellers with grouped cross-validation and writes data/labels/evaluation/tone_quality.csv,
+which backs `CHOSEN_LABELLER`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+from sklearn.base import clone
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
+
+from analysis import paths, scorecard
+from analysis import rubric_evaluation as evaluation_lib
+from analysis import rubric_model as rubric_model_lib
+from analysis import rubric_rules as rubric_rules_lib
+from analysis import text as textlib
+
+TONE_LABELS = ("dismissive_or_hostile", "canned_policy_reply")
+LABELLERS = ("rules", "model")
+# Chosen on tone_quality.csv (`evaluate`). Hostile: rules and model tie (F1 1.0 on the 25 hand
+# positives; real replies have none) and the rules are transparent. Canned: rules F1 .85 against
+# the model's .76 on every item, and on real replies the rules flag 1 reply the annotators did not
+# where the model flags 12 (0.9%): a labeller that calls polite replies canned misreports a brand.
+CHOSEN_LABELLER = {"dismissive_or_hostile": "rules", "canned_policy_reply": "rules"}
+SEED = 20171031
+THRESHOLD = rubric_model_lib.THRESHOLD
+CV_FOLDS = 5
+# Hand-written items have no brand: a stable hash of the item id spreads them over this many
+# groups, so grouped CV holds out whole groups and a rerun gives the same folds.
+HAND_GROUPS = 10
+BOOTSTRAP_DRAWS = 1000
+
+OUTCOMES_DIR = paths.LABELS_DIR / "outcomes"
+SHEET_FILE = "tone_sheet.csv"
+FINAL_LABELS_FILE = "tone_labels.csv"
+PASS1_FILE = "tone_pass1.csv"
+QUALITY_FILE = "tone_quality.csv"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule patterns (over the lower-cased reply, URLs as <url>, handles and signatures stripped)
+def _any(*patterns: str) -> str:
+    return "(?:" + "|".join(patterns) + ")"
+
+
+# A breach of the terms stated as the reason is the canned-policy line, not blame: masked before
+# the blame cues are read ("You must have breached our terms of service" is canned, not hostile).
+POLICY_BREACH = (
+    r"\byou must have (?:breached|violated|broken|infringed|gone against)\b[^.!?\n]*"
+    r"\b(?:terms|policy|policies|guidelines|rules|conditions)\b"
+)
+BLAME_CUES = _any(
+    r"\byou should(?: have|'ve| of) (?:checked|read|labell?ed|kept|told|known|thought|looked|"
+    r"made sure|ordered|booked|backed|saved|paid|followed|asked|called|noticed)\b",
+    r"\bshould(?:'ve| have) told us\b",
+    r"\byour (?:own )?fault\b",
+    r"\b(?:it'?s|that'?s|this is) (?:not|n't) our (?:problem|fault|issue|responsibility)\b",
+    r"\bnot our (?:problem|fault)\b",
+    r"\b(?:it'?s|that'?s) your problem\b",
+    r"\byou must have (?:done|deleted|broken|dropped|entered|typed|clicked|forgotten|missed)\b",
+    r"\bnothing (?:more )?we can do\b",
+    r"\bnot responsible for (?:user|your|customer) (?:error|mistake)s?\b",
+    r"\buser error\b",
+    r"\byou (?:used|ordered|signed|agreed|chose)[^.!?\n]{0,30}, you (?:pay|live|deal)\b",
+    r"\bstop ignoring\b",
+)
+BELITTLE_CUES = _any(
+    r"\bread the (?:faq|manual|instructions)\b",
+    r"\bit'?s in the (?:faq|manual)\b",
+    r"\b(?:as )?(?:already|previously) (?:stated|said|explained|mentioned)\b",
+    r"\bwe'?ve (?:already )?(?:told|answered|explained) (?:you|this)\b",
+    r"\b(?:we'?ve|we have) already answered\b",
+    r"\bcalm down\b",
+    r"\bit'?s not (?:hard|difficult|rocket science)\b",
+    r"\bwhat (?:did|do) you expect\b",
+    r"\bskill issue\b",
+    r"\b(?:works|working) fine for everyone\b",
+    r"\bif you don'?t like it\b",
+    r"\buse something else\b",
+    r"\bwhy don'?t you just\b",
+    r"\bdid you even\b",
+    r"\bhave you tried not\b",
+    r"\b(?:maybe )?check next time\b",
+    r"\bthat'?s just how it works\b",
+    r"\bjust (?:rate|deal with|accept)\b",
+    r"\bdon'?t book then\b",
+    r"\b(?:it'?s|this is) an? [a-z]+, not an? [a-z]+\b",
+    r"\b(?:look|check) at your [a-z]+ again\b",
+    r"\bcome (?:back )?at a different time\b",
+    r"\bobviously\b",
+    r"\bno,? you (?:haven'?t|didn'?t|weren'?t|aren'?t)\b",
+    r"\bwhat a (?:joke|surprise)\b",
+    "\U0001f937",  # shrug
+)
+REFUSAL_CUES = _any(
+    r"\bwe (?:can'?t|cannot|won'?t|will not|are unable to|'re unable to|don'?t|do not) "
+    r"(?:help|assist|do|refund|offer|accept|change|give|comment|discuss|provide|share|overturn)\b",
+    r"\b(?:unable|not able) to (?:help|assist|comment|discuss|provide|overturn|share)\b",
+)
+# Anything that gives a reason, an alternative or a way on: a refusal with one is not a brush-off.
+REASON_CUES = _any(
+    r"\bbecause\b",
+    r"\bsince\b",
+    r"\bdue to\b",
+    r"\bas (?:the|your|it|we|our|this|that|they)\b",
+    r"\breasons?\b",
+    r"\bso (?:we|you|it|i|the|a)\b",
+    r"\bbut\b",
+    r"\bhowever\b",
+    r"\binstead\b",
+    r"\bunless\b",
+    r"\bwhich\b",
+    r"\bafter\b",
+    r"\d",
+)
+POLICY_CUES = _any(
+    r"\bpolic(?:y|ies)\b",
+    r"\bterms (?:of (?:service|use|sale)|and conditions|& conditions)\b",
+    r"\bt ?& ?cs?\b",
+    r"\b(?:community |our )?guidelines\b",
+    r"\bconditions of carriage\b",
+    r"\bacceptable use\b",
+    r"\bwarranty terms\b",
+    r"\b(?:in line with|in accordance with|according to|per|as per|subject to) (?:our|the) "
+    r"(?:rules|regulations|terms|policy|conditions|guidelines)\b",
+    r"\b[a-z]+ rules\b",
+    r"\b(?:we are|we're|we'?re) (?:unable|not able) to (?:discuss|comment|provide|share|disclose)\b",
+    r"\bunable to comment\b",
+    r"\bfor (?:security|privacy|legal) reasons,? we (?:can'?t|cannot|are unable)\b",
+    r"\bcannot (?:assist|help) with [a-z ]+ (?:over|on|via) (?:social|twitter)\b",
+    r"\bunable to overturn\b",
+)
+# This customer's case: a number, a reason tied to it, or something done for it.
+CASE_CUES = _any(
+    r"\d",
+    r"\bbecause\b",
+    r"\bsince\b",
+    r"\byours\b",
+    r"\b(?:i|we)(?:'ve| have) (?:started|set|refunded|removed|passed|asked|sent|added|raised|"
+    r"credited|cancell?ed|changed|fixed|restored|reactivated|escalated|checked)\b",
+    r"\bso (?:it|the fee|we|there)\b",
+    r"\bafter\b",
+)
+# A way on for the customer: what to do next, where to appeal, what is possible instead.
+NEXT_STEP_CUES = _any(
+    r"\byou can\b",
+    r"\byou may (?:appeal|request|ask|dispute|apply|contact|reply)\b",
+    r"\bif you\b",
+    r"\bappeal\b",
+    r"\bdispute\b",
+    r"\bplease (?:reply|send|contact|appeal|apply|call|dm|message|try|confirm)\b",
+    r"\blet us know\b",
+    r"\bwe(?:'ll| will| can) (?:send|review|reassess|look|check|help|refund|replace|change)\b",
+    r"\binstead\b",
+    r"\bbut (?:you|we)\b",
+    r"\bdm us\b",
+    r"\bfeel free\b",
+    r"\b(?:steps|process(?:es)?|how to (?:proceed|apply|request|claim|appeal))\b",
+)
+# Pointing at the policy itself ("You can check out our T&C at <url>") is the policy as the
+# answer, not a way on: masked before the next-step cues are read.
+POLICY_POINTER = (
+    r"\b(?:(?:you can|you may|please) )?(?:check out|visit|see|read|review|refer to|learn (?:more )?"
+    r"about|look at|take a look at)\b[^.!?\n]{0,40}\b(?:polic(?:y|ies)|terms|t ?& ?cs?|guidelines)\b"
+)
+APOLOGY_CUES = rubric_rules_lib.SORRY_CUES
+
+TONE_FEATURE_NAMES = (
+    "blame_cues",
+    "belittle_cues",
+    "bare_refusal",
+    "policy_cues",
+    "policy_pointer",
+    "case_cues",
+    "next_step_cues",
+    "apology_cues",
+    "rubric_next_step",
+    "reply_word_count",
+)
+
+
+def _contains(values, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _reply_text(prepared: pd.DataFrame) -> pd.Series:
+    """The lower-cased reply the tone patterns read: the text stage's sentences on one line."""
+    return prepared["sentences"].fillna("").astype(str).str.replace("\n", " ", regex=False)
+
+
+def _own_features(lower: pd.Series) -> pd.DataFrame:
+    """The tone cues read from each reply's own text (0/1 each, and its word count)."""
+    arrow = textlib.to_arrow(lower)
+    blame_text = pc.replace_substring_regex(arrow, POLICY_BREACH, " <policy breach> ")
+    refusal = _contains(arrow, REFUSAL_CUES)
+    reason = _contains(arrow, REASON_CUES)
+    pointer_text = pc.replace_substring_regex(arrow, POLICY_POINTER, " <policy pointer> ")
+    policy_pointer = _contains(pointer_text, "<policy pointer>")
+    next_step = _contains(pointer_text, NEXT_STEP_CUES)
+    policy = _contains(arrow, POLICY_CUES)
+    has_link = _contains(arrow, "<url>")
+    apology = _contains(arrow, APOLOGY_CUES)
+    words = pc.count_substring_regex(arrow, r"[a-z0-9']+").to_numpy(zero_copy_only=False)
+    columns = {
+        "blame_cues": _contains(blame_text, BLAME_CUES),
+        "belittle_cues": _contains(arrow, BELITTLE_CUES),
+        # A refusal without a reason, an alternative, a link or an apology is a brush-off; one
+        # that cites a policy is the canned line instead.
+        "bare_refusal": refusal & ~reason & ~next_step & ~has_link & ~apology & ~policy,
+        "policy_cues": policy,
+        "policy_pointer": policy_pointer,
+        "case_cues": _contains(arrow, CASE_CUES),
+        "next_step_cues": next_step,
+        "apology_cues": apology,
+    }
+    frame = pd.DataFrame({name: values.astype(int) for name, values in columns.items()})
+    frame["reply_word_count"] = words.astype(int)
+    return frame
+
+
+def tone_features(prepared: pd.DataFrame, rubric_features: pd.DataFrame) -> pd.DataFrame:
+    """Per prepared reply (`analysis.prepare` columns), the tone rule features, index aligned;
+    `rubric_features` are `rubric_rules.features` of the same replies (their next-step signal).
+
+    The patterns run once per distinct reply text: a brand's template is read once."""
+    lower = _reply_text(prepared)
+    codes, distinct = pd.factorize(lower, sort=False)
+    own = _own_features(pd.Series(distinct, dtype=object)).take(codes).reset_index(drop=True)
+    rubric_labels = rubric_rules_lib.labels_from_features(rubric_features)
+    own["rubric_next_step"] = rubric_labels["shares_resolution_or_timetable"].to_numpy(
+        dtype=int
+    ) | rubric_labels["moves_channel"].to_numpy(dtype=int)
+    return own[list(TONE_FEATURE_NAMES)].set_axis(prepared.index)
+
+
+def labels_from_features(features: pd.DataFrame) -> pd.DataFrame:
+    """The rule labeller's 0/1 decision per tone label from `tone_features`."""
+    f = features
+    blames = (f["blame_cues"] > 0) | (f["belittle_cues"] > 0)
+    # Apologies are never hostile (RUBRIC.md); a sorry beside a cue is rare and read as regret.
+    hostile = (blames | (f["bare_refusal"] > 0)) & (f["apology_cues"] == 0)
+    # A link to the policy is the policy, not the rubric's "help article" next step; a reply that
+    # blames ("you should have read your policy") answers with blame, not with the policy.
+    rubric_next_step = (f["rubric_next_step"] > 0) & (f["policy_pointer"] == 0)
+    canned = (
+        (f["policy_cues"] > 0)
+        & (f["case_cues"] == 0)
+        & (f["next_step_cues"] == 0)
+        & ~rubric_next_step
+        & ~blames
+    )
+    return pd.DataFrame(
+        {"dismissive_or_hostile": hostile.astype(int), "canned_policy_reply": canned.astype(int)},
+        index=features.index,
+    )
+
+
+def _prepared_inputs(reply: pd.Series, complaint: pd.Series | None) -> pd.DataFrame:
+    """The model's input per reply: the n-gram text, the tone and the rubric rule features."""
+    replies = pd.Series(reply.to_numpy(dtype=object)).fillna("").astype(str)
+    complaints = None
+    if complaint is not None:
+        complaints = pd.Series(complaint.to_numpy(dtype=object)).fillna("").astype(str)
+    prepared = rubric_rules_lib.prepare(replies)
+    context = rubric_rules_lib.prepare_contexts(complaints, prepared.index)
+    rubric_features = rubric_rules_lib.features(prepared, context)
+    inputs = rubric_model_lib.model_inputs(prepared, rubric_features)
+    tone = tone_features(prepared, rubric_features)
+    return pd.concat([inputs, tone], axis=1).set_axis(reply.index)
+
+
+def hostile_rule(reply: pd.Series, complaint: pd.Series | None = None) -> pd.Series:
+    """The rules' `dismissive_or_hostile` (bool) per reply, index of `reply`."""
+    decided = labels_from_features(_prepared_inputs(reply, complaint))
+    return decided["dismissive_or_hostile"].astype(bool)
+
+
+def canned_policy_rule(reply: pd.Series, complaint: pd.Series | None = None) -> pd.Series:
+    """The rules' `canned_policy_reply` (bool) per reply, index of `reply`."""
+    decided = labels_from_features(_prepared_inputs(reply, complaint))
+    return decided["canned_policy_reply"].astype(bool)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training data
+def labels_path() -> Path:
+    """The tone labels training reads: the adjudicated tone_labels.csv, else pass 1."""
+    final = OUTCOMES_DIR / FINAL_LABELS_FILE
+    return final if final.exists() else OUTCOMES_DIR / PASS1_FILE
+
+
+def _stable_hand_group(item_ids: pd.Series) -> pd.Series:
+    buckets = item_ids.map(lambda item: zlib.crc32(item.encode()) % HAND_GROUPS)
+    return "hand:" + buckets.astype(str)
+
+
+def _twcs_texts(sheet: pd.DataFrame) -> pd.DataFrame:
+    """The twcs rows of the sheet with their complaint and reply read from the shared sample by
+    id, or none when `SUPPORT_QUALITY_REAL_SAMPLE` is unset (their text is not committed)."""
+    twcs = sheet[sheet["source"] == "twcs"]
+    sample_path = paths.real_sample_path()
+    if sample_path is None or twcs.empty:
+        return twcs.iloc[0:0]
+    tweets = pd.read_csv(sample_path, dtype=str, keep_default_na=False)
+    text_of = tweets.set_index("tweet_id")["text"]
+    text_of = text_of[~text_of.index.duplicated()]
+    resolved = twcs.assign(
+        reply=twcs["reply_id"].map(text_of), complaint=twcs["complaint_id"].map(text_of)
+    )
+    return resolved[resolved["reply"].notna()].fillna({"complaint": ""})
+
+
+def load_training_labels(labels_file: Path | None = None) -> pd.DataFrame:
+    """Every labelled tone item with its texts: item_id, source, brand, group, complaint, reply,
+    the two labels (0/1 ints). twcs items only when the shared twcs sample is named."""
+    labels_file = labels_path() if labels_file is None else Path(labels_file)
+    sheet = pd.read_csv(OUTCOMES_DIR / SHEET_FILE, dtype=str, keep_default_na=False)
+    sheet = sheet.drop(columns=list(TONE_LABELS))
+    texts = pd.concat([sheet[sheet["source"] != "twcs"], _twcs_texts(sheet)])
+    labels = pd.read_csv(labels_file, dtype=str, keep_default_na=False)
+    missing = {"item_id", *TONE_LABELS} - set(labels.columns)
+    if missing:
+        raise ValueError(f"analysis: {labels_file.name}: missing column(s) {sorted(missing)}")
+    joined = texts.merge(labels[["item_id", *TONE_LABELS]], on="item_id", how="inner")
+    values = joined[list(TONE_LABELS)].apply(pd.to_numeric, errors="coerce")
+    bad = ~values.isin([0, 1]).to_numpy()
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise ValueError(
+            f"analysis: {labels_file.name}: item {joined['item_id'].iloc[row]}, column "
+            f"{TONE_LABELS[column]}: {joined.iloc[row][TONE_LABELS[column]]!r} is not 0 or 1"
+        )
+    joined[list(TONE_LABELS)] = values.astype(int)
+    hand = joined["source"] == "hand"
+    joined["group"] = joined["brand"].where(~hand, _stable_hand_group(joined["item_id"]))
+    columns = ["item_id", "source", "brand", "group", "complaint", "reply", *TONE_LABELS]
+    return joined[columns].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The model
+def build_pipeline(C: float = 4.0) -> Pipeline:
+    """The unfitted estimator: `rubric_model`'s (reply word uni- and bigrams, log-squashed rule
+    features, one class-balanced logistic regression per label) reading the tone features too."""
+    model = rubric_model_lib.build_pipeline(use_rules=True, C=C)
+    words, (name, squash, _) = model["features"].transformers
+    columns = [*rubric_rules_lib.FEATURE_NAMES, *TONE_FEATURE_NAMES]
+    return model.set_params(features__transformers=[words, (name, squash, columns)])
+
+
+def _probabilities(model: Pipeline, inputs: pd.DataFrame) -> pd.DataFrame:
+    if len(inputs) == 0:
+        return pd.DataFrame(np.empty((0, len(TONE_LABELS))), columns=list(TONE_LABELS))
+    positive = np.column_stack([proba[:, 1] for proba in model.predict_proba(inputs)])
+    return pd.DataFrame(positive, columns=list(TONE_LABELS), index=inputs.index)
+
+
+def fit(labels: pd.DataFrame, inputs: pd.DataFrame | None = None) -> Pipeline:
+    """The pipeline fitted on labelled tone items (`load_training_labels` rows)."""
+    if inputs is None:
+        inputs = _prepared_inputs(labels["reply"], labels["complaint"])
+    return build_pipeline().fit(inputs, labels[list(TONE_LABELS)].to_numpy(dtype=int))
+
+
+def _training_key() -> tuple:
+    files = [OUTCOMES_DIR / SHEET_FILE, labels_path()]
+    stamps = tuple((str(f), f.stat().st_mtime, f.stat().st_size) for f in files)
+    return stamps, str(paths.real_sample_path())
+
+
+@lru_cache(maxsize=2)
+def _trained(key: tuple) -> Pipeline:
+    return fit(load_training_labels(Path(key[0][1][0])))
+
+
+def trained_model() -> Pipeline:
+    """The pipeline trained on the tone labels, once per process (again when they change)."""
+    return _trained(_training_key())
+
+
+# ---------------------------------------------------------------------------------------------
+# Labelling
+def _labellers(labeller: str | dict[str, str]) -> dict[str, str]:
+    if isinstance(labeller, dict):
+        chosen = {**CHOSEN_LABELLER, **labeller}
+    elif labeller == "chosen":
+        chosen = dict(CHOSEN_LABELLER)
+    else:
+        chosen = dict.fromkeys(TONE_LABELS, labeller)
+    unknown = sorted(set(chosen.values()) - set(LABELLERS))
+    if unknown:
+        raise ValueError(
+            f"analysis: unknown tone labeller(s) {unknown} (expected 'chosen' or {LABELLERS})"
+        )
+    return chosen
+
+
+def _score(
+    replies: pd.Series, complaints: pd.Series, labellers: dict[str, str], model=None
+) -> pd.DataFrame:
+    """Per reply `<label>` (0/1) and `<label>_proba`, by the labeller named per label."""
+    inputs = _prepared_inputs(replies, complaints)
+    ruled = labels_from_features(inputs)
+    proba = None
+    if "model" in labellers.values() and len(inputs):
+        proba = _probabilities(trained_model() if model is None else model, inputs)
+    out = {}
+    for label in TONE_LABELS:
+        if labellers[label] == "model" and proba is not None:
+            probability = proba[label].to_numpy(dtype=float)
+            predicted = (probability >= THRESHOLD).astype(int)
+        else:
+            predicted = ruled[label].to_numpy(dtype=int)
+            probability = predicted.astype(float)
+        out[label] = predicted
+        out[f"{label}_proba"] = probability
+    return pd.DataFrame(out, index=replies.index)
+
+
+def label_tone(
+    exchanges: pd.DataFrame, labeller: str | dict[str, str] = "chosen", model=None
+) -> pd.DataFrame:
+    """Exchanges plus `dismissive_or_hostile` and `canned_policy_reply` (nullable boolean, NA
+    where there is no reply to read) and their `_proba` (0-1, NaN there).
+
+    `labeller` is "chosen" (`CHOSEN_LABELLER`), "rules", "model" or a dict per label; `model` a
+    fitted `build_pipeline` (default `trained_model()`). Each distinct (reply, complaint) pair is
+    scored once: a template sent to a thousand customers with the same complaint is one row."""
+    labellers = _labellers(labeller)
+    labelled = exchanges.copy()
+    replied = labelled["answered"].fillna(False).astype(bool) & labelled["reply_text"].notna()
+    pairs = labelled.loc[replied, ["reply_text", "text"]].astype(object).fillna("").astype(str)
+    codes = pairs.groupby(["reply_text", "text"], sort=False).ngroup().to_numpy()
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    distinct = pairs.iloc[first[np.argsort(codes[first])]].reset_index(drop=True)
+    scored = _score(distinct["reply_text"], distinct["text"], labellers, model)
+    scored = scored.iloc[codes].set_axis(pairs.index)
+    for label in TONE_LABELS:
+        column = pd.Series(pd.NA, index=labelled.index, dtype="boolean")
+        column.loc[replied] = scored[label].astype(bool)
+        labelled[label] = column
+        proba = pd.Series(np.nan, index=labelled.index, dtype=float)
+        proba.loc[replied] = scored[f"{label}_proba"]
+        labelled[f"{label}_proba"] = proba
+    return labelled
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregation
+def by_group(labelled: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
+    """Per group: `reply_count` (replies read) and each tone label's share with a Wilson 95%
+    interval (`<label>_share`, `_share_low`, `_share_high`)."""
+    read = labelled[labelled[TONE_LABELS[0]].notna()]
+    table = scorecard.share_table(read, by, list(TONE_LABELS))
+    return table.rename(columns={"count": "reply_count"})
+
+
+def worst_examples(
+    labelled: pd.DataFrame, label: str, n: int = 5, by: str = "brand"
+) -> pd.DataFrame:
+    """The `n` replies flagged `label` that the labeller is surest of (highest `<label>_proba`),
+    with the group, the complaint and the reply."""
+    if label not in TONE_LABELS:
+        raise ValueError(f"analysis: unknown tone label {label!r} (expected one of {TONE_LABELS})")
+    flagged = labelled[labelled[label].fillna(False).astype(bool)]
+    surest = flagged.sort_values(f"{label}_proba", ascending=False, kind="stable").head(n)
+    return pd.DataFrame(
+        {
+            by: surest[by].to_numpy(),
+            "complaint": surest["text"].to_numpy(),
+            "reply_text": surest["reply_text"].to_numpy(),
+            f"{label}_proba": surest[f"{label}_proba"].to_numpy(dtype=float),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+QUALITY_COLUMNS = [
+    "label",
+    "labeller",
+    "scope",
+    "chosen",
+    "item_count",
+    "positive_count",
+    "predicted_count",
+    "true_positive_count",
+    "false_positive_count",
+    "false_positive_rate",
+    "precision",
+    "precision_low",
+    "precision_high",
+    "recall",
+    "recall_low",
+    "recall_high",
+    "f1",
+    "f1_low",
+    "f1_high",
+    "measurable",
+    "note",
+]
+# Fewer annotated positives than this and precision/recall are not read as measured.
+MIN_POSITIVES = 5
+
+
+def quality_path() -> Path:
+    """Where the tone labeller quality file lives (data/labels/evaluation/tone_quality.csv)."""
+    return paths.LABELS_DIR / "evaluation" / QUALITY_FILE
+
+
+def out_of_fold(
+    training: pd.DataFrame, folds: int = CV_FOLDS, inputs: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per item, the rules' 0/1 and the model's out-of-fold probability per tone label, from
+    GroupKFold over `group` (brand for real items, a stable hash bucket for hand items)."""
+    if inputs is None:
+        inputs = _prepared_inputs(training["reply"], training["complaint"])
+    targets = training[list(TONE_LABELS)].to_numpy(dtype=int)
+    proba = np.full(targets.shape, np.nan)
+    template = build_pipeline()
+    splitter = GroupKFold(n_splits=folds)
+    for train_rows, test_rows in splitter.split(inputs, targets, groups=training["group"]):
+        fitted = clone(template).fit(inputs.iloc[train_rows], targets[train_rows])
+        proba[test_rows] = _probabilities(fitted, inputs.iloc[test_rows]).to_numpy()
+    ruled = labels_from_features(inputs)
+    out = pd.DataFrame(index=training.index)
+    for position, label in enumerate(TONE_LABELS):
+        out[f"{label}_rules"] = ruled[label].to_numpy(dtype=int)
+        out[f"{label}_model_proba"] = proba[:, position]
+        out[f"{label}_model"] = (proba[:, position] >= THRESHOLD).astype(int)
+    return out
+
+
+# score_predictions' names, renamed to the quality file's (counts end in _count).
+_SCORE_NAMES = {
+    "rows": "item_count",
+    "positives": "positive_count",
+    "predicted": "predicted_count",
+    "true_positives": "true_positive_count",
+}
+
+
+def _scope_scores(
+    training: pd.DataFrame, predictions: pd.DataFrame, scope: str, draws: int, seed: int
+) -> pd.DataFrame:
+    keys = pd.MultiIndex.from_product([TONE_LABELS, LABELLERS], names=["label", "labeller"])
+    predicted = predictions[[f"{label}_{labeller}" for label, labeller in keys]]
+    truth = training[[label for label, _ in keys]]
+    table = predicted.set_axis(keys, axis=1).melt(value_name="predicted")
+    table["truth"] = truth.to_numpy(dtype=int).T.ravel()
+    table["group"] = np.tile(training["item_id"].to_numpy(), len(keys))  # items resampled
+    scores = evaluation_lib.score_predictions(table, draws=draws, seed=seed)
+    scores = scores.rename(columns=_SCORE_NAMES)
+    scores["scope"] = scope
+    scores["false_positive_count"] = scores["predicted_count"] - scores["true_positive_count"]
+    negatives = (scores["item_count"] - scores["positive_count"]).replace(0, np.nan)
+    scores["false_positive_rate"] = scores["false_positive_count"] / negatives
+    scores["measurable"] = scores["positive_count"] >= MIN_POSITIVES
+    # With (almost) no annotated positive, precision and recall are undefined, not 0.
+    scored = [
+        f"{name}{end}" for name in ("precision", "recall", "f1") for end in ("", "_low", "_high")
+    ]
+    scores.loc[~scores["measurable"], scored] = np.nan
+    return scores
+
+
+_SCOPES = {
+    "all": "every labelled item, grouped 5-fold CV (brand for real items, hash bucket for hand)",
+    "hand": "the hand-written hard cases only (out-of-fold predictions of the same CV)",
+    "real": "real cdp and twcs replies only (out-of-fold predictions of the same CV)",
+}
+
+
+def evaluate(
+    training: pd.DataFrame | None = None,
+    *,
+    out: str | Path | None = None,
+    folds: int = CV_FOLDS,
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """Rules and model per tone label on every labelled item, the hand cases and the real
+    replies: precision, recall, F1 (bootstrap 95% intervals resampling items), false positives;
+    written to `out` (default `quality_path()`) and returned."""
+    labels_file = labels_path().name if training is None else "the given items"
+    training = load_training_labels() if training is None else training.reset_index(drop=True)
+    predictions = out_of_fold(training, folds=folds)
+    parts = []
+    for scope, note in _SCOPES.items():
+        rows = {
+            "all": np.ones(len(training), dtype=bool),
+            "hand": (training["source"] == "hand").to_numpy(),
+            "real": (training["source"] != "hand").to_numpy(),
+        }[scope]
+        if not rows.any():
+            continue
+        scores = _scope_scores(training[rows], predictions[rows], scope, draws, seed)
+        parts.append(scores.assign(note=f"{note}; labels from {labels_file}"))
+    table = pd.concat(parts, ignore_index=True)
+    table["chosen"] = table["labeller"].eq(table["label"].map(CHOSEN_LABELLER))
+    # The rules need no training, so CV holds nothing out from them: their cues were written
+    # while reading these very items, and their scores are in-sample (optimistic).
+    rules_rows = table["labeller"] == "rules"
+    table.loc[rules_rows, "note"] += "; rules: cues written on these items, scores in-sample"
+    unmeasured = ~table["measurable"]
+    table.loc[unmeasured, "note"] = (
+        table.loc[unmeasured, "note"]
+        + f"; fewer than {MIN_POSITIVES} annotated positives: precision, recall and F1 are not"
+        " measured here, only the false positives are"
+    )
+    table = table[QUALITY_COLUMNS]
+    path = quality_path() if out is None else Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False, float_format="%.4f")
+    return table

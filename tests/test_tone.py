@@ -1,0 +1,194 @@
+"""Tone labels of brand replies: the RUBRIC.md hard cases, aggregation, evaluation file, real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import tone
+from tests.conftest import CDP_MAPPING
+
+# (complaint, reply, dismissive_or_hostile, canned_policy_reply), worked out from RUBRIC.md.
+HARD_CASES = [
+    (
+        "I want a refund for my flight, I'm ill.",
+        "We can't refund a non-refundable fare, but with a doctor's note you can move it once "
+        "for free within 12 months.",
+        False,
+        False,
+    ),
+    (
+        "Your delivery guy drives faster than my nan at bingo night 😂",
+        "Ha! We'll tell him to ease off, your nan sounds like a legend 😄",
+        False,
+        False,
+    ),
+    (
+        "My parcel is a week late.",
+        "We're so sorry, that's really not good enough. The courier shows it arriving tomorrow.",
+        False,
+        False,
+    ),
+    ("My flight was delayed 5 hours!", "Read the FAQ.", True, False),
+    ("Why was my account suspended?", "You must have breached our terms of service.", False, True),
+    (
+        "Can I return these boots?",
+        "Our policy is 30 days; yours was bought 12 days ago, so I've started the refund.",
+        False,
+        False,
+    ),
+]
+CASE_IDS = [
+    "firm refusal",
+    "customer banter",
+    "apology",
+    "read the faq",
+    "bare terms",
+    "policy+case",
+]
+
+
+@pytest.fixture(scope="module")
+def hard_cases() -> pd.DataFrame:
+    return pd.DataFrame(
+        HARD_CASES, columns=["text", "reply_text", "dismissive_or_hostile", "canned_policy_reply"]
+    )
+
+
+@pytest.mark.parametrize("position", range(len(HARD_CASES)), ids=CASE_IDS)
+def test_rules_read_the_hard_cases(hard_cases: pd.DataFrame, position: int) -> None:
+    hostile = tone.hostile_rule(hard_cases["reply_text"], hard_cases["text"])
+    canned = tone.canned_policy_rule(hard_cases["reply_text"], hard_cases["text"])
+    assert hostile.iloc[position] == hard_cases["dismissive_or_hostile"].iloc[position]
+    assert canned.iloc[position] == hard_cases["canned_policy_reply"].iloc[position]
+
+
+def _exchanges(hard_cases: pd.DataFrame) -> pd.DataFrame:
+    unanswered = pd.DataFrame({"text": ["Hello?"], "reply_text": [None], "answered": [False]})
+    frame = pd.concat([hard_cases[["text", "reply_text"]].assign(answered=True), unanswered])
+    brands = ["Air", "Air", "Shop", "Air", "Shop", "Shop", "Shop"]
+    return frame.assign(brand=brands, reply_agent_id="a1").reset_index(drop=True)
+
+
+def test_label_tone_chosen_labeller_reads_hard_cases_and_leaves_unanswered_na(
+    hard_cases: pd.DataFrame,
+) -> None:
+    labelled = tone.label_tone(_exchanges(hard_cases))
+    for label in tone.TONE_LABELS:
+        assert str(labelled[label].dtype) == "boolean"
+        assert labelled[label].iloc[:-1].tolist() == hard_cases[label].tolist()
+        assert labelled[label].isna().tolist() == [False] * 6 + [True]
+        assert np.isnan(labelled[f"{label}_proba"].iloc[-1])
+
+
+def test_label_tone_scores_a_repeated_pair_the_same(hard_cases: pd.DataFrame) -> None:
+    exchanges = _exchanges(hard_cases)
+    doubled = pd.concat([exchanges, exchanges.iloc[[3]]], ignore_index=True)
+    labelled = tone.label_tone(doubled, labeller="rules")
+    assert bool(labelled["dismissive_or_hostile"].iloc[-1]) is True
+    assert labelled["dismissive_or_hostile_proba"].iloc[-1] == 1.0
+
+
+def test_label_tone_rejects_an_unknown_labeller(hard_cases: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="unknown tone labeller"):
+        tone.label_tone(_exchanges(hard_cases), labeller="vader")
+
+
+def test_by_group_shares_equal_a_plain_pandas_computation(hard_cases: pd.DataFrame) -> None:
+    labelled = tone.label_tone(_exchanges(hard_cases), labeller="rules")
+    table = tone.by_group(labelled).set_index("brand")
+    read = labelled[labelled["answered"]]
+    for label in tone.TONE_LABELS:
+        expected = read.groupby("brand")[label].apply(lambda values: values.astype(float).mean())
+        pd.testing.assert_series_equal(
+            table[f"{label}_share"], expected, check_names=False, check_index_type=False
+        )
+        assert (table[f"{label}_share_low"] <= table[f"{label}_share"]).all()
+        assert (table[f"{label}_share"] <= table[f"{label}_share_high"]).all()
+    assert table["reply_count"].to_dict() == {"Air": 3, "Shop": 3}
+
+
+def test_worst_examples_are_the_surest_positives() -> None:
+    labelled = pd.DataFrame(
+        {
+            "brand": ["A", "B", "C", "D"],
+            "text": ["c1", "c2", "c3", "c4"],
+            "reply_text": ["r1", "r2", "r3", "r4"],
+            "dismissive_or_hostile": pd.array([True, True, False, True], dtype="boolean"),
+            "dismissive_or_hostile_proba": [0.6, 0.9, 0.99, 0.7],
+        }
+    )
+    worst = tone.worst_examples(labelled, "dismissive_or_hostile", n=2)
+    assert worst["brand"].tolist() == ["B", "D"]
+    assert worst["reply_text"].tolist() == ["r2", "r4"]
+    assert worst.columns.tolist() == [
+        "brand",
+        "complaint",
+        "reply_text",
+        "dismissive_or_hostile_proba",
+    ]
+
+
+@pytest.fixture(scope="module")
+def quality(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The evaluation on the committed labels (cdp and hand items; twcs when the sample is set),
+    with few bootstrap draws to stay fast."""
+    out = tmp_path_factory.mktemp("tone") / "tone_quality.csv"
+    tone.evaluate(out=out, draws=50)
+    return pd.read_csv(out)
+
+
+def test_evaluation_file_has_the_promised_columns(quality: pd.DataFrame) -> None:
+    assert quality.columns.tolist() == tone.QUALITY_COLUMNS
+    keys = set(zip(quality["label"], quality["labeller"], quality["scope"], strict=True))
+    expected = {
+        (label, labeller, scope)
+        for label in tone.TONE_LABELS
+        for labeller in tone.LABELLERS
+        for scope in ("all", "hand", "real")
+    }
+    assert keys == expected
+    assert quality.groupby(["label", "scope"])["chosen"].sum().eq(1).all()
+    # Real replies have no hostile positive: its precision and recall are not measured there.
+    hostile_real = quality[
+        (quality["label"] == "dismissive_or_hostile") & (quality["scope"] == "real")
+    ]
+    assert not hostile_real["measurable"].any() and hostile_real["f1"].isna().all()
+
+
+# Measured on the 1,321 real replies (tone_labels.csv): the chosen labeller (rules) flags 0 polite
+# replies hostile and 1 canned of about 1,314 not so labelled (0.08%); 0.5% leaves room for a
+# relabelled item or two, and is still far below the model's 0.9% canned false positives.
+REAL_FALSE_POSITIVE_RATE_BOUND = 0.005
+
+
+def test_chosen_labeller_rarely_flags_real_replies_the_annotators_did_not() -> None:
+    labels = tone.load_training_labels()
+    real = labels[labels["source"] != "hand"]
+    exchanges = pd.DataFrame(
+        {
+            "text": real["complaint"].to_numpy(),
+            "reply_text": real["reply"].to_numpy(),
+            "answered": True,
+            "brand": real["brand"].to_numpy(),
+            "reply_agent_id": None,
+        }
+    )
+    labelled = tone.label_tone(exchanges, labeller="chosen")
+    for label in tone.TONE_LABELS:
+        negative = real[label].to_numpy() == 0
+        flagged = labelled[label].to_numpy(dtype=bool)
+        assert (flagged & negative).sum() / negative.sum() <= REAL_FALSE_POSITIVE_RATE_BOUND
+
+
+def test_label_tone_on_the_real_cdp_sample_is_na_exactly_when_unanswered(cdp_sample) -> None:
+    from analysis import pipeline
+
+    exchanges = pipeline.run(cdp_sample, "messages-csv", mapping=CDP_MAPPING).exchanges
+    labelled = tone.label_tone(exchanges)
+    unanswered = ~exchanges["answered"].fillna(False).astype(bool)
+    assert unanswered.any() and (~unanswered).any()
+    for label in tone.TONE_LABELS:
+        assert labelled[label].isna().tolist() == unanswered.tolist()
+        assert labelled[f"{label}_proba"].isna().tolist() == unanswered.tolist()
