@@ -161,9 +161,7 @@ def _mapping(path) -> dict[str, str]:
 
 
 @pytest.mark.notebooks
-def test_the_helpdesk_report_compares_channels_with_no_warning_or_masked_prose(
-    tmp_path, fixtures
-):
+def test_the_helpdesk_report_compares_channels_with_no_warning_or_masked_prose(tmp_path, fixtures):
     """The issue's report: a Kaggle-shaped export whose customers include a Wilson."""
     import csv
     import re
