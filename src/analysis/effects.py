@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import ModelWarning, PerfectSeparationError
+from threadpoolctl import threadpool_limits
 
 from analysis import rubric, scorecard
 
@@ -90,9 +91,9 @@ def outcome_defined(frame: pd.DataFrame, outcome: str) -> pd.Series:
     the follow-up, the customer having followed up."""
     defined = frame[outcome].notna()
     if ANSWERED_COLUMN in frame:
-        defined &= frame[ANSWERED_COLUMN].astype("float").eq(1)
+        defined &= frame[ANSWERED_COLUMN].astype("Float64").astype(float).eq(1)
     if outcome in FOLLOW_UP_OUTCOMES and FOLLOW_UP_COLUMN in frame:
-        defined &= frame[FOLLOW_UP_COLUMN].astype("float").eq(1)
+        defined &= frame[FOLLOW_UP_COLUMN].astype("Float64").astype(float).eq(1)
     return defined
 
 
@@ -103,13 +104,13 @@ def outcome_rates(
     confidence: float = CONFIDENCE,
 ) -> pd.DataFrame:
     """Per lesson and outcome: the outcome's share with and without the lesson, Wilson intervals."""
-    lesson_values = frame[list(lessons)].astype("float").to_numpy()
+    lesson_values = frame[list(lessons)].astype("Float64").astype(float).to_numpy()
     has_lesson = (lesson_values == 1).astype(float)
     lacks_lesson = (lesson_values == 0).astype(float)
     tables = []
     for outcome in outcomes:
         defined = outcome_defined(frame, outcome).to_numpy(dtype=float)
-        happened = frame[outcome].astype("float").fillna(0).to_numpy() * defined
+        happened = frame[outcome].astype("Float64").astype(float).fillna(0).to_numpy() * defined
         table = pd.DataFrame({"lesson": list(lessons), "outcome": outcome})
         # Counts for every lesson at once: a lesson's column dotted with the defined rows.
         for side, indicator in (("with", has_lesson), ("without", lacks_lesson)):
@@ -144,12 +145,12 @@ def lesson_effects(
         )
     covariates = pd.DataFrame(index=frame.index)
     if wait_column:
-        covariates["log1p_wait"] = np.log1p(frame[wait_column].astype("float"))
+        covariates["log1p_wait"] = np.log1p(frame[wait_column].astype("Float64").astype(float))
     if sentiment_column:
-        covariates["complaint_sentiment"] = frame[sentiment_column].astype("float")
+        covariates["complaint_sentiment"] = frame[sentiment_column].astype("Float64").astype(float)
     # Plain values: a categorical brand would keep dummies for brands not in the rows modelled.
     brands = frame[group].astype("object") if group else pd.Series("all", index=frame.index)
-    lesson_values = frame[list(lessons)].astype("float")
+    lesson_values = frame[list(lessons)].astype("Float64").astype(float)
     tables = []
     for outcome in outcomes:
         complete = (
@@ -161,7 +162,7 @@ def lesson_effects(
         tables.append(
             _outcome_effects(
                 outcome=outcome,
-                happened=frame.loc[complete, outcome].astype("float"),
+                happened=frame.loc[complete, outcome].astype("Float64").astype(float),
                 lesson_values=lesson_values[complete],
                 covariates=covariates[complete],
                 brands=brands[complete],
@@ -346,7 +347,10 @@ def _fit_logit(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = sm.Logit(happened, design).fit(disp=0, maxiter=100, **fit_options)
+            # One BLAS thread: small Hessians are many times slower with threads that a busy
+            # machine's other work keeps waiting.
+            with threadpool_limits(limits=1):
+                result = sm.Logit(happened, design).fit(disp=0, maxiter=100, **fit_options)
         except (PerfectSeparationError, np.linalg.LinAlgError, ValueError) as error:
             return None, f"the regression failed: {error}"
     if not result.mle_retvals.get("converged", False):
@@ -369,3 +373,54 @@ def _fit_logit(
     if not np.all(np.isfinite(standard_errors)):
         return None, "the regression is unreliable: a standard error is not finite"
     return result, ""
+
+
+def display_table(evidence: pd.DataFrame | None) -> pd.DataFrame:
+    """`lesson_evidence` for reading on a page: lessons and outcomes in words, the raw shares with
+    and without the lesson beside the adjusted odds ratio (its interval folded in by
+    `tables.show`), then how it was estimated or why it was not."""
+    columns = [
+        "lesson",
+        "outcome",
+        "with_count",
+        "with_share",
+        "with_share_low",
+        "with_share_high",
+        "without_count",
+        "without_share",
+        "without_share_low",
+        "without_share_high",
+        "odds_ratio",
+        "odds_ratio_low",
+        "odds_ratio_high",
+        "n",
+        "method",
+        "reason",
+    ]
+    if evidence is None or evidence.empty:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+    table = evidence.rename(columns={"low": "odds_ratio_low", "high": "odds_ratio_high"})
+    table = table.assign(
+        lesson=table["lesson"].str.replace("_", " "),
+        outcome=table["outcome"].str.replace("_", " "),
+    )
+    return table[[c for c in columns if c in table]]
+
+
+SATISFIED_OUTCOME = "customer_satisfied"
+
+
+def evidence_from_exchanges(exchanges: pd.DataFrame) -> pd.DataFrame:
+    """`lesson_evidence` for a run's labelled exchanges, with the rating as an outcome too where
+    the export has one (`customer_satisfied`: rated 4 or 5, RUBRIC.md's outcome for tickets)."""
+    from analysis import helpdesk  # it defines what a satisfied rating is
+
+    outcomes = list(OUTCOMES)
+    frame = exchanges
+    rated = pd.to_numeric(exchanges.get("satisfaction"), errors="coerce")
+    if rated is not None and rated.notna().any():
+        satisfied = (rated >= helpdesk.SATISFIED_RATING).astype("boolean").where(rated.notna())
+        frame = exchanges.assign(**{SATISFIED_OUTCOME: satisfied})
+        outcomes.append(SATISFIED_OUTCOME)
+    present = [o for o in outcomes if o in frame]
+    return lesson_evidence(frame, outcomes=tuple(present))
