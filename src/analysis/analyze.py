@@ -22,9 +22,11 @@ from tqdm import tqdm
 
 import analysis
 from analysis import (
+    effects,
     groups,
     helpdesk,
     latency,
+    outcomes,
     paths,
     personalisation,
     pipeline,
@@ -33,6 +35,7 @@ from analysis import (
     schema,
     store,
     summary,
+    tone,
     trends,
 )
 from analysis.io import InputError
@@ -75,7 +78,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     sla_hours = settings.report_sla_hours
     zone = settings.business_timezone
     stage_seconds: dict[str, float] = {}
-    bar = tqdm(total=4, desc="analysis", unit="stage", disable=not progress or None)
+    bar = tqdm(total=5, desc="analysis", unit="stage", disable=not progress or None)
 
     def stage(name: str, started: float) -> None:
         stage_seconds[name] = round(time.perf_counter() - started, 2)
@@ -101,6 +104,10 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         exchanges, sla_hours=settings.lesson_sla_hours, messages=tables.messages
     )
     stage("rubric labels", started)
+    bar.set_postfix_str("outcomes and tone")
+    started = time.perf_counter()
+    exchanges = tone.label_tone(outcomes.label_outcomes(exchanges, tables.messages))
+    stage("outcomes and tone", started)
     bar.set_postfix_str("scorecards")
     started = time.perf_counter()
     # Every table carries every grouping (agent, team, priority, ...), so a page compares by any.
@@ -133,7 +140,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     )
     scorecards["weekly_by_brand"] = trends.weekly_by_brand(exchanges, sla_hours, timezone=zone)
     # Page 05's one row per brand: the three brand scorecards side by side.
-    outcomes = {
+    helpdesk_outcomes = {
         by: helpdesk.scorecard_outcomes(tables.tickets, exchanges, by)
         for by in dict.fromkeys(["brand", compare_by])
     }
@@ -141,17 +148,28 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         scorecards["latency_by_brand"],
         scorecards["personalisation_by_brand"],
         scorecards["rubric_by_brand"],
-        outcomes=outcomes["brand"],
+        outcomes=helpdesk_outcomes["brand"],
     )
     if compare_by != "brand":
         scorecards.update(
             compared_scorecards(
-                exchanges, replies, next_replies, settings, compare_by, outcomes[compare_by]
+                exchanges,
+                replies,
+                next_replies,
+                settings,
+                compare_by,
+                helpdesk_outcomes[compare_by],
             )
         )
-    for by, table in outcomes.items():
+    for by, table in helpdesk_outcomes.items():
         if table is not None:
             scorecards[f"helpdesk_by_{by}"] = table
+    # What the customer does after the reply, the tone of the replies, and the evidence that
+    # following a lesson goes with a better outcome.
+    scorecards["lesson_effects"] = effects.evidence_from_exchanges(exchanges)
+    for by in dict.fromkeys(["brand", "agent", compare_by]):
+        scorecards[f"outcomes_by_{by}"] = outcomes.by_group(exchanges, by)
+        scorecards[f"tone_by_{by}"] = tone.by_group(exchanges, by)
     if tables.tickets is not None:
         resolution = latency.resolution_times(tables.tickets)
         scorecards["resolution_times"] = resolution
@@ -176,11 +194,12 @@ def compared_scorecards(
     next_replies: pd.DataFrame,
     settings: Settings,
     by: str,
-    outcomes: pd.DataFrame | None = None,
+    resolution: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The brand scorecards' counterparts for another grouping (`by`: agent, team, channel, ...),
     named as the brand ones with the grouping in place of the brand: latency_by_channel, ...,
-    channel_scorecard; each keyed by a column named `by`."""
+    channel_scorecard; each keyed by a column named `by`. `resolution` is the grouping's
+    `helpdesk.scorecard_outcomes`, joined to its scorecard."""
     sla_hours = settings.report_sla_hours
     corrected = rubric.corrected_by_group(exchanges, by)
     out = {
@@ -202,7 +221,7 @@ def compared_scorecards(
         out[f"personalisation_by_{by}"],
         out[f"rubric_by_{by}"],
         by=by,
-        outcomes=outcomes,
+        outcomes=resolution,
     )
     return out
 

@@ -739,3 +739,28 @@ def outcome_quality(path: str | Path = QUALITY_FILE) -> pd.DataFrame:
             f"analysis: no outcome quality file at {path}: write it with analysis.outcomes.evaluate()"
         )
     return pd.read_csv(path)
+
+
+def by_group(labelled: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
+    """Per group: answered complaints, the share the customer followed up, and of the follow-ups
+    the share thanked and still unhappy (Wilson 95% intervals), the mean sentiment change; and,
+    where the export rates conversations, the share of rated ones rated satisfied."""
+    from analysis import helpdesk, scorecard  # helpdesk defines "satisfied"; both read tables
+
+    answered = labelled[labelled["answered"].fillna(False).astype(bool)]
+    frame = pd.DataFrame({by: answered[by].astype(object).fillna("unknown").astype(str)})
+    replied = answered["customer_replied"].astype("boolean")
+    frame["followed_up"] = replied.astype("Float64").astype(float)
+    for outcome in OUTCOME_LABELS:
+        # Of the follow-ups only: a customer who never came back is neither.
+        frame[outcome] = answered[outcome].astype("boolean").where(replied.fillna(False))
+        frame[outcome] = frame[outcome].astype("Float64").astype(float)
+    flags = ["followed_up", *OUTCOME_LABELS]
+    rated = pd.to_numeric(answered.get("satisfaction"), errors="coerce")
+    if rated is not None and rated.notna().any():
+        frame["satisfied"] = (rated >= helpdesk.SATISFIED_RATING).astype(float).where(rated.notna())
+        flags.append("satisfied")
+    table = scorecard.share_table(frame, by, flags).rename(columns={"count": "answered"})
+    change = answered["sentiment_change"].groupby(frame[by]).mean().rename("mean_sentiment_change")
+    table = table.merge(change, left_on=by, right_index=True, how="left")
+    return table.sort_values("answered", ascending=False, ignore_index=True, kind="stable")

@@ -27,8 +27,17 @@ def _utc_time(nullable: bool = False) -> pa.Column:
     return pa.Column(pd.DatetimeTZDtype(unit="ns", tz=UTC), nullable=nullable, coerce=True)
 
 
-def _text(nullable: bool = True) -> pa.Column:
-    return pa.Column(str, nullable=nullable, coerce=True)
+def _text(nullable: bool = True, required: bool = True) -> pa.Column:
+    return pa.Column(str, nullable=nullable, required=required, coerce=True)
+
+
+def _flag() -> pa.Column:
+    """A label that may be unknown (NA), present once `analyze` has added it."""
+    return pa.Column("boolean", nullable=True, required=False, coerce=True)
+
+
+def _score() -> pa.Column:
+    return pa.Column(float, pa.Check.in_range(-1, 1), nullable=True, required=False, coerce=True)
 
 
 MESSAGES = pa.DataFrameSchema(
@@ -119,6 +128,20 @@ EXCHANGES = pa.DataFrameSchema(
         "observed_until": _utc_time(
             nullable=True
         ),  # end of the data: where unanswered are censored
+        # What the customer did after the reply (analysis.outcomes), added by analyze: NA where
+        # unanswered; thanked and still unhappy NA, too, where the customer never wrote again.
+        "customer_replied": _flag(),
+        "customer_thanked": _flag(),
+        "customer_still_unhappy": _flag(),
+        "followup_id": _text(required=False),
+        "complaint_sentiment": _score(),  # VADER compound, -1 to 1
+        "followup_sentiment": _score(),
+        "sentiment_change": pa.Column(
+            float, pa.Check.in_range(-2, 2), nullable=True, required=False, coerce=True
+        ),
+        # The tone of the reply (analysis.tone): NA where there is no reply to read.
+        "dismissive_or_hostile": _flag(),
+        "canned_policy_reply": _flag(),
     },
     unique=["message_id", "brand"],
     strict=False,

@@ -516,3 +516,70 @@ def _lessons_list(labelled: pd.DataFrame) -> pd.Series:
         sorry = labelled[BONUS].fillna(False).astype(bool)
         text = text.where(~sorry, text + " + sorry")
     return text
+
+
+# --- Tone and the evidence for each lesson (page 06's findings, one line each on page 05) -------
+
+TONE_LABELS = {
+    "dismissive_or_hostile": "dismissive or hostile",
+    "canned_policy_reply": "a canned policy reply",
+}
+
+
+def tone_lines(tone_table: pd.DataFrame | None, min_replies: int = 1) -> list[str]:
+    """One sentence per group on the tone of its replies: the share read as dismissive or hostile
+    and as a canned policy reply, with 95% intervals (groups with at least `min_replies`)."""
+    if tone_table is None or tone_table.empty:
+        return ["No reply text to read the tone of."]
+    key = group_of(tone_table)
+    ranked, note = rankable(tone_table, "reply_count", min_replies, unit="replies")
+    lines = []
+    for row in ranked.to_dict("records"):
+        parts = []
+        for label, words in TONE_LABELS.items():
+            share = row.get(f"{label}_share")
+            if share is None or pd.isna(share):
+                continue
+            low, high = row.get(f"{label}_share_low"), row.get(f"{label}_share_high")
+            parts.append(f"{100 * share:.1f}% {words} ({100 * low:.1f}–{100 * high:.1f}%)")
+        if parts:
+            replies = int(row["reply_count"])
+            lines.append(f"{row[key]}: of {replies:,} replies, " + ", ".join(parts) + ".")
+    return (lines or ["No group has a reply whose tone could be read."]) + note
+
+
+def _evidence_strength(effects: pd.DataFrame) -> pd.Series:
+    """How many standard errors an estimate is from no difference (log odds ratio / its se)."""
+    ratio, low, high = (effects[c].astype(float) for c in ("odds_ratio", "low", "high"))
+    se = (np.log(high) - np.log(low)) / (2 * 1.96)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.log(ratio) / se).where(np.isfinite(se) & (se > 0))
+
+
+def evidence_sentence(effects: pd.DataFrame | None) -> str:
+    """The strongest and the weakest evidence among the adjusted odds ratios, in one sentence."""
+    if effects is None or effects.empty:
+        return "No exchange had a follow-up to relate the lessons to."
+    strength = _evidence_strength(effects)
+    known = effects[strength.notna()].assign(strength=strength[strength.notna()])
+    if known.empty:
+        reasons = effects["reason"].dropna().astype(str)
+        why = reasons.iloc[0] if len(reasons) else "too few exchanges"
+        return f"No lesson's effect on an outcome could be estimated here ({why})."
+
+    def describe(row: pd.Series) -> str:
+        return (
+            f"{row['lesson'].replace('_', ' ')} and {row['outcome'].replace('_', ' ')} "
+            f"(odds ratio {row['odds_ratio']:.2f}, 95% {row['low']:.2f}–{row['high']:.2f}, "
+            f"{int(row['n']):,} exchanges)"
+        )
+
+    strongest = known.loc[known["strength"].abs().idxmax()]
+    weakest = known.loc[known["strength"].abs().idxmin()]
+    clear = (strongest["low"] > 1) or (strongest["high"] < 1)
+    first = (
+        f"Strongest evidence: {describe(strongest)}"
+        if clear
+        else f"No lesson goes clearly with an outcome; the nearest is {describe(strongest)}"
+    )
+    return f"{first}; weakest: {describe(weakest)}, where the data cannot tell either way."
