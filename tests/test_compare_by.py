@@ -81,6 +81,8 @@ def test_no_cell_claims_zero_for_a_measure_the_export_does_not_have(kaggle_run):
     shown = summary.scorecard_columns(scorecard)
     assert not missing & set(shown)
     assert {"response_rate", "mean_satisfaction", "km_median_resolution_seconds"} <= set(shown)
+    # Resolution is in the export: its Kaplan-Meier median is never "not in this export".
+    assert "km_median_resolution_seconds" not in missing
     note = summary.not_in_export_note(scorecard)
     assert note.startswith("Not in this export") and "median first response" in note
     # The headline says the waits are unknown, not that no channel answers half its messages.

@@ -78,6 +78,9 @@ def test_a_ticket_export_relates_the_lessons_to_its_ratings(tmp_path):
     # The demo tickets have no reply text: no lesson is read, so no estimate, and it says why.
     rated = table[table["outcome"] == effects.SATISFIED_OUTCOME]
     assert rated["odds_ratio"].isna().all() and rated["reason"].notna().all()
+    # One row per ticket records no conversation: whether the customer wrote again is unknown.
+    assert run.exchanges["customer_replied"].isna().all()
+    assert run.scorecard("outcomes_by_brand")["followed_up_share"].isna().all()
 
 
 def test_the_real_tweets_and_the_real_helpdesk_export_write_lesson_effects(

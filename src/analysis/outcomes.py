@@ -590,6 +590,10 @@ def label_outcomes(
     ).iloc[codes]
     out = exchanges.copy()
     out["customer_replied"] = found["customer_replied"].to_numpy()
+    if not (messages["role"] == "agent").any():
+        # An export with no agent message (a ticket export's one row per ticket) does not record
+        # the conversation: whether the customer wrote again is unknown, not "no".
+        out["customer_replied"] = pd.array(np.full(len(out), pd.NA), dtype="boolean")
     out["followup_id"] = found["followup_id"].to_numpy()
     for label in OUTCOME_LABELS:
         values = pd.array(np.full(len(out), pd.NA), dtype="boolean")

@@ -95,6 +95,14 @@ def measures(sla_hours: float = 24) -> list[Measure]:
             "seconds",
             higher_is_better=False,
         ),
+        Measure(
+            "median_resolution_seconds",
+            "median resolution of resolved tickets",
+            "Resolution",
+            "seconds",
+            higher_is_better=False,
+            compared=False,
+        ),
         Measure("resolved_share", "tickets resolved", "Resolution", "share", compared=False),
         Measure("mean_satisfaction", "satisfaction (1-5)", "Resolution", "score"),
         Measure("agent_replies", "agent replies", "Personalisation", "count", compared=False),
@@ -287,10 +295,16 @@ def not_in_export(scorecard: pd.DataFrame, sla_hours: float = 24) -> list[Measur
     """The measures this export cannot give: no group has a value (an export without creation
     times has no first response, one without reply text no lesson 3). Shown as "not in this
     export", never as 0% or a failure."""
+    resolved = "resolved_share" in scorecard and scorecard["resolved_share"].notna().any()
     return [
         m
         for m in measures(sla_hours)
-        if m.column in scorecard and scorecard[m.column].isna().all() and len(scorecard)
+        if m.column in scorecard
+        and scorecard[m.column].isna().all()
+        and len(scorecard)
+        # With resolution times the Kaplan-Meier median is there but not reached (fewer than
+        # half resolved by the end of the data), which is a finding, not a gap in the export.
+        and not (resolved and m.column == "km_median_resolution_seconds")
     ]
 
 
@@ -334,7 +348,16 @@ def scorecard_table(
     """The scorecard for reading: one row per group (any number of them), the measures in reading
     order, shares and medians with their intervals; `note` under it (the raw lesson shares),
     after the measures not in this export."""
-    notes = " ".join(n for n in (not_in_export_note(scorecard, sla_hours), note) if n)
+    reached = scorecard.get("km_median_resolution_seconds")
+    unreached = (
+        "Median resolution, Kaplan–Meier: – where fewer than half the tickets were resolved by "
+        "the end of the data (open and pending tickets count as not yet resolved)."
+        if reached is not None
+        and reached.isna().any()
+        and scorecard.get("resolved_share", pd.Series(dtype=float)).notna().any()
+        else ""
+    )
+    notes = " ".join(n for n in (not_in_export_note(scorecard, sla_hours), unreached, note) if n)
     return tables.show(
         scorecard, columns=scorecard_columns(scorecard, sla_hours), note=notes or None
     )
