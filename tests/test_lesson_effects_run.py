@@ -25,7 +25,9 @@ def _check_effects_file(run: store.Run) -> pd.DataFrame:
     table = pd.read_csv(run.folder / "lesson_effects.csv")
     assert list(table.columns[: len(PROMISED)]) == PROMISED
     pairs = set(zip(table["lesson"], table["outcome"], strict=True))
-    assert {(lesson, outcome) for lesson in effects.LESSONS for outcome in effects.OUTCOMES} <= pairs
+    assert {
+        (lesson, outcome) for lesson in effects.LESSONS for outcome in effects.OUTCOMES
+    } <= pairs
     estimated = table["odds_ratio"].notna()
     # An estimate has its interval around it; no estimate has an empty interval and a reason.
     ok = table[estimated]
@@ -109,3 +111,98 @@ def test_page_06_renders_on_the_real_tweets(real_sample, tmp_path):
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 1
     html = (tmp_path / "06_outcomes.html").read_text(encoding="utf-8")
     assert "no estimate" in html or "odds ratio" in html
+
+
+# --- End to end: a planted effect in a twcs file, read back through every labeller -------------
+
+PLANTED_ODDS_RATIO = 3.0
+_PRODUCTS = ("router", "parcel", "invoice", "app", "card", "flight", "order", "screen")
+_OPENINGS = ("Hi there.", "Hello.", "Hey.", "Good morning.")
+_SORRY = ("Sorry about that!", "We're so sorry for the trouble.", "Apologies for this.")
+_FIXES = (
+    "Please restart it and it should work again.",
+    "Could you tell us which model you have?",
+    "Let us know if there is anything else.",
+    "We are looking into it.",
+)
+_THANKED = ("Thanks, that worked!", "Sorted now, cheers.", "Thank you, all good now.")
+_UNHAPPY = ("Still not fixed.", "This is useless, third time asking.", "Still broken, awful.")
+
+
+def planted_twcs(path, seed: int, conversations: int = 4800, brands: int = 12) -> None:
+    """A twcs.csv whose customers thank the brand more often after a reply that says sorry
+    (odds ratio PLANTED_ODDS_RATIO among follow-ups), everything else drawn independently."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = pd.Timestamp("2017-10-02 08:00", tz="UTC")
+    brand_log_odds = rng.normal(0, 0.4, brands)
+    for i in range(conversations):
+        brand = f"PlantBrand{i % brands:02d}"
+        customer = f"cust{i}"
+        product = _PRODUCTS[rng.integers(len(_PRODUCTS))]
+        at = start + pd.Timedelta(minutes=int(rng.integers(0, 60 * 24 * 28)))
+        sorry = rng.random() < 0.5
+        reply = " ".join(
+            [
+                f"@{customer}",
+                _OPENINGS[rng.integers(len(_OPENINGS))],
+                _SORRY[rng.integers(len(_SORRY))] if sorry else "",
+                _FIXES[rng.integers(len(_FIXES))],
+            ]
+        ).replace("  ", " ")
+        waited = pd.Timedelta(minutes=float(rng.lognormal(np.log(45), 1.2)))
+        base = f"{i * 3 + 1}"
+        rows.append([base, customer, True, at, f"@{brand} my {product} is broken", "", ""])
+        rows.append([f"{i * 3 + 2}", brand, False, at + waited, reply, "", base])
+        if rng.random() < 0.7:
+            log_odds = -0.4 + brand_log_odds[i % brands] + np.log(PLANTED_ODDS_RATIO) * sorry
+            thanked = rng.random() < 1 / (1 + np.exp(-log_odds))
+            words = _THANKED if thanked else _UNHAPPY
+            rows.append(
+                [
+                    f"{i * 3 + 3}",
+                    customer,
+                    True,
+                    at + waited + pd.Timedelta(minutes=int(rng.integers(5, 300))),
+                    f"@{brand} {words[rng.integers(len(words))]}",
+                    "",
+                    f"{i * 3 + 2}",
+                ]
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "tweet_id",
+            "author_id",
+            "inbound",
+            "created_at",
+            "text",
+            "response_tweet_id",
+            "in_response_to_tweet_id",
+        ],
+    )
+    frame["created_at"] = frame["created_at"].map(
+        lambda t: t.strftime("%a %b %d %H:%M:%S +0000 %Y")
+    )
+    frame.to_csv(path, index=False)
+
+
+def test_a_planted_sorry_effect_is_recovered_from_the_text_end_to_end(tmp_path):
+    """Text in, odds ratio out: the reply's sorry and the follow-up's thanks are read by the
+    labellers, not given. 4,800 conversations, about 3,400 follow-ups: the interval's half-width
+    on the log scale is about 0.15, so excluding 1 (log 0) when the truth is log 3 = 1.1 cannot
+    happen by chance, and a labeller that misread sorry or thanks would pull it towards 1."""
+    data = tmp_path / "planted.csv"
+    planted_twcs(data, seed=11)
+    run = analyze.run(data, settings.Settings(), out_dir=tmp_path / "run")
+    table = pd.read_csv(run.folder / "lesson_effects.csv").set_index(["lesson", "outcome"])
+    sorry = table.loc[("says_sorry", "customer_thanked")]
+    assert sorry["low"] <= PLANTED_ODDS_RATIO <= sorry["high"], sorry.to_dict()
+    assert sorry["low"] > 1
+    # The lessons that were not planted show no effect on thanks.
+    for lesson in ("shows_appreciation", "acknowledges_specifics"):
+        row = table.loc[(lesson, "customer_thanked")]
+        if pd.notna(row["odds_ratio"]):
+            assert row["low"] <= 1.5 and row["high"] >= 0.67, (lesson, row.to_dict())
