@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from analysis import agents, paths, personalisation, pipeline, prepare
+from analysis import agents, paths, personalisation, pipeline, prepare, text
 from analysis.plots import personalisation as figures
 
 START = pd.Timestamp("2017-10-31 22:00", tz="UTC")
@@ -526,3 +526,30 @@ def test_real_specificity_is_higher_where_annotators_saw_the_complaint_acknowled
     joined = real_replies.merge(_dev_labels(), left_on="message_id", right_on="tweet_id")
     mean = joined.groupby("acknowledges_specifics")["specificity"].mean()
     assert mean[1] > mean[0] + 0.05  # measured: 0.14 against 0.02
+
+
+def test_stem_counts_are_countvectorizers_matrix_entry_for_entry() -> None:
+    """The batched tokeniser gives the very matrix CountVectorizer builds one text at a time
+    (same columns, same order of entries in each row), so TF-IDF sums add in the same order."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    documents = np.array(
+        [
+            "Sorry the delayed order never came, Dana! <url>",
+            "Your router keeps failing, the router... ΟΔΟΣ <ΟΔΟΣ> café naïve",
+            "",
+            "help thanks dm <num>",
+            "a text holding the separator \x00 itself: order delayed",
+            "Don't worry, we're checking order <num> now",
+        ],
+        dtype=object,
+    )
+    stop = personalisation.SPECIFICITY_STOP_WORDS
+    expected = CountVectorizer(analyzer=lambda d: text.content_stems(d, stop)).fit_transform(
+        documents
+    )
+    got = personalisation._stem_counts(documents, stop)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_array_equal(got.data, expected.data)

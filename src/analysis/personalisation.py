@@ -52,11 +52,14 @@ normalise and 65 s to cluster (3.2 GB peak for the whole benchmark process).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+from nltk import redos
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer
 
 from analysis import names, prepare, schema, scorecard, text
 
@@ -518,11 +521,7 @@ def _specificity(reply: pd.Series, complaint: pd.Series, complaint_id: pd.Series
     complaints = complaint[first_answer].astype(str)
     documents = pd.concat([reply, complaints], ignore_index=True)
     codes, uniques = pd.factorize(documents)
-    vectoriser = CountVectorizer(analyzer=_specificity_stems)
-    try:
-        counts = vectoriser.fit_transform(uniques).tocsr().astype(np.float64)
-    except ValueError:  # not one content word in any document
-        counts = csr_matrix((len(uniques), 1))
+    counts = _stem_counts(np.asarray(uniques, dtype=object), SPECIFICITY_STOP_WORDS)
     occurrences = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
     present = counts.copy()
     present.data[:] = 1.0
@@ -547,8 +546,79 @@ def _specificity(reply: pd.Series, complaint: pd.Series, complaint_id: pd.Series
     return out
 
 
-def _specificity_stems(document: str) -> list[str]:
-    return text.content_stems(document, SPECIFICITY_STOP_WORDS)
+def _stem_counts(documents: np.ndarray, stop_words: frozenset[str]) -> csr_matrix:
+    """Document x stem counts of `text.content_stems` of each document, as scikit-learn's
+    CountVectorizer with that analyzer builds them (columns in alphabetical order of the stems,
+    each row's entries in the order the corpus first used its stems), without a Python call per
+    document; one column of zeros when no document has a content word."""
+    rows, stems = _content_stem_rows(documents, stop_words)
+    if len(stems) == 0:
+        return csr_matrix((len(documents), 1))
+    first_seen, vocabulary = pd.factorize(stems)
+    width = len(vocabulary)
+    cells, cell_counts = np.unique(rows * width + first_seen, return_counts=True)
+    alphabetical = np.empty(width, dtype=np.int64)
+    alphabetical[np.argsort(np.asarray(vocabulary, dtype=object), kind="stable")] = np.arange(width)
+    indptr = np.zeros(len(documents) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cells // width, minlength=len(documents)), out=indptr[1:])
+    index_type = np.int32 if len(cells) <= np.iinfo(np.int32).max else np.int64
+    return csr_matrix(
+        (
+            cell_counts.astype(np.float64),
+            alphabetical[cells % width].astype(index_type),
+            indptr.astype(index_type),
+        ),
+        shape=(len(documents), width),
+    )
+
+
+# `text.tokenise` reads one text at a time; these read many at once, joined by a character no
+# token takes in (so a match never spans two texts), with the same engine (`regex`, through
+# nltk's wrapper without its time limit) and flags as `text.tokenise`'s RegexpTokenizer.
+_SEPARATOR = "\x00"
+_TOKENS_RE = redos.compile(
+    _SEPARATOR + "|" + text.TOKEN_PATTERN, re.UNICODE | re.MULTILINE | re.DOTALL, timeout=None
+)
+_CHUNK_DOCUMENTS = 20_000
+
+
+def _content_stem_rows(
+    documents: np.ndarray, stop_words: frozenset[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(document position, stem) of every content stem, in document and word order: exactly
+    `text.content_stems(document, stop_words)` for each document, one regex pass per chunk of
+    documents and one stem look-up per distinct word."""
+    stem_of: dict[str, str | None] = {}
+    positions, stems = [], []
+    for start in range(0, len(documents), _CHUNK_DOCUMENTS):
+        chunk = documents[start : start + _CHUNK_DOCUMENTS].tolist()
+        joined = _SEPARATOR.join(chunk)
+        if joined.count(_SEPARATOR) != len(chunk) - 1:  # a text holds the separator itself
+            words = [text.content_stems(document, stop_words) for document in chunk]
+            positions.append(
+                np.repeat(np.arange(start, start + len(chunk)), [len(w) for w in words])
+            )
+            stems.append(np.array([s for w in words for s in w], dtype=object))
+            continue
+        # str.lower maps one character at a time, except a final sigma, which the separator
+        # ends as the end of a text does.
+        # Compared through their codes: numpy reads a str ending in "\x00" without it.
+        codes, distinct = pd.factorize(np.array(_TOKENS_RE.findall(joined.lower()), dtype=object))
+        distinct = distinct.tolist()
+        separator = codes == (distinct.index(_SEPARATOR) if _SEPARATOR in distinct else -1)
+        document = np.cumsum(separator)[~separator] + start
+        for word in distinct:
+            if word not in stem_of:
+                found = text.content_stems(word, stop_words)
+                stem_of[word] = found[0] if found else None
+        chunk_stems = np.array([stem_of[word] for word in distinct], dtype=object)
+        chunk_stems = chunk_stems[codes[~separator]]
+        kept = pd.notna(chunk_stems)
+        positions.append(document[kept])
+        stems.append(chunk_stems[kept])
+    if not stems:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    return np.concatenate(positions).astype(np.int64), np.concatenate(stems)
 
 
 def _empty_replies() -> pd.DataFrame:
