@@ -8,9 +8,12 @@ from html.entities import html5
 
 import ftfy
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Byte sequences that appear when UTF-8 was decoded as Latin-1/Windows-1252 ("Ã©", "â€™").
-_MOJIBAKE_HINT = r"[ÃÂâ][\x80-\xbf€™œ˜žŸ\u0080-\u00bf]|â€"
+# Written without `\\u` escapes (the range is the same), so pandas runs it in pyarrow, not row by row.
+_MOJIBAKE_HINT = r"[ÃÂâ][\x80-\xbf€™œ˜žŸ]|â€"
 
 # A well-formed character reference, semicolon included: `&amp;`, `&#39;`, `&#x27;`, `&nbsp;`.
 # html.unescape also decodes legacy names without one (`&reg`, `&copy`, `&not`), which turns
@@ -22,7 +25,12 @@ _ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 _COMMON_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
 _COMMON_ENTITY = r"&(?:lt|gt|quot|#39|amp);"
 
-_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_STRAIGHT_QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'))
+# Python's `\s` (every character `str.isspace` accepts) as an RE2 class: RE2's own `\s` is ASCII
+# only and misses the vertical tab, so pandas would run `\s+` row by row in Python instead.
+_WHITESPACE_RUN = (
+    "[" + "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code).isspace()) + "]+"
+)
 # Control characters no message means (NUL, backspace, escape, DEL...): a corrupted export holds
 # them, and an HTML page may not (a NUL is a parse error). Tab, line feed and CR are text.
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -43,7 +51,15 @@ def normalise_text(text: pd.Series) -> pd.Series:
     if looks_garbled.any():
         out.loc[looks_garbled] = out.loc[looks_garbled].map(ftfy.fix_text)
     # Straight quotes everywhere, so "can’t" and "can't" read the same to every later rule.
-    return out.str.translate(_STRAIGHT_QUOTES)
+    straight = _arrow(out)
+    for curly, plain in _STRAIGHT_QUOTES:
+        straight = pc.replace_substring(straight, curly, plain)
+    return pd.Series(straight, index=out.index, dtype=out.dtype)
+
+
+def _arrow(text: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A column of str as pyarrow strings, without a copy (an empty one as an empty array)."""
+    return pa.array(text) if len(text) else pa.array([], pa.large_string())
 
 
 def _decode_entities(text: pd.Series) -> pd.Series:
@@ -69,7 +85,11 @@ def _decode_entity(match: re.Match) -> str:
 
 def clean_text(text: pd.Series) -> pd.Series:
     """HTML entities decoded, mojibake repaired, quotes straightened, whitespace folded."""
-    return normalise_text(text).str.replace(r"\s+", " ", regex=True).str.strip()
+    normalised = normalise_text(text)
+    # Every run of whitespace is one space now, so stripping is dropping a space at either end.
+    folded = pc.replace_substring_regex(_arrow(normalised), _WHITESPACE_RUN, " ")
+    folded = pc.utf8_trim(folded, " ")
+    return pd.Series(folded, index=normalised.index, dtype=normalised.dtype)
 
 
 def split_duplicates(messages: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
