@@ -91,14 +91,23 @@ def build_conversations(messages: pd.DataFrame) -> pd.DataFrame:
     messages["conversation_id"] = root_names[root]
     messages["parent_missing"] = parent_missing
     messages["cycle_broken"] = cycle_broken
-    parent_time = messages["created_at"].to_numpy()[np.where(parent == NO_PARENT, 0, parent)]
-    earlier = messages["created_at"].to_numpy() < parent_time
+    # As datetime64 (UTC), not an object array of Timestamps: NaT compares False either way.
+    created = _utc_datetime64(messages["created_at"])
+    parent_time = created[np.where(parent == NO_PARENT, 0, parent)]
+    earlier = created < parent_time
     messages["reply_before_parent"] = (parent != NO_PARENT) & earlier
     if cycle_broken.any():
         # The cut link is recorded by the flag; the kept parent_id would point into the cycle.
         messages.loc[cycle_broken, "parent_id"] = None
     messages["brand"] = _conversation_brand(messages)
     return messages
+
+
+def _utc_datetime64(times: pd.Series) -> np.ndarray:
+    """Times as a numpy datetime64 array in UTC (tz-aware times without their zone)."""
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    return times.to_numpy()
 
 
 def _writer_brand(messages: pd.DataFrame) -> pd.Series:
