@@ -107,6 +107,28 @@ def test_label_outcomes_na_without_a_follow_up():
         ("Got it, cheers", True, False),
         ("Thanks again, all good now", True, False),
         ("PS4", False, False),
+        # The wider range a blind held-out set showed: flat failures, sarcasm, leaving, languages.
+        ("nope", False, True),
+        ("k. still nothing", False, True),
+        ("Great, another bot reply.", False, True),
+        ("Brilliant system.", False, True),
+        ("Fine, I will take my business elsewhere.", False, True),
+        ("You have lost a customer", False, True),
+        ("Day 5 now and nothing", False, True),
+        ("That's not what I asked", False, True),
+        ("Is anyone actually reading these?", False, True),
+        ("I've asked three times now", False, True),
+        ("Thanks, but now it has charged me twice", False, True),
+        ("Sigue sin funcionar", False, True),
+        ("Merci, c'est réglé", True, False),
+        ("Danke, funktioniert wieder", True, False),
+        ("Thank you!!", True, False),
+        # Plain acknowledgements, details and questions stay neither.
+        ("ok", False, False),
+        ("will try", False, False),
+        ("DM sent", False, False),
+        ("My order number is 4411", False, False),
+        ("Can I still use my card in the meantime?", False, False),
     ],
 )
 def test_rules_on_rubric_hard_cases(followup, thanked, unhappy):
@@ -127,9 +149,9 @@ def test_quality_file_has_the_promised_columns_and_the_chosen_labeller():
     # Hand-written items are no sample: the file gives no shares for them.
     assert quality.loc[quality["evaluation"] == "all", "true_share"].isna().all()
     real = quality[(quality["evaluation"] == "real") & quality["chosen"]].set_index("outcome")
-    # Measured: thanked .91, still unhappy .67 (both the model); floors are that minus 0.1.
+    # Measured: thanked .91, still unhappy .68 (both the model); floors are that minus 0.1.
     assert real.loc["customer_thanked", "f1"] >= 0.81
-    assert real.loc["customer_still_unhappy", "f1"] >= 0.57
+    assert real.loc["customer_still_unhappy", "f1"] >= 0.58
     assert (real["f1_low"] <= real["f1"]).all() and (real["f1"] <= real["f1_high"]).all()
 
 

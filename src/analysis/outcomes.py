@@ -55,8 +55,11 @@ FOLLOW_UP_COLUMNS = [
 # The labeller per outcome, chosen by `evaluate` on the real follow-ups (cdp + twcs) with the
 # model cross-validated by brand: the higher F1 there, the rules on a tie within
 # rubric_evaluation.F1_TIE_MARGIN (transparent, no training). outcome_quality.csv holds the
-# figures: thanked model .91 against rules .80, still unhappy model .67 against rules .64; each
+# figures: thanked model .91 against rules .80, still unhappy model .68 against rules .63; each
 # pair within the other's 95% interval (18 and 24 real positives, 13 brands): a lean, not a verdict.
+# The odd-numbered items of heldout_followups.csv (its development half; the even half is kept
+# for the final score and is never read) were read to broaden the cues, not trained on: adding
+# them to the training set lowered the model's real still-unhappy F1 (.68 to .64).
 CHOSEN_LABELLER = {"customer_thanked": "model", "customer_still_unhappy": "model"}
 
 LABELS_DIR = paths.LABELS_DIR / "outcomes"
@@ -188,6 +191,8 @@ THANKS_CUES = _any(
     r"\blegend\b",
     r"\blifesaver\b",
     r"\byou(?:'re| are) (?:the best|a star|amazing|brilliant)\b",
+    # Other languages, cheaply: French, German, Spanish, Italian, Portuguese, Dutch.
+    r"\b(?:merci|danke|dankesch|gracias|grazie|obrigad[oa]|bedankt|dank je)",
     "🙏",
     "👍",
     "🙌",
@@ -216,6 +221,8 @@ SOLVED_CUES = _any(
     r"\b(?:went|uploaded|works|worked|working|installed|connected|loaded|synced) (?:fine|like a dream)\b",
     r"[,.] (?:back in|works|worked|working|unlocked)\b",
     r"\bturned up\b",
+    r"\bc'est (?:r[ée]gl|r[ée]solu|bon)|\b(?:ça|ca) (?:marche|fonctionne)|\bfunktioniert (?:wieder|jetzt)",
+    r"\b(?:jetzt|alles) (?:passt|geht|gut)\b|\bgel[öo]st|\b(?:ya )?funciona\b|\bresuelto|\brisolto|\bfunziona",
 )
 # Thanks that are no thanks: sarcasm, refusals, a request formula.
 SARCASM_CUES = _any(
@@ -235,20 +242,22 @@ SARCASM_CUES = _any(
 # A thanks followed by a new complaint: "thanks but it's still broken".
 BUT_COMPLAINT_CUES = (
     r"\b(?:but|however|though|although|yet|except)\b[^.!?]*(?:\b(?:still|never|broken|missing|"
-    r"wrong|worse|useless|issue|issues|problem|problems|error|crash|crashing|same|paid|refund|late)\b|"
-    + _NEG
-    + r"\b)"
+    r"wrong|worse|useless|issue|issues|problem|problems|error|crash|crashing|same|paid|refund|late|"
+    r"again|another|third|nobody|charged?|cracked|broke|errors?)\b|" + _NEG + r"\b)"
 )
 UNHAPPY_CUES = _any(
     r"\bstill\b",
     r"\bagain\b",
     r"\bnot (?:fixed|solved|resolved|sorted|working|helpful|an answer|what i asked)\b",
-    r"\b(?:does|did|do|is|was|are|were)(?:n'?t| not) (?:work|help|fix|solve|answer|change|matter)",
-    r"\b(?:doesnt|didnt|dont|isnt|wont|won't|cant|can't) (?:work|help|fix|load|connect|open)",
+    r"\b(?:does|did|do|is|was|are|were)(?:n'?t| not) (?:work|help|fix|solve|answer|change|matter|deliver|clean|refund|pay|bring|explain|get me)",
+    r"\b(?:doesnt|didnt|dont|isnt|wont|won't|cant|can't) (?:work|help|fix|load|connect|open|deliver|clean|refund)",
+    # A failed fix reported flatly: "they didn't.", "nope", "k. still ...".
+    r"^(?:@\w+ )*(?:they|it|he|she|that|you) (?:didn'?t|did not|hasn'?t|has not|haven'?t|never did)[.!]",
     r"\bstopped working\b",
     r"\bnothing (?:works|worked|changed|happened|helps|helped)\b",
     r"\bnone of (?:your|the|these|those|this)\b[^.!?]*\bwork",
-    r"\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time\b",
+    r"\b(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th)) (?:time|charge|call|attempt|email|message|week|day|month|engineer|visit|request|complaint|tweet|dm)s?\b",
+    r"\bin a row\b|\b(?:twice|three times) (?:already|now|before)\b",
     r"\b(?:\d+|two|three|four|five|several|many|numerous) times\b",
     r"\buseless\b",
     r"\bno (?:answer|reply|response|help|dice|luck|joy|one has|one is|change)\b",
@@ -269,7 +278,31 @@ UNHAPPY_CUES = _any(
     r"\btried (?:everything|all|that|this|it)\b",
     r"\bi (?:already|have already|'ve already|just) (?:did|tried|said|told|explained|done)\b",
     r"\bas i (?:said|mentioned|stated|explained)\b",
-    r"^(?:@\w+ )*no[,. !]",
+    r"^(?:@\w+ )*(?:no|nope|nah|nop)(?:[,. !]|$)",
+    # Time passing as the complaint: "3 weeks now", "day 3 now", "it's week 13", "4 hours later".
+    r"\b(?:\d+|two|three|four|five|six|several|many) (?:days?|weeks?|months?|hours?) (?:now|later|on|and (?:still|nothing|counting))\b",
+    r"\b(?:it'?s|day|week|month) (?:day |week |month )?\d+ (?:now|already)\b|\bit'?s (?:day|week|month) \d+\b",
+    r"\bit'?s been (?:over |more than |almost |nearly )?(?:\d+|a|an|two|three|four|five|six|several) (?:days?|weeks?|months?|hours?)\b",
+    r"\b(?:had|kept|held) (?:my|our) (?:money|order|refund|deposit|card|phone|laptop) for\b",
+    r"\b(?:on hold|in (?:a|the) queue) for\b|\bhung up\b|\bcut (?:me )?off\b|\bstuck\b",
+    # Repeated asks and not being read: "I've told you this twice", "check your own records".
+    r"\b(?:i'?ve|i have|i) (?:told|said|explained|asked|sent|given|provided|dm'?d|messaged|called|emailed) (?:you |this |that |it |them |us )*(?:twice|already|before|repeatedly|(?:\w+ )?times)\b",
+    r"\bi (?:did|do|have) (?:tell|say|send|give|call|try|check|explain)\b|\bcheck your (?:own )?(?:records|system|notes|messages)\b",
+    r"\b(?:is|are) (?:any ?one|anybody|someone|you) (?:actually |even )?(?:reading|listening|there|home|awake)\b",
+    r"\bwhat(?:'s| is) (?:going on|happening|wrong) with\b|\bwhat is going on\b",
+    r"\bthat'?s not what i (?:asked|said|meant)\b|\b(?:did|do) you (?:even |actually )?read\b",
+    r"\bstop (?:blaming|telling|sending|asking|ignoring|giving|fobbing)\b|\bfix your\b",
+    # Sarcasm and scorn: "lmao 'soon'", "when is SOON", "brilliant system", "another bot reply".
+    r"\b(?:lmao|lmfao|smh|ffs|wtf|ugh|bruh|seriously\?|clowns?|cowboys|shambles|farce|circus)\b",
+    r"\bwhen is (?:soon|shortly|asap)\b|['\"‘“](?:soon|shortly|asap|on its way|in progress)['\"’”]",
+    r"\b(?:another|more) (?:bot|automated|canned|copy[- ]paste|scripted|generic|template) (?:reply|response|answer|message)",
+    r"\b(?:great|brilliant|fantastic|amazing|wonderful|top) system\b",
+    # Leaving, escalation, threats.
+    r"\b(?:shop|go|take (?:my|our) (?:business|money)|buy|order|fly|bank) (?:somewhere|elsewhere)\b|\bsomewhere (?:else|that works)\b",
+    r"\b(?:lost|losing) a(?: loyal| long[- ]time)? customer\b|\bguess i'?ll\b|\bclos(?:e|ing) my account\b",
+    r"\b(?:report(?:ing)? (?:you|this) to|legal action|court|citizens advice|consumer rights|ofcom|ofgem|fca|ftc|cfpb)\b",
+    # Other languages, cheaply.
+    r"\btoujours pas|\bne (?:marche|fonctionne) (?:pas|toujours)|\bsigue sin|\btodav[ií]a no|\bno funciona|\bimmer noch|\b(?:funktioniert|geht) (?:immer noch )?nicht|\bnon funziona|\bancora (?:non|niente)",
     r"\bsame (?:issue|problem|thing|error|result|message)\b",
     r"\b(?:cancel(?:l?ing)?|leaving|switching to|never again|never (?:use|fly|buy|order|shop))\b",
     r"\b(?:ombudsman|trading standards|lawyer|solicitor|chargeback|small claims|regulator|bbb)\b",
@@ -301,6 +334,15 @@ UNHAPPY_NEUTRAL = _any(
     r"\bnot the only one\b",
     r"\bno (?:worries|problem|probs)\b",
     r"\bstill (?:love|like|a fan)\b",
+    # A question about going on meanwhile ("can I still use Apple Pay?") is no repeated complaint.
+    r"(?:^|[.!?] )(?:@\w+ )*(?:can|could|should|may|might|do|will) (?:i|we|you) still\b",
+    # Emphatic thanks: "Thank you!!".
+    r"\b(?:thanks?|thank you|cheers|ty|thx)(?: so much| very much| a lot)?(?: \w+)?!+",
+)
+# Shouted words of a repeated complaint, read in the follow-up's own case: "AGAIN", "I DID tell".
+UNHAPPY_CAPS_CUES = (
+    r"\b(?:AGAIN|STILL|NEVER|NOTHING|NOBODY|DID|NOT|SOON|THIRD|FOURTH|WHY|WHEN|WHERE|STOP|ANYONE|"
+    r"EVER|YET|REFUND|WRONG|TWICE|ALREADY)\b"
 )
 # "Not sorted", "still not fixed": a solved cue negated is no solved cue.
 SOLVED_NEGATED = (
@@ -359,7 +401,8 @@ def rule_features(
             "courtesy_cue": _matches(lower, COURTESY_CUES),
             "sarcasm_cue": _matches(lower, SARCASM_CUES),
             "but_complaint_cue": _matches(neutral, BUT_COMPLAINT_CUES),
-            "unhappy_cue_count": _count(neutral, UNHAPPY_CUES),
+            "unhappy_cue_count": _count(neutral, UNHAPPY_CUES)
+            + _count(followups.fillna("").astype(str), UNHAPPY_CAPS_CUES),
             "sentiment_drop": drop,
         },
         index=followups.index,
