@@ -34,6 +34,11 @@ SIGN_OFF_BLOCK = r"(\n[ \t]*(?i:kind regards|warm regards|best regards|regards|b
 # A last line like "- Leo, BingeBox Chat Support".
 SIGN_OFF_LINE = r"\n[ \t]*[-~" + "\u2013\u2014" + r"][ \t]?[A-Z][^\n]*$"  # RE2: no \u escapes
 _CAPITALISED_WORD = rf"\b({names.NAME})\b"
+# Runs of blanks (`[ \t]+`) and of RE2 whitespace (`\s+`) that are not already one space: the
+# same replacement by " ", without replacing each of a text's single spaces by itself (RE2 pays
+# per match: about 2.5 s a pattern at 0.35M tweets, against 0.3 s).
+_BLANK_RUN = r"\t[ \t]*| [ \t]+"
+_SPACE_RUN = r"[\t\n\f\r][\t\n\f\r ]*| [\t\n\f\r ]+"
 
 
 def prepare_messages(messages: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +93,7 @@ def prepare_texts(
     cased = text.mask_handles(text.mask_emails(text.mask_urls(cased)))
     arrow = text.to_arrow(cased)
     arrow = pc.replace_substring_regex(arrow, text.PART_MARKER_PATTERN, " ")
-    arrow = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow, r"[ \t]+", " "))
+    arrow = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow, _BLANK_RUN, " "))
     cased = pd.Series(arrow.to_numpy(zero_copy_only=False), index=raw.index).astype(str)
 
     addressed = pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -100,7 +105,7 @@ def prepare_texts(
     sentences = pc.replace_substring_regex(sentences, r"([.!?;]+)\s+", "\\1\n")
     sentences = pc.replace_substring_regex(sentences, r"\s*\n\s*", "\n")
     masked = text.mask_numbers(_mask_names(cased, addressed))
-    masked = text.replace(masked, r"\s+", " ").str.strip()
+    masked = text.replace(masked, _SPACE_RUN, " ").str.strip()
     return pd.DataFrame(
         {
             "body": body.astype(str),
