@@ -49,6 +49,50 @@ CASE_IDS = [
 ]
 
 
+# Written for these tests (not taken from any label file): dismissive replies in words the cues
+# were not written from, and polite replies that share a word with a cue.
+HOSTILE_PARAPHRASES = [
+    "Clearly you didn't read the email we sent.",
+    "As we've told you twice, the answer is no.",
+    "Take it or leave it.",
+    "Nope.",
+    "That's your problem, not ours.",
+    "We're not refunding it.",
+    "It's a phone, not a miracle worker.",
+]
+POLITE_NEAR_MISSES = [
+    "You should have received a confirmation email by now.",
+    "We're sorry, there's nothing we can do because the fare is non-refundable, but you can "
+    "change it for free.",
+    "No problem, glad we could help!",
+    "Obviously we want to sort this, could you DM us your order number?",
+    "You chose the express option, so it should arrive tomorrow by 1pm.",
+    "It's not hard to see why you're upset. We've refunded the delivery.",
+    "Ha, two whole days of sunshine, we'll take it 😄",
+    "No. The fee stays because the booking was changed after the deadline on the 3rd.",
+]
+
+
+def test_hostile_rule_reads_paraphrases_and_spares_near_misses() -> None:
+    replies = pd.Series(HOSTILE_PARAPHRASES + POLITE_NEAR_MISSES)
+    expected = [True] * len(HOSTILE_PARAPHRASES) + [False] * len(POLITE_NEAR_MISSES)
+    assert tone.hostile_rule(replies).tolist() == expected
+
+
+def test_training_reads_only_the_odd_half_of_the_heldout_set() -> None:
+    heldout = tone.heldout_development_items()
+    numbers = heldout["item_id"].str.extract(r"^ho-tone-(\d+)$")[0].astype(int)
+    assert len(heldout) > 0 and (numbers % 2 == 1).all()
+    training = tone.load_training_labels()
+    used = training.loc[training["source"] == tone.HELDOUT_SOURCE, "item_id"]
+    assert set(used) == set(heldout["item_id"])
+    assert (
+        training.loc[training["source"] == tone.HELDOUT_SOURCE, "group"]
+        .str.startswith("heldout:")
+        .all()
+    )
+
+
 @pytest.fixture(scope="module")
 def hard_cases() -> pd.DataFrame:
     return pd.DataFrame(
@@ -146,7 +190,7 @@ def test_evaluation_file_has_the_promised_columns(quality: pd.DataFrame) -> None
         (label, labeller, scope)
         for label in tone.TONE_LABELS
         for labeller in tone.LABELLERS
-        for scope in ("all", "hand", "real")
+        for scope in ("all", "hand", "heldout_dev", "real")
     }
     assert keys == expected
     assert quality.groupby(["label", "scope"])["chosen"].sum().eq(1).all()
@@ -159,13 +203,13 @@ def test_evaluation_file_has_the_promised_columns(quality: pd.DataFrame) -> None
 
 # Measured on the 1,321 real replies (tone_labels.csv): the chosen labeller (rules) flags 0 polite
 # replies hostile and 1 canned of about 1,314 not so labelled (0.08%); 0.5% leaves room for a
-# relabelled item or two, and is still far below the model's 0.9% canned false positives.
+# relabelled item or two, and is still below the model's 0.53% canned false positives.
 REAL_FALSE_POSITIVE_RATE_BOUND = 0.005
 
 
 def test_chosen_labeller_rarely_flags_real_replies_the_annotators_did_not() -> None:
     labels = tone.load_training_labels()
-    real = labels[labels["source"] != "hand"]
+    real = labels[labels["source"].isin(["cdp", "twcs"])]
     exchanges = pd.DataFrame(
         {
             "text": real["complaint"].to_numpy(),

@@ -10,8 +10,8 @@ Two labellers read the reply text with the complaint as context:
   can" / "if you" / appeal of this module's own).
 - **model** (`build_pipeline`, `trained_model`): TF-IDF word n-grams of the reply plus the tone
   and rubric rule features into one balanced logistic regression per label, trained on the tone
-  labels of data/labels/outcomes/ (`load_training_labels`); about 1,400 replies, trained in a few
-  seconds, once per process (again when a label file changes).
+  labels of data/labels/outcomes/ plus the odd (development) half of the blind held-out set
+  (`load_training_labels`); about 1,500 replies, trained in a few seconds, once per process (again when a label file changes).
 
 `label_tone` adds both labels and their `_proba` to exchanges, scoring each distinct (reply,
 complaint) pair once; `by_group` and `worst_examples` aggregate; `evaluate` measures both
@@ -40,10 +40,13 @@ from analysis import text as textlib
 
 TONE_LABELS = ("dismissive_or_hostile", "canned_policy_reply")
 LABELLERS = ("rules", "model")
-# Chosen on tone_quality.csv (`evaluate`). Hostile: rules and model tie (F1 1.0 on the 25 hand
-# positives; real replies have none) and the rules are transparent. Canned: rules F1 .85 against
-# the model's .76 on every item, and on real replies the rules flag 1 reply the annotators did not
-# where the model flags 12 (0.9%): a labeller that calls polite replies canned misreports a brand.
+# Chosen on tone_quality.csv (`evaluate`), on the development (odd) half of the blind held-out set
+# and the real false positives. Hostile: rules F1 1.0 on the 12 held-out positives against the
+# model's .96 (cross-validated), neither flags a real reply; but the rules' cues were broadened
+# while reading those items, so their held-out score is in-sample (optimistic). Canned: rules 1.0
+# against the model's 1.0, and on the 1,321 real replies the rules flag 1 the annotators did not
+# (0.08%) where the model flags 7 (0.53%): a labeller that calls polite replies canned misreports a
+# brand.
 CHOSEN_LABELLER = {"dismissive_or_hostile": "rules", "canned_policy_reply": "rules"}
 SEED = 20171031
 THRESHOLD = rubric_model_lib.THRESHOLD
@@ -57,6 +60,11 @@ OUTCOMES_DIR = paths.LABELS_DIR / "outcomes"
 SHEET_FILE = "tone_sheet.csv"
 FINAL_LABELS_FILE = "tone_labels.csv"
 PASS1_FILE = "tone_pass1.csv"
+# The blind held-out set (written by someone who never saw this code). Only its odd-numbered items
+# (ho-tone-1, -3, ...), the development half, are ever read: the even half is the lead's test set
+# and is dropped by item number before any text is kept.
+HELDOUT_FILE = "heldout_tone.csv"
+HELDOUT_SOURCE = "heldout"
 QUALITY_FILE = "tone_quality.csv"
 
 
@@ -72,53 +80,108 @@ POLICY_BREACH = (
     r"\byou must have (?:breached|violated|broken|infringed|gone against)\b[^.!?\n]*"
     r"\b(?:terms|policy|policies|guidelines|rules|conditions)\b"
 )
+# "You should have <done something>" is blame; "you should have received / had / been sent" is
+# the brand telling the customer what to expect (masked first, RE2 has no look-ahead), and "you
+# should have an email" is possession (no participle).
+SHOULD_EXPECT = (
+    r"\bshould(?: have|'ve| of) (?:already )?(?:received|been|got|gotten|had|heard|seen|arrived|"
+    r"noticed|reached|landed|cleared|updated|refreshed)\b"
+)
+_SHOULD_HAVE_DONE = (
+    r"\byou should(?: have|'ve| of) (?:[a-z]+ed|known|kept|read|done|made|taken|brought|bought|"
+    r"written|told|put|left|chosen|thought|paid)\b"
+)
+# The customer's own choice given as the whole answer: "You chose not to pay for seats", "You
+# agreed to the renewal", "that was your decision, not ours".
 BLAME_CUES = _any(
-    r"\byou should(?: have|'ve| of) (?:checked|read|labell?ed|kept|told|known|thought|looked|"
-    r"made sure|ordered|booked|backed|saved|paid|followed|asked|called|noticed)\b",
+    _SHOULD_HAVE_DONE,
     r"\bshould(?:'ve| have) told us\b",
-    r"\byour (?:own )?fault\b",
-    r"\b(?:it'?s|that'?s|this is) (?:not|n't) our (?:problem|fault|issue|responsibility)\b",
-    r"\bnot our (?:problem|fault)\b",
-    r"\b(?:it'?s|that'?s) your problem\b",
+    r"\byour (?:own )?(?:fault|problem|responsibility|lookout)\b",
+    r"\byour (?:decision|choice|mistake|error),? not (?:ours|ours to|us|mine)\b",
+    r"\bnot (?:our|my) (?:problem|fault|issue|responsibility|concern)\b",
+    r"\b(?:it'?s|that'?s|this is|is) (?:not|n't) (?:our|my) (?:problem|fault|issue|responsibility|"
+    r"concern)\b",
     r"\byou must have (?:done|deleted|broken|dropped|entered|typed|clicked|forgotten|missed)\b",
-    r"\bnothing (?:more )?we can do\b",
     r"\bnot responsible for (?:user|your|customer) (?:error|mistake)s?\b",
     r"\buser error\b",
-    r"\byou (?:used|ordered|signed|agreed|chose)[^.!?\n]{0,30}, you (?:pay|live|deal)\b",
+    r"\byou (?:used|ordered|signed|agreed|chose|booked|bought)[^.!?\n]{0,30}, you (?:pay|live|deal)\b",
     r"\bstop ignoring\b",
 )
+# Condescension, sarcasm and mockery aimed at the customer.
 BELITTLE_CUES = _any(
-    r"\bread the (?:faq|manual|instructions)\b",
+    r"\bread the (?:faq|manual|instructions|terms|small print|fine print)\b",
     r"\bit'?s in the (?:faq|manual)\b",
-    r"\b(?:as )?(?:already|previously) (?:stated|said|explained|mentioned)\b",
+    r"\b(?:as )?(?:already|previously) (?:stated|said|explained|mentioned|told you)\b",
+    r"\b(?:we|i)(?:'ve| have) (?:already )?(?:told|answered|explained) (?:you|this|it) "
+    r"(?:already|before|twice|several times|multiple times)\b",
     r"\bwe'?ve (?:already )?(?:told|answered|explained) (?:you|this)\b",
-    r"\b(?:we'?ve|we have) already answered\b",
+    r"\b(?:as|like) (?:we|i)(?:'ve| have)? (?:said|told you|explained|mentioned|stated)\b",
+    r"\bfor the (?:last|second|third|fourth|fifth|hundredth|nth|umpteenth) time\b",
     r"\bcalm down\b",
-    r"\bit'?s not (?:hard|difficult|rocket science)\b",
-    r"\bwhat (?:did|do) you expect\b",
+    r"\b(?:it'?s|this is|that'?s|it is) not (?:that |so |very |exactly )?(?:hard|difficult|"
+    r"complicated|complex)(?:[.!?,]|$)",
+    r"\b(?:rocket science|brain surgery)\b",
+    r"\b(?:clearly|obviously),? (?:you\b|you'|not\b|because\b)",
+    r"\byou (?:clearly|obviously) (?:didn'?t|haven'?t|don'?t|did not|have not|do not|can'?t|"
+    r"weren'?t|aren'?t)\b",
+    r"\bwhat (?:did|do|else did|else do) you expect\b",
     r"\bskill issue\b",
-    r"\b(?:works|working) fine for everyone\b",
+    r"\b(?:works|working) (?:fine|perfectly) for everyone(?: else)?(?:[.!?]|$)",
     r"\bif you don'?t like it\b",
-    r"\buse something else\b",
+    r"\b(?:use|try|find) (?:something|someone|somewhere) else\b",
     r"\bwhy don'?t you just\b",
+    r"\b(?:did|do) you (?:even|actually) (?:read|check|look|try|bother|know)\b",
     r"\bdid you even\b",
     r"\bhave you tried not\b",
     r"\b(?:maybe )?check next time\b",
-    r"\bthat'?s just how it works\b",
-    r"\bjust (?:rate|deal with|accept)\b",
-    r"\bdon'?t book then\b",
-    r"\b(?:it'?s|this is) an? [a-z]+, not an? [a-z]+\b",
+    r"\bthat'?s just how it (?:works|is)\b",
+    r"\bjust (?:rate|deal with|accept|live with|get over|microwave|google|read|wait)\b",
+    r"\b(?:deal|live) with it\b",
+    r"\bget over it\b",
+    r"\bdon'?t (?:book|buy|order|fly|shop|use|come) (?:it |us |here )?then\b",
+    r"\b(?:it'?s|this is) an? [a-z-]+, not an? [a-z-]+\b",
     r"\b(?:look|check) at your [a-z]+ again\b",
     r"\bcome (?:back )?at a different time\b",
-    r"\bobviously\b",
-    r"\bno,? you (?:haven'?t|didn'?t|weren'?t|aren'?t)\b",
+    r"\bno,? you (?:haven'?t|didn'?t|weren'?t|aren'?t|don'?t|did not|have not)\b",
     r"\bwhat a (?:joke|surprise)\b",
-    "\U0001f937",  # shrug
+    # Sarcasm about the customer's wait or loss: "Wow, nine whole hours", "some people waited days".
+    r"\b(?:[0-9]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve) whole (?:minutes?|"
+    r"hours?|days?|weeks?|pounds?|dollars?|euros?|quid)(?:[.!?]|$)",
+    r"\b(?:some|other) (?:people|customers|folks) (?:waited|wait|have waited|had to wait|have it "
+    r"worse|had it worse)\b",
+    r"\b(?:boo hoo|cry me a river|first world problem)\b",
+    # Take it or leave it: the customer is told to go elsewhere rather than helped.
+    r"\btake it or leave it\b",
+    r"\b(?:shop|look|go|try) (?:elsewhere|somewhere else)\b",
+    r"\b(?:take|move) your (?:business|custom|money) elsewhere\b",
+    r"\b(?:nobody|no one|no-one)(?:'s| is) (?:forcing|making) you\b",
+    r"\b(?:plenty|lots|loads) of (?:other|cheaper) [a-z]+\b",
+    r"\bif that'?s what you'?re after\b",
+    r"\byou'?re (?:free|welcome) to (?:leave|go elsewhere|take your business)\b",
+    # Shutting the conversation: "End of discussion", "we don't owe anyone an explanation".
+    r"\bend of (?:discussion|story|conversation|debate)\b",
+    r"\b(?:this|the) (?:matter|discussion|conversation) is (?:closed|over)\b",
+    r"\bnothing (?:more|else|further) to (?:discuss|say|add)\b",
+    r"\b(?:don'?t|do not|doesn'?t) owe (?:you|anyone|anybody|customers)\b",
+    r"^(?:no|nope|nah)[.!]*$",
+    # Mockery: eye roll, yawn, clown, facepalm, shrug.
+    "\U0001f644|\U0001f971|\U0001f921|\U0001f926|\U0001f937",
+)
+# The customer's own choice stated as the answer ("You chose not to pay for seat selection", "You
+# agreed to the renewal"): a brush-off when nothing else is said, like a bare refusal.
+CHOICE_CUES = (
+    r"^(?:well,? )?you (?:chose|agreed|opted|decided|signed up|accepted|clicked|selected|booked)"
+    r"(?: not)? (?:to|for|the|it|that|this|these)\b"
 )
 REFUSAL_CUES = _any(
-    r"\bwe (?:can'?t|cannot|won'?t|will not|are unable to|'re unable to|don'?t|do not) "
-    r"(?:help|assist|do|refund|offer|accept|change|give|comment|discuss|provide|share|overturn)\b",
+    r"\bwe(?: can'?t| cannot| won'?t| will not| are unable to|'re unable to| don'?t| do not|"
+    r" are not|'re not) (?:be )?"
+    r"(?:help|assist|do|refund|offer|accept|change|give|comment|discuss|provide|share|overturn|"
+    r"helping|refunding|accepting|changing|giving|commenting|discussing|providing|sharing|"
+    r"responding|replying|going to)\b",
     r"\b(?:unable|not able) to (?:help|assist|comment|discuss|provide|overturn|share)\b",
+    r"\bnothing (?:more |else |further )?(?:we|i) can do\b",
+    r"\bthere'?s nothing (?:more |else |further )?(?:to be done|we can)\b",
 )
 # Anything that gives a reason, an alternative or a way on: a refusal with one is not a brush-off.
 REASON_CUES = _any(
@@ -149,7 +212,10 @@ POLICY_CUES = _any(
     r"\b[a-z]+ rules\b",
     r"\b(?:we are|we're|we'?re) (?:unable|not able) to (?:discuss|comment|provide|share|disclose)\b",
     r"\bunable to comment\b",
-    r"\bfor (?:security|privacy|legal) reasons,? we (?:can'?t|cannot|are unable)\b",
+    r"\bfor (?:(?:security|privacy|legal|data protection|confidentiality)(?:,? and |,? or | & |, | ))+"
+    r"reasons,? we (?:can'?t|cannot|are unable|'re unable|do not|don'?t)\b",
+    r"\b(?:contract|account|service|booking|tariff|membership|policy|warranty) (?:terms|wording)\b",
+    r"\bas (?:set out|outlined|stated|described|detailed|specified) in (?:our|your|the)\b",
     r"\bcannot (?:assist|help) with [a-z ]+ (?:over|on|via) (?:social|twitter)\b",
     r"\bunable to overturn\b",
 )
@@ -187,6 +253,8 @@ POLICY_POINTER = (
     r"about|look at|take a look at)\b[^.!?\n]{0,40}\b(?:polic(?:y|ies)|terms|t ?& ?cs?|guidelines)\b"
 )
 APOLOGY_CUES = rubric_rules_lib.SORRY_CUES
+# A reply of at most this many words and no link is one line: see `labels_from_features`.
+SHORT_REPLY_WORDS = 15
 
 TONE_FEATURE_NAMES = (
     "blame_cues",
@@ -197,6 +265,7 @@ TONE_FEATURE_NAMES = (
     "case_cues",
     "next_step_cues",
     "apology_cues",
+    "reply_has_link",
     "rubric_next_step",
     "reply_word_count",
 )
@@ -215,7 +284,8 @@ def _own_features(lower: pd.Series) -> pd.DataFrame:
     """The tone cues read from each reply's own text (0/1 each, and its word count)."""
     arrow = textlib.to_arrow(lower)
     blame_text = pc.replace_substring_regex(arrow, POLICY_BREACH, " <policy breach> ")
-    refusal = _contains(arrow, REFUSAL_CUES)
+    blame_text = pc.replace_substring_regex(blame_text, SHOULD_EXPECT, " <expected> ")
+    refusal = _contains(arrow, REFUSAL_CUES) | _contains(arrow, CHOICE_CUES)
     reason = _contains(arrow, REASON_CUES)
     pointer_text = pc.replace_substring_regex(arrow, POLICY_POINTER, " <policy pointer> ")
     policy_pointer = _contains(pointer_text, "<policy pointer>")
@@ -235,6 +305,7 @@ def _own_features(lower: pd.Series) -> pd.DataFrame:
         "case_cues": _contains(arrow, CASE_CUES),
         "next_step_cues": next_step,
         "apology_cues": apology,
+        "reply_has_link": has_link,
     }
     frame = pd.DataFrame({name: values.astype(int) for name, values in columns.items()})
     frame["reply_word_count"] = words.astype(int)
@@ -263,14 +334,19 @@ def labels_from_features(features: pd.DataFrame) -> pd.DataFrame:
     # Apologies are never hostile (RUBRIC.md); a sorry beside a cue is rare and read as regret.
     hostile = (blames | (f["bare_refusal"] > 0)) & (f["apology_cues"] == 0)
     # A link to the policy is the policy, not the rubric's "help article" next step; a reply that
-    # blames ("you should have read your policy") answers with blame, not with the policy.
-    rubric_next_step = (f["rubric_next_step"] > 0) & (f["policy_pointer"] == 0)
+    # blames the customer ("you should have read your policy") answers with blame, not with the
+    # policy; a policy line with a sneer on top ("...are removed. It's not that complicated.") is
+    # both canned and hostile.
+    # In a one-line reply the rubric's resolution signal is mostly the policy's own verb
+    # ("Compensation is provided in accordance with our Conditions of Carriage"), not a step taken.
+    one_liner = (f["reply_word_count"] <= SHORT_REPLY_WORDS) & (f["reply_has_link"] == 0)
+    rubric_next_step = (f["rubric_next_step"] > 0) & (f["policy_pointer"] == 0) & ~one_liner
     canned = (
         (f["policy_cues"] > 0)
         & (f["case_cues"] == 0)
         & (f["next_step_cues"] == 0)
         & ~rubric_next_step
-        & ~blames
+        & (f["blame_cues"] == 0)
     )
     return pd.DataFrame(
         {"dismissive_or_hostile": hostile.astype(int), "canned_policy_reply": canned.astype(int)},
@@ -333,9 +409,21 @@ def _twcs_texts(sheet: pd.DataFrame) -> pd.DataFrame:
     return resolved[resolved["reply"].notna()].fillna({"complaint": ""})
 
 
+def heldout_development_items() -> pd.DataFrame:
+    """The odd-numbered (development) half of the blind held-out tone set, as training rows with
+    source "heldout" and no brand; the even half (the test set) is dropped by item number
+    before anything else is done with the file."""
+    raw = pd.read_csv(OUTCOMES_DIR / HELDOUT_FILE, dtype=str, keep_default_na=False)
+    number = pd.to_numeric(raw["item_id"].str.extract(r"^ho-tone-(\d+)$")[0], errors="coerce")
+    odd = raw[(number % 2 == 1).to_numpy()]
+    return odd.assign(source=HELDOUT_SOURCE, brand="").reset_index(drop=True)
+
+
 def load_training_labels(labels_file: Path | None = None) -> pd.DataFrame:
     """Every labelled tone item with its texts: item_id, source, brand, group, complaint, reply,
-    the two labels (0/1 ints). twcs items only when the shared twcs sample is named."""
+    the two labels (0/1 ints). twcs items only when the shared twcs sample is named; the
+    development half of the held-out set (`heldout_development_items`) is appended as source
+    "heldout", grouped like the hand items but in groups of its own."""
     labels_file = labels_path() if labels_file is None else Path(labels_file)
     sheet = pd.read_csv(OUTCOMES_DIR / SHEET_FILE, dtype=str, keep_default_na=False)
     sheet = sheet.drop(columns=list(TONE_LABELS))
@@ -354,8 +442,13 @@ def load_training_labels(labels_file: Path | None = None) -> pd.DataFrame:
             f"{TONE_LABELS[column]}: {joined.iloc[row][TONE_LABELS[column]]!r} is not 0 or 1"
         )
     joined[list(TONE_LABELS)] = values.astype(int)
-    hand = joined["source"] == "hand"
-    joined["group"] = joined["brand"].where(~hand, _stable_hand_group(joined["item_id"]))
+    heldout = heldout_development_items()
+    heldout[list(TONE_LABELS)] = heldout[list(TONE_LABELS)].astype(int)
+    joined = pd.concat([joined, heldout], ignore_index=True)
+    hand = joined["source"].isin(["hand", HELDOUT_SOURCE]).to_numpy()
+    buckets = _stable_hand_group(joined["item_id"])
+    buckets = buckets.where(joined["source"] == "hand", HELDOUT_SOURCE + buckets.str[4:])
+    joined["group"] = joined["brand"].where(~hand, buckets)
     columns = ["item_id", "source", "brand", "group", "complaint", "reply", *TONE_LABELS]
     return joined[columns].reset_index(drop=True)
 
@@ -386,7 +479,7 @@ def fit(labels: pd.DataFrame, inputs: pd.DataFrame | None = None) -> Pipeline:
 
 
 def _training_key() -> tuple:
-    files = [OUTCOMES_DIR / SHEET_FILE, labels_path()]
+    files = [OUTCOMES_DIR / SHEET_FILE, labels_path(), OUTCOMES_DIR / HELDOUT_FILE]
     stamps = tuple((str(f), f.stat().st_mtime, f.stat().st_size) for f in files)
     return stamps, str(paths.real_sample_path())
 
@@ -590,6 +683,8 @@ def _scope_scores(
 _SCOPES = {
     "all": "every labelled item, grouped 5-fold CV (brand for real items, hash bucket for hand)",
     "hand": "the hand-written hard cases only (out-of-fold predictions of the same CV)",
+    "heldout_dev": "the odd-numbered (development) half of the blind held-out set only"
+    " (out-of-fold predictions of the same CV; the even half is never read)",
     "real": "real cdp and twcs replies only (out-of-fold predictions of the same CV)",
 }
 
@@ -613,7 +708,8 @@ def evaluate(
         rows = {
             "all": np.ones(len(training), dtype=bool),
             "hand": (training["source"] == "hand").to_numpy(),
-            "real": (training["source"] != "hand").to_numpy(),
+            "heldout_dev": (training["source"] == HELDOUT_SOURCE).to_numpy(),
+            "real": training["source"].isin(["cdp", "twcs"]).to_numpy(),
         }[scope]
         if not rows.any():
             continue
