@@ -11,7 +11,8 @@ Two labellers read the reply text with the complaint as context:
 - **model** (`build_pipeline`, `trained_model`): TF-IDF word n-grams of the reply plus the tone
   and rubric rule features into one balanced logistic regression per label, trained on the tone
   labels of data/labels/outcomes/ plus the odd (development) half of the blind held-out set
-  (`load_training_labels`); about 1,500 replies, trained in a few seconds, once per process (again when a label file changes).
+  (`load_training_labels`); about 1,500 replies, trained in a few seconds, once per process
+  (again when a label file changes).
 
 `label_tone` adds both labels and their `_proba` to exchanges, scoring each distinct (reply,
 complaint) pair once; `by_group` and `worst_examples` aggregate; `evaluate` measures both
