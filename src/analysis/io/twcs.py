@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.io.common import (
     UNKNOWN_AUTHOR,
@@ -132,11 +134,18 @@ def read(path: Path) -> LoadResult:
 
 def _parents_from_response_lists(messages: pd.DataFrame, responses: pd.Series) -> pd.DataFrame:
     """Fill a missing in_response_to link from the parent's response_tweet_id list, when it names one."""
-    listed = (
-        pd.DataFrame({"parent": messages["message_id"], "child": responses.astype("string")})
-        .dropna()
-        .assign(child=lambda f: f["child"].str.split(","))
-        .explode("child")
+    listed = pd.DataFrame(
+        {"parent": messages["message_id"], "child": responses.astype("string")}
+    ).dropna()
+    # Split and flattened in pyarrow, in the lists' order (a Python list per row costs seconds).
+    lists = pc.split_pattern(pa.array(listed["child"].astype(object), pa.large_string()), ",")
+    listed = pd.DataFrame(
+        {
+            "parent": listed["parent"].to_numpy(dtype=object)[
+                pc.list_parent_indices(lists).to_numpy()
+            ],
+            "child": pd.Series(pc.list_flatten(lists), dtype="string"),
+        }
     )
     listed["child"], _ = normalise_ids(listed["child"])
     listed = listed.dropna()
