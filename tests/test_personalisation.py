@@ -553,3 +553,19 @@ def test_stem_counts_are_countvectorizers_matrix_entry_for_entry() -> None:
     np.testing.assert_array_equal(got.indptr, expected.indptr)
     np.testing.assert_array_equal(got.indices, expected.indices)
     np.testing.assert_array_equal(got.data, expected.data)
+
+
+def test_shingles_are_hashingvectorizers_matrix_entry_for_entry() -> None:
+    """The batched bigram hashing gives the matrix HashingVectorizer gives one key at a time,
+    also for empty and one-word keys, other whitespace and a key holding the NUL separator."""
+    keys = np.array(
+        ["hi there <name> we re sorry", "", "x", "a  b\tc", "one two one two", "café x\u00a0y"],
+        dtype=object,
+    )
+    for batch in (keys, np.append(keys, "n\x00ul")):
+        got = personalisation._shingles(batch)
+        expected = personalisation._hashed_shingles(batch)
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got.indptr, expected.indptr)
+        np.testing.assert_array_equal(got.indices, expected.indices)
+        np.testing.assert_array_equal(got.data, expected.data)

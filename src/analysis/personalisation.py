@@ -59,6 +59,7 @@ import pandas as pd
 from nltk import redos
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from analysis import names, prepare, schema, scorecard, text
@@ -275,14 +276,13 @@ def cluster_templates(
     nodes["component"] = -1
     nodes["distance"] = 0.0
     nodes["representative"] = -1
+    # Each key's bigram set does not depend on its brand: hashed once for every brand.
+    shingles = _shingles(nodes["key"].to_numpy())
     offset = 0
     for _, index in nodes.groupby("brand", sort=True).groups.items():
         positions = np.asarray(index)
         labels, representative, distance = _cluster_keys(
-            nodes["key"].to_numpy()[positions],
-            nodes["count"].to_numpy()[positions],
-            similarity,
-            seed,
+            shingles[positions], nodes["count"].to_numpy()[positions], similarity, seed
         )
         nodes.loc[positions, "component"] = labels + offset
         nodes.loc[positions, "representative"] = positions[representative]
@@ -312,13 +312,13 @@ def cluster_templates(
 
 
 def _cluster_keys(
-    keys: np.ndarray, counts: np.ndarray, similarity: float, seed: int
+    shingles: csr_matrix, counts: np.ndarray, similarity: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Template (as a label), representative (position) and distance to it, for one brand's keys."""
-    n = len(keys)
+    """Template (as a label), representative (position) and distance to it, for one brand's keys
+    (their `_shingles` rows)."""
+    n = shingles.shape[0]
     if n == 1:
         return np.zeros(1, dtype=int), np.zeros(1, dtype=int), np.zeros(1)
-    shingles = _shingles(keys)
     left, right = _lsh_candidates(_minhash(shingles, _BANDS * _ROWS_PER_BAND, seed), counts)
     keep = _jaccard(shingles, left, right) >= similarity
     left, right = left[keep], right[keep]
@@ -348,7 +348,56 @@ def _cluster_keys(
 
 
 def _shingles(keys: np.ndarray) -> csr_matrix:
-    """Binary key x hashed-word-bigram matrix; start/end markers give every key a bigram."""
+    """Binary key x hashed-word-bigram matrix; start/end markers give every key a bigram.
+
+    The matrix scikit-learn's HashingVectorizer (word bigrams of `[^\\s]+` tokens, 2**20
+    buckets, binary) makes, with one regex pass per chunk of keys and one hash per distinct
+    bigram instead of a Python call per key."""
+    hasher = FeatureHasher(_HASH_FEATURES, input_type="string", alternate_sign=False)
+    cells = []
+    for start in range(0, len(keys), _CHUNK_DOCUMENTS):
+        chunk = [str(key) for key in keys[start : start + _CHUNK_DOCUMENTS]]
+        joined = " xxend \x00 xxstart ".join(chunk)
+        if joined.count(_SEPARATOR) != len(chunk) - 1:  # a key holds the separator itself
+            return _hashed_shingles(keys)
+        tokens = np.array(_WORD_RE.findall("xxstart " + joined + " xxend"), dtype=object)
+        codes, distinct = pd.factorize(tokens)
+        distinct = distinct.tolist()
+        separator = codes == (distinct.index(_SEPARATOR) if _SEPARATOR in distinct else -1)
+        pair = ~separator[:-1] & ~separator[1:]
+        codes, bigrams = pd.factorize(
+            pd.Series(tokens[:-1][pair], dtype=object) + " " + tokens[1:][pair]
+        )
+        bucket = hasher.transform([[bigram] for bigram in bigrams]).tocsr().indices
+        row = np.cumsum(separator)[:-1][pair] + start
+        cells.append(row * _HASH_FEATURES + bucket.astype(np.int64)[codes])
+    cells, _ = _sorted_unique(np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64))
+    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cells // _HASH_FEATURES, minlength=len(keys)), out=indptr[1:])
+    index_type = np.int32 if len(cells) <= np.iinfo(np.int32).max else np.int64
+    return csr_matrix(
+        (
+            np.ones(len(cells), dtype=np.float32),
+            (cells % _HASH_FEATURES).astype(np.int32),
+            indptr.astype(index_type),
+        ),
+        shape=(len(keys), _HASH_FEATURES),
+    )
+
+
+_WORD_RE = re.compile(r"[^\s]+")
+
+
+def _sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_counts=True) for integers, by one sort (numpy's hashing unique
+    took four times as long on millions of cells)."""
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.diff(np.r_[starts, len(ordered)])
+
+
+def _hashed_shingles(keys: np.ndarray) -> csr_matrix:
+    """`_shingles` one key at a time, for keys that hold a NUL."""
     vectoriser = HashingVectorizer(
         analyzer="word",
         token_pattern=r"[^\s]+",
@@ -372,15 +421,18 @@ def _minhash(shingles: csr_matrix, n_hashes: int, seed: int) -> np.ndarray:
     a = rng.integers(1, _PRIME, n_hashes, dtype=np.int64)
     b = rng.integers(0, _PRIME, n_hashes, dtype=np.int64)
     distinct, inverse = np.unique(shingles.indices, return_inverse=True)
-    table = ((distinct[:, None].astype(np.int64) * a + b) % _PRIME).astype(np.uint32)
+    # Hashes x shingles, so that each hash's minimum per key runs over contiguous memory.
+    table = ((a[:, None] * distinct[None, :].astype(np.int64) + b[:, None]) % _PRIME).astype(
+        np.uint32
+    )
     indptr = shingles.indptr
     n = shingles.shape[0]
     out = np.empty((n, n_hashes), dtype=np.uint32)
     for start in range(0, n, _CHUNK_KEYS):
         stop = min(start + _CHUNK_KEYS, n)
         lo, hi = indptr[start], indptr[stop]
-        values = table[inverse[lo:hi]]
-        out[start:stop] = np.minimum.reduceat(values, indptr[start:stop] - lo, axis=0)
+        values = table[:, inverse[lo:hi]]
+        out[start:stop] = np.minimum.reduceat(values, indptr[start:stop] - lo, axis=1).T
     return out
 
 
@@ -556,7 +608,7 @@ def _stem_counts(documents: np.ndarray, stop_words: frozenset[str]) -> csr_matri
         return csr_matrix((len(documents), 1))
     first_seen, vocabulary = pd.factorize(stems)
     width = len(vocabulary)
-    cells, cell_counts = np.unique(rows * width + first_seen, return_counts=True)
+    cells, cell_counts = _sorted_unique(rows * width + first_seen)
     alphabetical = np.empty(width, dtype=np.int64)
     alphabetical[np.argsort(np.asarray(vocabulary, dtype=object), kind="stable")] = np.arange(width)
     indptr = np.zeros(len(documents) + 1, dtype=np.int64)
