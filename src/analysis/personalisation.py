@@ -469,13 +469,10 @@ def _jaccard(shingles: csr_matrix, left: np.ndarray, right: np.ndarray) -> np.nd
 
 def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
     """Agent messages with the complaint they answer and the customer they answer."""
-    ids = messages["message_id"].astype(str)
-    role = pd.Series(messages["role"].to_numpy(), index=ids)
-    parent = pd.Series(messages["parent_id"].to_numpy(), index=ids)
-    author = pd.Series(messages["author_id"].to_numpy(), index=ids)
-    author_name = pd.Series(_column(messages, "author_name").to_numpy(), index=ids)
-    message_text = pd.Series(messages["text"].to_numpy(), index=ids)
-    masked_text = pd.Series(messages["masked_text"].to_numpy(), index=ids)
+    # Every look-up by id is one get_indexer into the messages' positions, then takes.
+    ids = pd.Index(messages["message_id"].astype(str))
+    is_customer = (messages["role"] == "customer").fillna(False).to_numpy(dtype=bool)
+    parent_of = ids.get_indexer(messages["parent_id"].astype("string"))
 
     agents = messages[messages["role"] == "agent"].reset_index(drop=True)
     replies = pd.DataFrame(
@@ -494,27 +491,26 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
         }
     )
     parent_id = agents["parent_id"].astype("string")
-    parent_is_customer = (parent_id.map(role) == "customer").fillna(False).to_numpy(dtype=bool)
+    parent = ids.get_indexer(parent_id)
+    parent_is_customer = np.where(parent >= 0, is_customer[parent], False)
     replies["complaint_id"] = parent_id.where(parent_is_customer)
-    replies["complaint_text"] = (
-        parent_id.map(message_text).astype("string").where(parent_is_customer)
-    )
-    replies["complaint_masked"] = (
-        parent_id.map(masked_text).astype("string").where(parent_is_customer)
-    )
+    replies["complaint_text"] = _take(messages["text"], parent).where(parent_is_customer)
+    replies["complaint_masked"] = _take(messages["masked_text"], parent).where(parent_is_customer)
 
     # The customer answered: the nearest customer ancestor, else the conversation's first customer.
-    customer = pd.Series(pd.NA, index=replies.index, dtype="string")
-    current = parent_id.copy()
+    found = np.full(len(replies), -1, dtype=np.int64)
+    current = parent.astype(np.int64)
     for _ in range(20):
-        open_rows = customer.isna() & current.notna()
-        if not open_rows.any():
+        open_rows = np.flatnonzero((found < 0) & (current >= 0))
+        if len(open_rows) == 0:
             break
-        is_customer = (current[open_rows].map(role) == "customer").fillna(False)
-        found = is_customer[is_customer].index
-        customer.loc[found] = current.loc[found]
-        moved = is_customer[~is_customer].index
-        current.loc[moved] = current.loc[moved].map(parent).astype("string")
+        hit = is_customer[current[open_rows]]
+        found[open_rows[hit]] = current[open_rows[hit]]
+        moved = open_rows[~hit]
+        current[moved] = parent_of[current[moved]]
+    customer = pd.Series(
+        ids.astype("string").array.take(found, allow_fill=True), index=replies.index
+    )
     customers = messages[messages["role"] == "customer"]
     first_customer = (
         customers.sort_values("created_at", kind="stable", na_position="last")
@@ -523,11 +519,18 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
         .astype(str)
     )
     customer = customer.fillna(replies["conversation_id"].map(first_customer).astype("string"))
-    replies["customer_id"] = customer.map(author).astype("string")
+    position = ids.get_indexer(customer)
+    replies["customer_id"] = _take(messages["author_id"], position)
     replies["customer_name"] = (
-        customer.map(author_name).astype("string").str.strip().replace("", pd.NA)
+        _take(_column(messages, "author_name"), position).str.strip().replace("", pd.NA)
     )
     return replies
+
+
+def _take(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    """values.astype("string") at each position (NA at -1), as a map by id would give them."""
+    taken = values.astype("string").array.take(positions, allow_fill=True)
+    return pd.Series(taken, dtype="string")
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
