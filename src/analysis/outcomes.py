@@ -36,6 +36,7 @@ from sklearn.preprocessing import StandardScaler
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from analysis import paths
+from analysis import prepare as prepare_lib
 from analysis import rubric_evaluation as rubric_eval
 from analysis import text as textlib
 
@@ -459,10 +460,15 @@ def model_inputs(
     followups: pd.Series,
     complaints: pd.Series,
     complaint_sentiment: pd.Series | None = None,
+    masked_followups: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The estimator's input per follow-up: its masked text, the rule features and VADER scores
-    (`complaint_sentiment` when already scored, aligned with `complaints`)."""
+    (`complaint_sentiment` when already scored, aligned with `complaints`; `masked_followups`,
+    the text stage's masked text, when the follow-ups are a run's messages)."""
     followups = followups.fillna("").astype(str)
+    if masked_followups is None:
+        # Texts outside a run (the labelled sheets) go through the one text stage here.
+        masked_followups = prepare_lib.prepare_texts(followups, replies=False)["masked_text"]
     if complaint_sentiment is None:
         complaint_sentiment = vader_compound(complaints.fillna("").astype(str))
     complaint_sentiment = pd.Series(
@@ -470,7 +476,7 @@ def model_inputs(
     )
     followup_sentiment = vader_compound(followups)
     features = rule_features(followups, complaint_sentiment, followup_sentiment)
-    masked = textlib.mask_numbers(textlib.mask_handles(textlib.mask_urls(followups.str.lower())))
+    masked = masked_followups.fillna("").astype(str).str.lower()
     inputs = features.astype(float)
     inputs.insert(0, TEXT_COLUMN, masked.to_numpy())
     inputs["complaint_sentiment"] = complaint_sentiment.to_numpy(dtype=float)
@@ -581,6 +587,7 @@ def label_pairs(
     labeller: str | dict[str, str] = "chosen",
     model: Pipeline | None = None,
     complaint_sentiment: pd.Series | None = None,
+    masked_followups: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Both outcome labels (boolean) and the three sentiment columns per follow-up and complaint;
     `labeller` is "chosen", "rules", "model" or a dict per outcome."""
@@ -591,7 +598,7 @@ def label_pairs(
     unknown = set(labeller.values()) - set(LABELLERS)
     if unknown:
         raise ValueError(f"analysis: unknown labeller(s) {sorted(unknown)} (expected {LABELLERS})")
-    inputs = model_inputs(followups, complaints, complaint_sentiment)
+    inputs = model_inputs(followups, complaints, complaint_sentiment, masked_followups)
     out = rule_labels(inputs)
     if "model" in labeller.values() and len(inputs):
         proba = probabilities(trained_model() if model is None else model, inputs)
@@ -614,11 +621,17 @@ def label_outcomes(
     found = follow_ups(exchanges, messages)
     has = found["followup_id"].notna().to_numpy()
     complaint_sentiment = vader_compound(exchanges["text"]).to_numpy()
+    # The follow-ups are messages of the run: their masked text comes from the text stage
+    # (messages not through it, as in a hand-built table, are prepared here).
+    if "masked_text" not in messages:
+        messages = prepare_lib.ensure_prepared(messages)
+    masked_of = messages.set_index(messages["message_id"].astype(str))["masked_text"]
     pairs = pd.DataFrame(
         {
             "followup": found.loc[has, "followup_text"].fillna("").astype(str).to_numpy(),
             "complaint": exchanges["text"].fillna("").astype(str).to_numpy()[has],
             "complaint_sentiment": complaint_sentiment[has],
+            "masked": found.loc[has, "followup_id"].astype(str).map(masked_of).to_numpy(),
         }
     )
     # Templates and repeated complaints: each distinct pair is read once.
@@ -630,6 +643,7 @@ def label_outcomes(
         labeller,
         model,
         complaint_sentiment=distinct["complaint_sentiment"],
+        masked_followups=distinct["masked"],
     ).iloc[codes]
     out = exchanges.copy()
     out["customer_replied"] = found["customer_replied"].to_numpy()
@@ -807,7 +821,11 @@ def by_group(labelled: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
     if rated is not None and rated.notna().any():
         frame["satisfied"] = (rated >= helpdesk.SATISFIED_RATING).astype(float).where(rated.notna())
         flags.append("satisfied")
+    frame["mean_sentiment_change"] = pd.to_numeric(answered["sentiment_change"], errors="coerce")
+    if frame.empty:  # nothing answered: the columns, no rows
+        shares = [f"{f}_share{s}" for f in flags for s in ("", "_low", "_high")]
+        return pd.DataFrame(columns=[by, "answered", *shares, "mean_sentiment_change"])
     table = scorecard.share_table(frame, by, flags).rename(columns={"count": "answered"})
-    change = answered["sentiment_change"].groupby(frame[by]).mean().rename("mean_sentiment_change")
-    table = table.merge(change, left_on=by, right_index=True, how="left")
+    change = frame.groupby(by)["mean_sentiment_change"].mean()
+    table["mean_sentiment_change"] = table[by].map(change).to_numpy()
     return table.sort_values("answered", ascending=False, ignore_index=True, kind="stable")

@@ -203,7 +203,7 @@ def reply_parts(
     ].reset_index(drop=True)
 
 
-def _whole_replies(
+def whole_replies(
     labelled: pd.DataFrame, replied: pd.Series, messages: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """Per replied exchange: the prepared columns of its whole reply (a split reply's parts joined
@@ -272,7 +272,7 @@ def label_exchanges(
     labelled["reply_parts"] = replied.astype(int)
     if messages is not None:
         # The replies and complaints were prepared once, in the messages table.
-        whole, complaint, counted = _whole_replies(labelled, replied, messages)
+        whole, complaint, counted = whole_replies(labelled, replied, messages)
         labelled.loc[replied, "reply_parts"] = counted
         text_labels = _label_prepared(whole, complaint)
     else:

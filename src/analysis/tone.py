@@ -34,6 +34,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
 from analysis import paths, scorecard
+from analysis import rubric as rubric_lib
 from analysis import rubric_evaluation as evaluation_lib
 from analysis import rubric_model as rubric_model_lib
 from analysis import rubric_rules as rubric_rules_lib
@@ -363,10 +364,15 @@ def _prepared_inputs(reply: pd.Series, complaint: pd.Series | None) -> pd.DataFr
         complaints = pd.Series(complaint.to_numpy(dtype=object)).fillna("").astype(str)
     prepared = rubric_rules_lib.prepare(replies)
     context = rubric_rules_lib.prepare_contexts(complaints, prepared.index)
+    return _inputs_of_prepared(prepared, context).set_axis(reply.index)
+
+
+def _inputs_of_prepared(prepared: pd.DataFrame, context: pd.Series) -> pd.DataFrame:
+    """The model's input for replies already through the text stage and their masked complaints."""
     rubric_features = rubric_rules_lib.features(prepared, context)
     inputs = rubric_model_lib.model_inputs(prepared, rubric_features)
     tone = tone_features(prepared, rubric_features)
-    return pd.concat([inputs, tone], axis=1).set_axis(reply.index)
+    return pd.concat([inputs, tone], axis=1)
 
 
 def hostile_rule(reply: pd.Series, complaint: pd.Series | None = None) -> pd.Series:
@@ -516,7 +522,11 @@ def _score(
     replies: pd.Series, complaints: pd.Series, labellers: dict[str, str], model=None
 ) -> pd.DataFrame:
     """Per reply `<label>` (0/1) and `<label>_proba`, by the labeller named per label."""
-    inputs = _prepared_inputs(replies, complaints)
+    return _score_inputs(_prepared_inputs(replies, complaints), labellers, model)
+
+
+def _score_inputs(inputs: pd.DataFrame, labellers: dict[str, str], model=None) -> pd.DataFrame:
+    """`_score` from the model inputs (`_inputs_of_prepared`)."""
     ruled = labels_from_features(inputs)
     proba = None
     if "model" in labellers.values() and len(inputs):
@@ -531,27 +541,36 @@ def _score(
             probability = predicted.astype(float)
         out[label] = predicted
         out[f"{label}_proba"] = probability
-    return pd.DataFrame(out, index=replies.index)
+    return pd.DataFrame(out, index=inputs.index)
 
 
 def label_tone(
-    exchanges: pd.DataFrame, labeller: str | dict[str, str] = "chosen", model=None
+    exchanges: pd.DataFrame,
+    labeller: str | dict[str, str] = "chosen",
+    model=None,
+    messages: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Exchanges plus `dismissive_or_hostile` and `canned_policy_reply` (nullable boolean, NA
     where there is no reply to read) and their `_proba` (0-1, NaN there).
 
     `labeller` is "chosen" (`CHOSEN_LABELLER`), "rules", "model" or a dict per label; `model` a
     fitted `build_pipeline` (default `trained_model()`). Each distinct (reply, complaint) pair is
-    scored once: a template sent to a thousand customers with the same complaint is one row."""
+    scored once: a template sent to a thousand customers with the same complaint is one row.
+    With `messages` (a run's), the reply is read whole (a split reply's parts joined) from the
+    text stage's prepared columns, as the rubric reads it: nothing is prepared again."""
     labellers = _labellers(labeller)
     labelled = exchanges.copy()
     replied = labelled["answered"].fillna(False).astype(bool) & labelled["reply_text"].notna()
-    pairs = labelled.loc[replied, ["reply_text", "text"]].astype(object).fillna("").astype(str)
-    codes = pairs.groupby(["reply_text", "text"], sort=False).ngroup().to_numpy()
-    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
-    distinct = pairs.iloc[first[np.argsort(codes[first])]].reset_index(drop=True)
-    scored = _score(distinct["reply_text"], distinct["text"], labellers, model)
-    scored = scored.iloc[codes].set_axis(pairs.index)
+    if messages is not None:
+        whole, complaint, _ = rubric_lib.whole_replies(labelled, replied, messages)
+        scored = _score_inputs(_inputs_of_prepared(whole, complaint), labellers, model)
+    else:
+        pairs = labelled.loc[replied, ["reply_text", "text"]].astype(object).fillna("").astype(str)
+        codes = pairs.groupby(["reply_text", "text"], sort=False).ngroup().to_numpy()
+        first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+        distinct = pairs.iloc[first[np.argsort(codes[first])]].reset_index(drop=True)
+        scored = _score(distinct["reply_text"], distinct["text"], labellers, model)
+        scored = scored.iloc[codes].set_axis(pairs.index)
     for label in TONE_LABELS:
         column = pd.Series(pd.NA, index=labelled.index, dtype="boolean")
         column.loc[replied] = scored[label].astype(bool)
