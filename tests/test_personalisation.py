@@ -541,6 +541,8 @@ def test_stem_counts_are_countvectorizers_matrix_entry_for_entry() -> None:
             "help thanks dm <num>",
             "a text holding the separator \x00 itself: order delayed",
             "Don't worry, we're checking order <num> now",
+            "a mark inside a tag <cafe\u0301s> and an open <naïve tag, then order",
+            "ΣΙΣ ends in a final sigma <ΣΙΣ> and ascii <order> tags",
         ],
         dtype=object,
     )
