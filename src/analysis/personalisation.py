@@ -549,7 +549,9 @@ def _mentions(part: pd.Series, customer_id: pd.Series) -> np.ndarray:
 def _any_match_equals(texts: pd.Series, pattern: str, wanted: pd.Series) -> np.ndarray:
     """Whether any match of pattern's first group in each text equals that row's wanted value
     (case-insensitive); vectorised with extractall, no loop over rows."""
-    found = texts.str.extractall(pattern)
+    # Only texts holding the pattern's literal "@" can match: the rest are not searched.
+    found = texts[texts.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)]
+    found = found.str.extractall(pattern)
     result = np.zeros(len(texts), dtype=bool)
     if found.empty:
         return result
