@@ -79,6 +79,67 @@ def test_hostile_rule_reads_paraphrases_and_spares_near_misses() -> None:
     assert tone.hostile_rule(replies).tolist() == expected
 
 
+def test_training_reads_the_hand_training_files_in_groups_of_their_own() -> None:
+    files = tone.training_files()
+    assert files, "data/labels/outcomes/tone_training_a.csv is committed"
+    training = tone.load_training_labels()
+    for path in files:
+        source = path.stem.removeprefix("tone_")
+        rows = training[training["source"] == source]
+        assert len(rows) == len(pd.read_csv(path)) and (rows["brand"] == "").all()
+        assert rows["group"].str.startswith(f"{source}:").all()
+        assert rows[list(tone.TONE_LABELS)].isin([0, 1]).all().all()
+
+
+# Written for this test, in none of the label files: hostile replies in wordings no cue was
+# written from, and polite replies in the same few words. Not a measure (tone_quality.csv is);
+# floors at what was seen when the test was written: the rules flag none of the six, the chosen
+# labeller (the model cut at .8, kept high for the real replies' sake) flags 2 (a third sits at
+# .80) and no polite one, and the model ranks 5 of the 6 above every polite reply.
+UNSEEN_HOSTILE = [
+    "Sounds like a personal problem tbh.",
+    "Honestly, who orders a fridge without measuring the kitchen?",
+    "Yeah, we're not doing this again. Goodbye.",
+    "Cry about it.",
+    "Wow. You really can't follow simple directions, can you?",
+    "Learn to read the label before complaining.",
+]
+UNSEEN_POLITE = [
+    "Sorry about that, we've sent a new one and it arrives Friday.",
+    "Ha, fair enough! Which store was it? We'll pass it on.",
+    "We can't refund it as it was used, but you can swap it for store credit.",
+    "Yes, that's right: it ships Monday.",
+    "Thanks for letting us know. Could you DM us the order number?",
+    "No, the offer ended on the 3rd, but the new one starts next week.",
+]
+
+
+def test_chosen_labeller_reads_hostility_the_rules_were_not_written_for() -> None:
+    replies = UNSEEN_HOSTILE + UNSEEN_POLITE
+    exchanges = pd.DataFrame(
+        {"text": "", "reply_text": replies, "answered": True, "brand": "X", "reply_agent_id": None}
+    )
+    hostile = slice(0, len(UNSEEN_HOSTILE))
+    polite = slice(len(UNSEEN_HOSTILE), None)
+    ruled = tone.hostile_rule(pd.Series(replies)).to_numpy()
+    chosen = tone.label_tone(exchanges)
+    flagged = chosen["dismissive_or_hostile"].to_numpy(dtype=bool)
+    assert not ruled[hostile].any()
+    assert flagged[hostile].sum() >= 2 and not flagged[polite].any()
+    proba = tone.label_tone(exchanges, labeller="model")["dismissive_or_hostile_proba"].to_numpy()
+    assert (proba[hostile] > proba[polite].max()).sum() >= 5
+
+
+def test_rules_or_model_flags_what_either_flags(hard_cases: pd.DataFrame) -> None:
+    exchanges = _exchanges(hard_cases)
+    either = tone.label_tone(exchanges, labeller="rules_or_model")
+    rules = tone.label_tone(exchanges, labeller="rules")
+    model = tone.label_tone(exchanges, labeller="model")
+    for label in tone.TONE_LABELS:
+        expected = rules[label].fillna(False) | model[label].fillna(False)
+        assert either[label].fillna(False).tolist() == expected.tolist()
+
+
 def test_training_reads_only_the_odd_half_of_the_heldout_set() -> None:
     heldout = tone.heldout_development_items()
     numbers = heldout["item_id"].str.extract(r"^ho-tone-(\d+)$")[0].astype(int)
@@ -190,7 +251,8 @@ def test_evaluation_file_has_the_promised_columns(quality: pd.DataFrame) -> None
         (label, labeller, scope)
         for label in tone.TONE_LABELS
         for labeller in tone.LABELLERS
-        for scope in ("all", "hand", "heldout_dev", "real")
+        for scope in tone._SCOPES
+        if scope != "training" or tone.training_files()
     }
     assert keys == expected
     assert quality.groupby(["label", "scope"])["chosen"].sum().eq(1).all()
@@ -201,9 +263,9 @@ def test_evaluation_file_has_the_promised_columns(quality: pd.DataFrame) -> None
     assert not hostile_real["measurable"].any() and hostile_real["f1"].isna().all()
 
 
-# Measured on the 1,321 real replies (tone_labels.csv): the chosen labeller (rules) flags 0 polite
-# replies hostile and 1 canned of about 1,314 not so labelled (0.08%); 0.5% leaves room for a
-# relabelled item or two, and is still below the model's 0.53% canned false positives.
+# The bound the labeller was chosen under: at most 0.5% of the real replies the annotators did not
+# flag. Out of fold (tone_quality.csv) the chosen rules-or-model flags 4 of about 1,321 hostile
+# (0.30%) and 3 canned (0.23%); here the model has seen these replies, so it flags fewer.
 REAL_FALSE_POSITIVE_RATE_BOUND = 0.005
 
 
