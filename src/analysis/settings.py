@@ -70,10 +70,15 @@ class Settings(BaseModel):
         "several, else the first of agent, team, channel it has",
     )
     figure_brands: int = Field(
-        10, ge=1, le=40, description="brands drawn one by one in per-brand figures (largest first)"
+        10,
+        ge=1,
+        le=40,
+        description="brands (or compared groups) drawn one by one in figures (largest first)",
     )
     brands: tuple[str, ...] | None = Field(
-        None, description="the brands to draw in per-brand figures instead of the largest"
+        None,
+        description="the brands (or agents, channels, ... when compare_by names them) to draw "
+        "in figures instead of the largest",
     )
 
     @field_validator("brands", mode="before")
