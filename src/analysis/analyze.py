@@ -78,7 +78,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     sla_hours = settings.report_sla_hours
     zone = settings.business_timezone
     stage_seconds: dict[str, float] = {}
-    bar = tqdm(total=5, desc="analysis", unit="stage", disable=not progress or None)
+    bar = tqdm(total=6, desc="analysis", unit="stage", disable=not progress or None)
 
     def stage(name: str, started: float) -> None:
         stage_seconds[name] = round(time.perf_counter() - started, 2)
@@ -140,11 +140,12 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         rubric.by_brand(exchanges), scorecards["rubric_corrected_by_brand"]
     )
     scorecards["weekly_by_brand"] = trends.weekly_by_brand(exchanges, sla_hours, timezone=zone)
-    # Page 05's one row per brand: the three brand scorecards side by side.
+    # Resolution and satisfaction, where the export records them, join the group scorecards.
     helpdesk_outcomes = {
         by: helpdesk.scorecard_outcomes(tables.tickets, exchanges, by)
         for by in dict.fromkeys(["brand", compare_by])
     }
+    # Page 05's one row per brand: the three brand scorecards side by side.
     scorecards["brand_scorecard"] = summary.brand_scorecard(
         scorecards["latency_by_brand"],
         scorecards["personalisation_by_brand"],
@@ -165,9 +166,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     for by, table in helpdesk_outcomes.items():
         if table is not None:
             scorecards[f"helpdesk_by_{by}"] = table
-    # What the customer does after the reply, the tone of the replies, and the evidence that
-    # following a lesson goes with a better outcome.
-    scorecards["lesson_effects"] = effects.evidence_from_exchanges(exchanges)
+    # What the customer does after the reply and the tone of the replies, per group.
     for by in dict.fromkeys(["brand", "agent", compare_by]):
         scorecards[f"outcomes_by_{by}"] = outcomes.by_group(exchanges, by)
         scorecards[f"tone_by_{by}"] = tone.by_group(exchanges, by)
@@ -176,6 +175,11 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         scorecards["resolution_times"] = resolution
         scorecards["resolution_by_priority"] = latency.resolution_by_group(resolution, "priority")
     stage("scorecards", started)
+    bar.set_postfix_str("evidence for each lesson")
+    started = time.perf_counter()
+    # Does following a lesson go with a better outcome? One regression per outcome.
+    scorecards["lesson_effects"] = effects.evidence_from_exchanges(exchanges)
+    stage("evidence for each lesson (regressions)", started)
     bar.close()
     return Analysis(
         tables=tables,
