@@ -298,3 +298,16 @@ def test_label_tone_on_the_real_cdp_sample_is_na_exactly_when_unanswered(cdp_sam
     for label in tone.TONE_LABELS:
         assert labelled[label].isna().tolist() == unanswered.tolist()
         assert labelled[f"{label}_proba"].isna().tolist() == unanswered.tolist()
+
+
+def test_scoring_in_chunks_gives_the_same_labels_as_all_at_once(demo_tables, monkeypatch):
+    """Chunks bound a run's memory (the character n-grams of every reply at once took 4 GB at
+    158,000 replies); they must not change a single label or probability."""
+    from analysis import rubric
+
+    labelled = rubric.label_exchanges(demo_tables.exchanges, messages=demo_tables.messages)
+    whole = tone.label_tone(labelled, messages=demo_tables.messages)
+    monkeypatch.setattr(tone, "SCORING_CHUNK", 37)
+    chunked = tone.label_tone(labelled, messages=demo_tables.messages)
+    columns = [c for c in whole if c.startswith(tone.TONE_LABELS)]
+    pd.testing.assert_frame_equal(whole[columns], chunked[columns], check_exact=True)

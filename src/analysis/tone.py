@@ -558,11 +558,19 @@ def build_pipeline(C: float = 4.0, chars: bool = True) -> Pipeline:
     return model.set_params(features__transformers=blocks)
 
 
+# Replies scored per model call: the character n-grams of a whole run's replies at once would
+# take gigabytes (4 GB at 158,000 replies); in chunks the memory stays that of one chunk.
+SCORING_CHUNK = 20_000
+
+
 def _probabilities(model: Pipeline, inputs: pd.DataFrame) -> pd.DataFrame:
     if len(inputs) == 0:
         return pd.DataFrame(np.empty((0, len(TONE_LABELS))), columns=list(TONE_LABELS))
-    positive = np.column_stack([proba[:, 1] for proba in model.predict_proba(inputs)])
-    return pd.DataFrame(positive, columns=list(TONE_LABELS), index=inputs.index)
+    chunks = []
+    for start in range(0, len(inputs), SCORING_CHUNK):
+        part = inputs.iloc[start : start + SCORING_CHUNK]
+        chunks.append(np.column_stack([proba[:, 1] for proba in model.predict_proba(part)]))
+    return pd.DataFrame(np.vstack(chunks), columns=list(TONE_LABELS), index=inputs.index)
 
 
 def fit(labels: pd.DataFrame, inputs: pd.DataFrame | None = None) -> Pipeline:
@@ -655,7 +663,21 @@ def label_tone(
     replied = labelled["answered"].fillna(False).astype(bool) & labelled["reply_text"].notna()
     if messages is not None:
         whole, complaint, _ = rubric_lib.whole_replies(labelled, replied, messages)
-        scored = _score_inputs(_inputs_of_prepared(whole, complaint), labellers, model)
+        # Features and scores a chunk at a time, so a run's memory is that of one chunk.
+        scored = pd.concat(
+            [
+                _score_inputs(
+                    _inputs_of_prepared(
+                        whole.iloc[start : start + SCORING_CHUNK],
+                        complaint.iloc[start : start + SCORING_CHUNK],
+                    ),
+                    labellers,
+                    model,
+                )
+                for start in range(0, len(whole), SCORING_CHUNK)
+            ]
+            or [_score_inputs(_inputs_of_prepared(whole, complaint), labellers, model)]
+        )
     else:
         pairs = labelled.loc[replied, ["reply_text", "text"]].astype(object).fillna("").astype(str)
         codes = pairs.groupby(["reply_text", "text"], sort=False).ngroup().to_numpy()
