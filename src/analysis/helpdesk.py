@@ -467,13 +467,23 @@ def ticket_column(by: str) -> str:
     return "agent_id" if by == "agent" else by
 
 
+def satisfied(frame: pd.DataFrame) -> pd.Series | None:
+    """Per row, whether its rating counts as satisfied (`SATISFIED_RATING` or more; NA where it
+    has none), or None when no row of the table is rated."""
+    if "satisfaction" not in frame:
+        return None
+    rated = pd.to_numeric(frame["satisfaction"], errors="coerce")
+    if rated.isna().all():
+        return None
+    return (rated >= SATISFIED_RATING).astype("boolean").where(rated.notna())
+
+
 def rated_tickets(tickets: pd.DataFrame | None, exchanges: pd.DataFrame) -> pd.DataFrame | None:
     """The tickets the resolution and satisfaction figures read: the export's tickets, or a
     message export's conversations when they carry a rating; None when there is neither."""
     if tickets is not None:
         return tickets
-    rated = pd.to_numeric(exchanges.get("satisfaction"), errors="coerce")
-    if rated is None or rated.isna().all():
+    if satisfied(exchanges) is None:
         return None
     return conversations_as_tickets(exchanges)
 

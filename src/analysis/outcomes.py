@@ -817,9 +817,9 @@ def by_group(labelled: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
         frame[outcome] = answered[outcome].astype("boolean").where(replied.fillna(False))
         frame[outcome] = frame[outcome].astype("Float64").astype(float)
     flags = ["followed_up", *OUTCOME_LABELS]
-    rated = pd.to_numeric(answered.get("satisfaction"), errors="coerce")
-    if rated is not None and rated.notna().any():
-        frame["satisfied"] = (rated >= helpdesk.SATISFIED_RATING).astype(float).where(rated.notna())
+    rated = helpdesk.satisfied(answered)
+    if rated is not None:
+        frame["satisfied"] = rated.astype("Float64").astype(float)
         flags.append("satisfied")
     frame["mean_sentiment_change"] = pd.to_numeric(answered["sentiment_change"], errors="coerce")
     if frame.empty:  # nothing answered: the columns, no rows
