@@ -112,12 +112,10 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     bar.set_postfix_str("scorecards")
     started = time.perf_counter()
     # Every table carries every grouping (agent, team, priority, ...), so a page compares by any.
-    exchanges = groups.add_group_columns(exchanges, tables.messages)
-    replies = groups.add_group_columns(replies, tables.messages)
-    # A customer message's next agent message names the agent who took that turn.
-    next_replies = groups.add_group_columns(
-        next_replies.assign(agent_id=next_replies["next_agent_id"]), tables.messages
-    ).drop(columns="agent_id")
+    per_conversation = groups.conversations(tables.messages)
+    exchanges = groups.add_group_columns(exchanges, per_conversation=per_conversation)
+    replies = groups.add_group_columns(replies, per_conversation=per_conversation)
+    next_replies = groups.add_group_columns(next_replies, per_conversation=per_conversation)
     compare_by = groups.resolve(settings.compare_by, exchanges)
     scorecards = {
         "latency_by_brand": latency.by_brand(exchanges, sla_hours),

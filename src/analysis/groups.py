@@ -28,7 +28,8 @@ _LABELS = {
     "product": "product",
 }
 # The column naming the agent of each table's row: an exchange's is its reply's agent.
-_AGENT_COLUMNS = ("reply_agent_id", "agent_id")
+# (a next-reply row's agent is the one who sent that next message)
+_AGENT_COLUMNS = ("reply_agent_id", "agent_id", "next_agent_id")
 
 
 def conversation_fields(messages: pd.DataFrame) -> pd.DataFrame:
@@ -58,20 +59,32 @@ def conversation_fields(messages: pd.DataFrame) -> pd.DataFrame:
     return messages
 
 
-def add_group_columns(frame: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
-    """An exchanges or replies table with its grouping columns: `agent` (an exchange's reply
-    agent, a reply's own agent) and the conversation fields of its conversation."""
+def conversations(messages: pd.DataFrame) -> pd.DataFrame:
+    """One row per conversation with its conversation fields (`conversation_fields`)."""
+    return (
+        conversation_fields(messages)
+        .drop_duplicates("conversation_id")
+        .loc[:, ["conversation_id", *CONVERSATION_FIELDS]]
+    )
+
+
+def add_group_columns(
+    frame: pd.DataFrame,
+    messages: pd.DataFrame | None = None,
+    per_conversation: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """An exchanges, replies or next-replies table with its grouping columns: `agent` (an
+    exchange's reply agent, a reply's own agent, a next reply's agent) and the conversation
+    fields of its conversation, from `messages` or, computed once for several tables,
+    `per_conversation` (`conversations(messages)`)."""
     agent_column = next((c for c in _AGENT_COLUMNS if c in frame), None)
     if agent_column is None:
         raise ValueError(
             f"add_group_columns: expected an exchanges or replies table (with one of "
             f"{', '.join(_AGENT_COLUMNS)}), got columns {', '.join(map(str, frame.columns))}"
         )
-    per_conversation = (
-        conversation_fields(messages)
-        .drop_duplicates("conversation_id")
-        .loc[:, ["conversation_id", *CONVERSATION_FIELDS]]
-    )
+    if per_conversation is None:
+        per_conversation = conversations(messages)
     # Added again, not kept: a table given twice gets the same columns, not suffixed copies.
     grouped = frame.drop(columns=[c for c in ("agent", *CONVERSATION_FIELDS) if c in frame])
     agent = grouped[agent_column].astype(object)
