@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis import analyze, effects, outcomes, paths, report, settings, store, summary, tone
+from analysis.io import twcs
 
 PROMISED = ["lesson", "outcome", "odds_ratio", "low", "high", "n"]
 
@@ -171,18 +172,7 @@ def planted_twcs(path, seed: int, conversations: int = 4800, brands: int = 12) -
                     f"{i * 3 + 2}",
                 ]
             )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "tweet_id",
-            "author_id",
-            "inbound",
-            "created_at",
-            "text",
-            "response_tweet_id",
-            "in_response_to_tweet_id",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=twcs.COLUMNS)
     frame["created_at"] = frame["created_at"].map(
         lambda t: t.strftime("%a %b %d %H:%M:%S +0000 %Y")
     )

@@ -33,7 +33,7 @@ from analysis.business_hours import (
     BusinessHours,
     business_seconds_between,
 )
-from analysis.scorecard import rankable, wilson_interval
+from analysis.scorecard import compared, rankable, wilson_interval
 from analysis.settings import Settings
 
 __all__ = [
@@ -566,9 +566,7 @@ def findings(
 ) -> list[str]:
     """Plain-language headlines from a by_brand table, for a notebook's summary cell; brands with
     fewer than `min_messages` customer messages are not ranked (one message proves nothing)."""
-    # The table's first column is what it compares: brand, agent, channel, ...
-    key = str(brand_table.columns[0])
-    noun = key.replace("_", " ")
+    key, noun = compared(brand_table)
     if not (brand_table["customer_messages"] > 0).any():
         return ["No customer messages to measure."]
     table, note = rankable(brand_table, "customer_messages", min_messages)

@@ -725,9 +725,7 @@ def findings(
 ) -> list[str]:
     """Plain-language headlines from by_brand and top_templates tables, for a notebook's summary;
     only brands with at least `min_replies` agent replies are ranked."""
-    # The table's first column is what it compares: brand, agent, channel, ...
-    key = str(brand_table.columns[0])
-    noun = key.replace("_", " ")
+    key, noun = scorecard.compared(brand_table)
     everyone = brand_table[brand_table["replies"] > 0]
     if everyone.empty:
         return ["No agent replies to measure."]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import rubric
+from analysis import rubric, scorecard
 
 DRAWS = 2000
 SEED = 20171031
@@ -214,9 +214,7 @@ def by_brand(
 def raw_share_note(corrected: pd.DataFrame) -> str:
     """A footnote for a table of corrected shares: each lesson's raw share over all groups (the
     labeller's plain reading) and the sensitivity and specificity it was corrected with."""
-    # The table's first column is what it compares (brand, channel, agent, ...).
-    by = str(corrected.columns[0])
-    group = by.replace("_", " ")
+    by, group = scorecard.compared(corrected)
     if corrected.empty:
         return "No reply was read, so no share was corrected."
     rows = corrected.assign(hits=corrected["raw_share"] * corrected["replies"])

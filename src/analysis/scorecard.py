@@ -52,6 +52,13 @@ def share_table(
     return out.reset_index()
 
 
+def compared(table: pd.DataFrame) -> tuple[str, str]:
+    """What a grouped table compares: its first column (brand, agent, channel, ...), and the
+    words a sentence uses for it ("ticket type")."""
+    key = str(table.columns[0])
+    return key, key.replace("_", " ")
+
+
 def rankable(
     table: pd.DataFrame, count_column: str, min_count: int, unit: str = "customer messages"
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -62,8 +69,7 @@ def rankable(
     left_out = len(counted) - len(kept)
     if not left_out:
         return kept, []
-    # The table's first column is what it compares: brand, agent, channel, ...
-    noun = str(table.columns[0]).replace("_", " ")
+    noun = compared(table)[1]
     brands = noun if left_out == 1 else f"{noun}s"
     return kept, [
         f"{left_out} {brands} with fewer than {min_count} {unit} "

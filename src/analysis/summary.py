@@ -35,7 +35,7 @@ from analysis.plots import (
     no_data,
 )
 from analysis.rubric import BONUS, LESSONS
-from analysis.scorecard import rankable
+from analysis.scorecard import compared, rankable
 
 UNKNOWN_BRAND = "unknown"
 # A strength or weakness is at least this many standard deviations from the other brands' median.
@@ -180,11 +180,11 @@ def brand_scorecard(
 
 def group_of(scorecard: pd.DataFrame) -> str:
     """What a scorecard compares: its first column (brand, agent, channel, ...)."""
-    return str(scorecard.columns[0])
+    return compared(scorecard)[0]
 
 
 def _noun(scorecard: pd.DataFrame) -> str:
-    return group_of(scorecard).replace("_", " ")
+    return compared(scorecard)[1]
 
 
 def standing(scorecard: pd.DataFrame, sla_hours: float = 24) -> pd.DataFrame:
