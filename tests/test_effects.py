@@ -224,3 +224,13 @@ def test_evidence_puts_the_raw_rates_beside_each_adjusted_ratio():
     assert list(evidence.columns) == effects.EFFECT_COLUMNS + effects.RATE_COLUMNS[2:]
     rates = effects.outcome_rates(frame, outcomes=["customer_replied"])
     pd.testing.assert_frame_equal(evidence[effects.RATE_COLUMNS], rates)
+
+
+def test_the_page_table_says_each_outcomes_method_once():
+    evidence = effects.lesson_evidence(planted_exchanges(5, sorry_odds_ratio=2.0))
+    assert "method" not in effects.display_table(evidence)
+    note = effects.method_note(evidence)
+    estimated = evidence[evidence["odds_ratio"].notna()]
+    for outcome, rows in estimated.groupby("outcome"):
+        sentence = f"{outcome.replace('_', ' ')}: {'; '.join(rows['method'].unique())}"
+        assert note.count(sentence) == 1, outcome

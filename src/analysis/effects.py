@@ -378,7 +378,8 @@ def _fit_logit(
 def display_table(evidence: pd.DataFrame | None) -> pd.DataFrame:
     """`lesson_evidence` for reading on a page: lessons and outcomes in words, the raw shares with
     and without the lesson beside the adjusted odds ratio (its interval folded in by
-    `tables.show`), then how it was estimated or why it was not."""
+    `tables.show`), then why there is no estimate where there is none; how each outcome's
+    estimates were made is one sentence per outcome, `method_note`, not a cell per row."""
     columns = [
         "lesson",
         "outcome",
@@ -394,7 +395,6 @@ def display_table(evidence: pd.DataFrame | None) -> pd.DataFrame:
         "odds_ratio_low",
         "odds_ratio_high",
         "n",
-        "method",
         "reason",
     ]
     if evidence is None or evidence.empty:
@@ -417,10 +417,22 @@ def evidence_from_exchanges(exchanges: pd.DataFrame) -> pd.DataFrame:
 
     outcomes = list(OUTCOMES)
     frame = exchanges
-    rated = pd.to_numeric(exchanges.get("satisfaction"), errors="coerce")
-    if rated is not None and rated.notna().any():
-        satisfied = (rated >= helpdesk.SATISFIED_RATING).astype("boolean").where(rated.notna())
+    satisfied = helpdesk.satisfied(exchanges)
+    if satisfied is not None:
         frame = exchanges.assign(**{SATISFIED_OUTCOME: satisfied})
         outcomes.append(SATISFIED_OUTCOME)
     present = [o for o in outcomes if o in frame]
     return lesson_evidence(frame, outcomes=tuple(present))
+
+
+def method_note(evidence: pd.DataFrame | None) -> str:
+    """How each outcome's odds ratios were estimated, one sentence per outcome (the `method`
+    column of `lesson_evidence`, the same for every lesson of an outcome but the ones left out)."""
+    if evidence is None or evidence.empty:
+        return ""
+    rows = evidence[evidence["odds_ratio"].notna()]
+    parts = [
+        f"{outcome.replace('_', ' ')}: {'; '.join(dict.fromkeys(group['method'].astype(str)))}"
+        for outcome, group in rows.groupby("outcome", sort=False)
+    ]
+    return "How each outcome was estimated. " + ". ".join(parts) + "." if parts else ""
