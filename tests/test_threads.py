@@ -259,3 +259,44 @@ def test_threading_invariants(messages):
     assert _answered_by_brand(exchanges) == _independent_answered_by_brand(threaded)
     assert (exchanges["first_response_seconds"].dropna() >= 0).all()
     assert (exchanges["reply_count"] >= exchanges["answered"].astype(int)).all()
+
+
+def test_part_of_a_file_threads_as_the_whole_when_told_the_files_brands():
+    """The Dask engine threads whole conversations a partition at a time: told the whole file's
+    agent brands and last time, each part gives the whole's brands and exchanges."""
+    messages = _messages(
+        [
+            (1, None, "customer", "ann", 0, "@Acme @Bolt my order is late"),
+            (2, 1, "agent", "Acme", 30, "@ann sorry, checking"),
+            (3, None, "customer", "bob", 5, "@bolt where is my refund"),
+            (4, None, "customer", "cy", 9, "nobody answers @Acme"),
+            (5, 4, "agent", "Bolt", 600, "@cy we can help"),
+        ]
+    )
+    whole = threads.build_conversations(messages)
+    file_brands = threads.agent_brands(whole)
+    conversations = whole["conversation_id"].astype(str)
+    first_part = conversations.isin(["1"])  # Acme's conversation; Bolt answers in the others
+    parts = [whole.loc[first_part], whole.loc[~first_part]]
+    brands = pd.concat([threads.conversation_brand(part, file_brands) for part in parts])
+    pd.testing.assert_series_equal(
+        brands.sort_index(), threads.conversation_brand(whole).sort_index(), check_names=False
+    )
+    # Told nothing, the first part would not know Bolt: message 1 would miss its Bolt exchange.
+    key = ["message_id", "brand"]
+    alone = threads.build_exchanges(parts[0])
+    assert set(alone["brand"]) == {"Acme"}
+    told = pd.concat(
+        [
+            threads.build_exchanges(
+                part,
+                brands=whole.loc[whole["role"] == "agent", "brand"],
+                observed_until=whole["created_at"].max(),
+            )
+            for part in parts
+        ]
+    )
+    expected = threads.build_exchanges(whole)
+    pd.testing.assert_frame_equal(
+        told.sort_values(key, ignore_index=True), expected.sort_values(key, ignore_index=True)
+    )

@@ -99,7 +99,7 @@ def build_conversations(messages: pd.DataFrame) -> pd.DataFrame:
     if cycle_broken.any():
         # The cut link is recorded by the flag; the kept parent_id would point into the cycle.
         messages.loc[cycle_broken, "parent_id"] = None
-    messages["brand"] = _conversation_brand(messages)
+    messages["brand"] = conversation_brand(messages)
     return messages
 
 
@@ -110,28 +110,44 @@ def _utc_datetime64(times: pd.Series) -> np.ndarray:
     return times.to_numpy()
 
 
-def _writer_brand(messages: pd.DataFrame) -> pd.Series:
+def agent_brands(messages: pd.DataFrame) -> pd.DataFrame:
+    """The distinct (author_id, brand) of the agent messages: all that threading needs to know of
+    the whole file when it runs on part of it (a partition of the Dask engine)."""
+    agents = messages.loc[messages["role"] == "agent", ["author_id", "brand"]]
+    return agents.drop_duplicates(ignore_index=True)
+
+
+def _writer_brand(messages: pd.DataFrame, file_brands: pd.DataFrame | None = None) -> pd.Series:
     """Each message's own brand; an agent message whose author is one of the file's brands is
     that brand's, whatever brand the export files it under (a brand account answering in another
-    brand's conversation writes for itself)."""
+    brand's conversation writes for itself). `file_brands` is `agent_brands` of the whole file,
+    when `messages` is part of it."""
     is_agent = (messages["role"] == "agent").to_numpy()
     brand = messages["brand"].astype(object).where(messages["brand"].notna(), None)
-    spelled = {b.lower(): b for b in brand[is_agent].dropna().astype(str).unique()}
+    named = brand[is_agent] if file_brands is None else file_brands["brand"]
+    spelled = {b.lower(): b for b in named.dropna().astype(str).unique()}
     if not spelled:
         return brand
     writer = messages["author_id"].astype("string").str.lower().map(spelled)
     return brand.mask(is_agent & writer.notna().to_numpy(), writer)
 
 
-def _conversation_brand(messages: pd.DataFrame) -> pd.Series:
+def conversation_brand(
+    messages: pd.DataFrame, file_brands: pd.DataFrame | None = None
+) -> pd.Series:
     """An agent message's own brand; a customer message takes the first brand to answer in its
     conversation, else a brand it @mentions (so unanswered complaints still count for a brand).
 
     This is the message's one brand in `messages`; `build_exchanges` counts a customer message
-    for every brand it addresses or that answers it."""
-    messages = messages.assign(brand=_writer_brand(messages))
+    for every brand it addresses or that answers it. `messages` holds whole conversations;
+    `file_brands` is `agent_brands` of the whole file when they are part of it."""
+    messages = messages.assign(brand=_writer_brand(messages, file_brands))
     is_agent = (messages["role"] == "agent") & messages["brand"].notna()
     agents = messages.loc[is_agent, ["conversation_id", "created_at", "brand"]]
+    if file_brands is None:
+        mentionable = agents["brand"]
+    else:
+        mentionable = _writer_brand(file_brands.assign(role="agent"), file_brands)
     first_brand = (
         agents.sort_values("created_at", na_position="last")
         .drop_duplicates("conversation_id")
@@ -142,8 +158,8 @@ def _conversation_brand(messages: pd.DataFrame) -> pd.Series:
     brand = brand.where(brand.notna(), by_conversation)
 
     still_unknown = brand.isna() & (messages["role"] == "customer")
-    if still_unknown.any() and len(agents):
-        mentioned = _addressed_brands(messages.loc[still_unknown], agents["brand"])
+    if still_unknown.any() and mentionable.notna().any():
+        mentioned = _addressed_brands(messages.loc[still_unknown], mentionable)
         mentioned = mentioned.drop_duplicates("message_id").set_index("message_id")["brand"]
         if len(mentioned):
             conversation_of = messages.set_index("message_id")["conversation_id"]
@@ -195,13 +211,21 @@ _CUSTOMER_COLUMNS = [
 ]
 
 
-def build_exchanges(messages: pd.DataFrame) -> pd.DataFrame:
+def build_exchanges(
+    messages: pd.DataFrame,
+    *,
+    brands: pd.Series | None = None,
+    observed_until: pd.Timestamp | None = None,
+) -> pd.DataFrame:
     """One row per customer message and brand, with that brand's first direct reply (or none).
 
     A customer message counts for every brand that answers it (a direct reply by that brand)
     and every brand of the file it @mentions; one that names and is answered by no brand keeps
     one row with its conversation's brand, so unanswered complaints still count. A reply counts
-    for the brand that wrote it. (message_id, brand) is the table's key."""
+    for the brand that wrote it. (message_id, brand) is the table's key.
+
+    When `messages` are whole conversations from part of a file (a Dask partition), `brands` are
+    the whole file's agent brands and `observed_until` its last message time."""
     customer = messages.loc[messages["role"] == "customer", _CUSTOMER_COLUMNS].reset_index(
         drop=True
     )
@@ -218,8 +242,9 @@ def build_exchanges(messages: pd.DataFrame) -> pd.DataFrame:
     ).astype(str)
 
     answering = replies[["parent_id", "_brand"]].rename(columns={"parent_id": "message_id"})
-    agent_brands = messages.loc[messages["role"] == "agent", "brand"]
-    addressed = _addressed_brands(customer, agent_brands).rename(columns={"brand": "_brand"})
+    if brands is None:
+        brands = messages.loc[messages["role"] == "agent", "brand"]
+    addressed = _addressed_brands(customer, brands).rename(columns={"brand": "_brand"})
     pairs = pd.concat([answering, addressed], ignore_index=True).drop_duplicates()
     paired = customer_ids.isin(pairs["message_id"].astype(object)).to_numpy()
     alone = customer.loc[~paired, ["message_id", "_brand"]]
@@ -268,7 +293,9 @@ def build_exchanges(messages: pd.DataFrame) -> pd.DataFrame:
             "answered",
         ]
     ]
-    return add_first_response_seconds(exchanges, observed_until=messages["created_at"].max())
+    if observed_until is None:
+        observed_until = messages["created_at"].max()
+    return add_first_response_seconds(exchanges, observed_until=observed_until)
 
 
 def add_first_response_seconds(
