@@ -12,13 +12,11 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 import analysis
 from analysis import (
@@ -38,6 +36,7 @@ from analysis import (
     tone,
     trends,
 )
+from analysis import progress as progress_module
 from analysis.io import InputError
 from analysis.pipeline import Tables
 from analysis.settings import Settings
@@ -75,42 +74,55 @@ class Analysis:
 def run_all(tables: Tables, settings: Settings | None = None, progress: bool = False) -> Analysis:
     """Latency, personalisation and rubric measures and every scorecard for loaded tables."""
     settings = settings or Settings()
+    steps = progress_module.Steps("analysis", total=6, shown=progress)
+    with steps.step("personalisation (templates, specificity)"):
+        replies = personalisation.score_replies(
+            tables.messages,
+            tables.exchanges,
+            min_template_size=settings.min_template_size,
+            template_similarity=settings.template_similarity,
+        )
+    with steps.step("latency (business hours, next replies)"):
+        exchanges = latency.add_business_first_response(tables.exchanges, settings.schedule())
+        next_replies = latency.next_reply_times(tables.messages)
+    with steps.step("rubric labels"):
+        exchanges = rubric.label_exchanges(
+            exchanges, sla_hours=settings.lesson_sla_hours, messages=tables.messages
+        )
+    with steps.step("outcomes and tone"):
+        exchanges = outcomes.label_outcomes(exchanges, tables.messages)
+        exchanges = tone.label_tone(exchanges, messages=tables.messages)
+    with steps.step("scorecards"):
+        exchanges, replies, next_replies, scorecards, compare_by = aggregate(
+            tables, settings, exchanges, replies, next_replies
+        )
+    with steps.step("evidence for each lesson (regressions)"):
+        # Does following a lesson go with a better outcome? One regression per outcome.
+        scorecards["lesson_effects"] = effects.evidence_from_exchanges(exchanges)
+    steps.close()
+    return Analysis(
+        tables=tables,
+        settings=settings,
+        exchanges=exchanges,
+        replies=replies,
+        next_replies=next_replies,
+        scorecards=scorecards,
+        compare_by=compare_by,
+        stage_seconds=steps.seconds,
+    )
+
+
+def aggregate(
+    tables: Tables,
+    settings: Settings,
+    exchanges: pd.DataFrame,
+    replies: pd.DataFrame,
+    next_replies: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame], str]:
+    """Every scorecard of the labelled tables, which come back with their group columns (agent,
+    team, ...); the compared grouping is the last value. The Dask engine calls it too."""
     sla_hours = settings.report_sla_hours
     zone = settings.business_timezone
-    stage_seconds: dict[str, float] = {}
-    bar = tqdm(total=6, desc="analysis", unit="stage", disable=not progress or None)
-
-    def stage(name: str, started: float) -> None:
-        stage_seconds[name] = round(time.perf_counter() - started, 2)
-        bar.update()
-
-    bar.set_postfix_str("personalisation")
-    started = time.perf_counter()
-    replies = personalisation.score_replies(
-        tables.messages,
-        tables.exchanges,
-        min_template_size=settings.min_template_size,
-        template_similarity=settings.template_similarity,
-    )
-    stage("personalisation (templates, specificity)", started)
-    bar.set_postfix_str("latency")
-    started = time.perf_counter()
-    exchanges = latency.add_business_first_response(tables.exchanges, settings.schedule())
-    next_replies = latency.next_reply_times(tables.messages)
-    stage("latency (business hours, next replies)", started)
-    bar.set_postfix_str("rubric")
-    started = time.perf_counter()
-    exchanges = rubric.label_exchanges(
-        exchanges, sla_hours=settings.lesson_sla_hours, messages=tables.messages
-    )
-    stage("rubric labels", started)
-    bar.set_postfix_str("outcomes and tone")
-    started = time.perf_counter()
-    exchanges = outcomes.label_outcomes(exchanges, tables.messages)
-    exchanges = tone.label_tone(exchanges, messages=tables.messages)
-    stage("outcomes and tone", started)
-    bar.set_postfix_str("scorecards")
-    started = time.perf_counter()
     # Every table carries every grouping (agent, team, priority, ...), so a page compares by any.
     per_conversation = groups.conversations(tables.messages)
     exchanges = groups.add_group_columns(exchanges, per_conversation=per_conversation)
@@ -152,7 +164,7 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     )
     if compare_by != "brand":
         scorecards.update(
-            compared_scorecards(
+            comparedaggregate(
                 exchanges,
                 replies,
                 next_replies,
@@ -172,26 +184,10 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         resolution = latency.resolution_times(tables.tickets)
         scorecards["resolution_times"] = resolution
         scorecards["resolution_by_priority"] = latency.resolution_by_group(resolution, "priority")
-    stage("scorecards", started)
-    bar.set_postfix_str("evidence for each lesson")
-    started = time.perf_counter()
-    # Does following a lesson go with a better outcome? One regression per outcome.
-    scorecards["lesson_effects"] = effects.evidence_from_exchanges(exchanges)
-    stage("evidence for each lesson (regressions)", started)
-    bar.close()
-    return Analysis(
-        tables=tables,
-        settings=settings,
-        exchanges=exchanges,
-        replies=replies,
-        next_replies=next_replies,
-        scorecards=scorecards,
-        compare_by=compare_by,
-        stage_seconds=stage_seconds,
-    )
+    return exchanges, replies, next_replies, scorecards, compare_by
 
 
-def compared_scorecards(
+def comparedaggregate(
     exchanges: pd.DataFrame,
     replies: pd.DataFrame,
     next_replies: pd.DataFrame,

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis import __version__, paths
+from analysis import __version__, paths, progress
 from analysis.io import FORMATS, InputError
 
 PROG = "analysis"
@@ -531,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; bad input ends with one line that says what is wrong, exit code 2."""
     args = build_parser().parse_args(argv)
+    progress.log_to_stderr()
     try:
         return args.handler(args)
     except InputError as error:

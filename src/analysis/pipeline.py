@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from analysis import agents, clean, groups, io, paths, prepare, schema, threads
 from analysis.io.common import rejected_frame
+from analysis.progress import Steps
 from analysis.schema import REJECTED_COLUMNS
 
 
@@ -45,48 +45,42 @@ def run(
             f"{source}: not a regular file (a pipe or a device); save the data to a file "
             "and pass its path"
         )
-    bar = tqdm(total=4, desc=source.name, unit="stage", disable=not progress or None)
-    bar.set_postfix_str("reading")
-    loaded = io.load(
-        source, format=data_format, mapping=mapping, timezone=timezone, dayfirst=dayfirst
-    )
-    bar.update()
-    bar.set_postfix_str("cleaning")
-    messages, duplicate_rows = clean.clean_messages(loaded.messages)
-    role_column = "inbound" if loaded.format == "twcs" else "role"
-    messages, conflicted_rows = agents.role_conflicts(messages, role_column=role_column)
-    rejected = pd.concat(
-        [
-            loaded.rejected,
-            rejected_frame(source, duplicate_rows),
-            rejected_frame(source, conflicted_rows),
-        ],
-        ignore_index=True,
-    ).sort_values(["row", "reason"], kind="stable", ignore_index=True)[REJECTED_COLUMNS]
-    if conflicted_rows:
-        role_notes = [
-            f"{len(conflicted_rows)} message(s) marked as a brand's by authors who write as "
-            "customers elsewhere: rejected as role conflicts"
-        ]
-    else:
-        role_notes = []
-
-    bar.update()
-    bar.set_postfix_str("threading")
-    messages = threads.build_conversations(messages).drop(columns="_row")
-    # A helpdesk names a ticket's team, priority, ... once: every message of it carries them.
-    messages = groups.conversation_fields(messages)
-    messages = agents.name_signed_agents(prepare.prepare_messages(messages))
-    messages = schema.MESSAGES.validate(messages)
-    exchanges = threads.build_exchanges(messages)
-    tickets = loaded.tickets
-    if tickets is not None:
-        tickets = schema.TICKETS.validate(tickets)
-        exchanges = threads.exchanges_from_tickets(exchanges, tickets)
-    exchanges = schema.EXCHANGES.validate(exchanges)
-    bar.update()
-    bar.set_postfix_str("checking")
-
+    steps = Steps(source.name, total=4, shown=progress)
+    with steps.step("reading"):
+        loaded = io.load(
+            source, format=data_format, mapping=mapping, timezone=timezone, dayfirst=dayfirst
+        )
+    with steps.step("cleaning"):
+        messages, duplicate_rows = clean.clean_messages(loaded.messages)
+        role_column = "inbound" if loaded.format == "twcs" else "role"
+        messages, conflicted_rows = agents.role_conflicts(messages, role_column=role_column)
+        rejected = pd.concat(
+            [
+                loaded.rejected,
+                rejected_frame(source, duplicate_rows),
+                rejected_frame(source, conflicted_rows),
+            ],
+            ignore_index=True,
+        ).sort_values(["row", "reason"], kind="stable", ignore_index=True)[REJECTED_COLUMNS]
+        if conflicted_rows:
+            role_notes = [
+                f"{len(conflicted_rows)} message(s) marked as a brand's by authors who write as "
+                "customers elsewhere: rejected as role conflicts"
+            ]
+        else:
+            role_notes = []
+    with steps.step("threading"):
+        messages = threads.build_conversations(messages).drop(columns="_row")
+        # A helpdesk names a ticket's team, priority, ... once: every message of it carries them.
+        messages = groups.conversation_fields(messages)
+        messages = agents.name_signed_agents(prepare.prepare_messages(messages))
+        messages = schema.MESSAGES.validate(messages)
+        exchanges = threads.build_exchanges(messages)
+        tickets = loaded.tickets
+        if tickets is not None:
+            tickets = schema.TICKETS.validate(tickets)
+            exchanges = threads.exchanges_from_tickets(exchanges, tickets)
+        exchanges = schema.EXCHANGES.validate(exchanges)
     tables = Tables(
         messages=messages,
         exchanges=exchanges,
@@ -97,9 +91,9 @@ def run(
         tickets=tickets,
         notes=loaded.notes + role_notes,
     )
-    tables.summary = summarise(tables, rows_read=loaded.rows_read)
-    bar.update()
-    bar.close()
+    with steps.step("checking"):
+        tables.summary = summarise(tables, rows_read=loaded.rows_read)
+    steps.close()
     return tables
 
 

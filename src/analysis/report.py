@@ -30,13 +30,13 @@ import nbformat
 import papermill
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter
-from tqdm.auto import tqdm
 
 import analysis
 from analysis import analyze, paths, tables
 from analysis import redact as redaction
 from analysis import settings as settings_lib
 from analysis.io import InputError
+from analysis.progress import Steps, on_terminal
 from analysis.settings import Settings
 
 # Parameters a notebook declares to open a run on its own; the report passes run_dir instead.
@@ -182,17 +182,19 @@ def build_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     # Every page reads the one run folder: the data is loaded and analysed once per report.
     values = {"run_dir": str(run.folder), **params}
-    bar = tqdm(notebooks, desc="report", unit="notebook", disable=not progress or None)
-    for notebook in bar:
-        bar.set_postfix_str(notebook.stem)
-        injected = {k: v for k, v in values.items() if k in declared[notebook]}
-        page, error = _run_notebook(notebook, out_dir, injected, with_code, identities, progress)
+    steps = Steps("report", total=len(notebooks), unit="notebook", shown=progress)
+    for notebook in notebooks:
+        with steps.step(notebook.stem):
+            injected = {k: v for k, v in values.items() if k in declared[notebook]}
+            page, error = _run_notebook(
+                notebook, out_dir, injected, with_code, identities, progress
+            )
         metadata.pages.append(page)
         if error is not None:
-            bar.close()
+            steps.close()
             write_index(out_dir, metadata)
             raise error
-    bar.close()
+    steps.close()
     return write_index(out_dir, metadata)
 
 
@@ -316,7 +318,8 @@ def _run_notebook(
                 parameters=injected,
                 kernel_name=KERNEL_NAME,
                 cwd=scratch,
-                progress_bar=bool(progress),
+                # papermill's bar, per cell, only where it is redrawn in place: a terminal.
+                progress_bar=bool(progress) and on_terminal(),
             )
     except Exception as caught:  # papermill's error, a dead kernel, a missing kernel ...
         error = caught
