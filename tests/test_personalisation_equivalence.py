@@ -1,0 +1,56 @@
+"""The vectorised personalisation helpers give what Python's `re`, one text at a time, gives."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pandas as pd
+
+from analysis import personalisation
+
+
+def _template_key_by_re(masked_text: pd.Series) -> pd.Series:
+    """The template key as `re` builds it, text by text: the definition the RE2 version keeps."""
+
+    def key(value: str) -> str:
+        value = re.sub(r"['\u2019]", "", value)
+        value = re.sub(r"[^\w<>\s]+", " ", value)
+        return re.sub(r"\s+", " ", value).strip()
+
+    return masked_text.str.lower().map(key)
+
+
+def test_template_key_matches_re_on_awkward_texts() -> None:
+    texts = pd.Series(
+        [
+            "Hi <name>, we're SO sorry about order <num>!!! DM us :)",
+            "  leading and trailing   ",
+            "",
+            "tab\there\vvertical\x1cfile-sep\u00a0nbsp\u2028line-sep\u3000ideographic",
+            "O\u2019Brien's café naïve Søren ΣΙΣ ends Σ",
+            "digits ٣٤٥ ² ½ Ⅻ and marks e\u0301 \u0915\u094d\u0937",
+            "emoji 🙂👍🏽 ** <url> <<double>> a_b snake_case",
+            "new letters \U0001123f\U00011f04 and \U0001e030",
+            "---",
+        ],
+        dtype="str",
+    )
+    pd.testing.assert_series_equal(personalisation._template_key(texts), _template_key_by_re(texts))
+
+
+def test_template_key_matches_re_on_every_character() -> None:
+    # Each text holds 64 consecutive code points between letters, so every character's reading
+    # as a word character, a space or punctuation decides the key. UTF-8 holds no surrogates.
+    points = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    texts = pd.Series(
+        ["a" + "a".join(map(chr, points[i : i + 64])) + "z" for i in range(0, len(points), 64)],
+        dtype="str",
+    )
+    pd.testing.assert_series_equal(personalisation._template_key(texts), _template_key_by_re(texts))
+
+
+def test_template_key_keeps_missing_texts_missing() -> None:
+    texts = pd.Series(["Hello, World", None], dtype="str")
+    got = personalisation._template_key(texts)
+    assert got.iloc[0] == "hello world" and pd.isna(got.iloc[1])
