@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
+import numpy as np
 import pandas as pd
 
 from analysis import personalisation
@@ -54,3 +55,40 @@ def test_template_key_keeps_missing_texts_missing() -> None:
     texts = pd.Series(["Hello, World", None], dtype="str")
     got = personalisation._template_key(texts)
     assert got.iloc[0] == "hello world" and pd.isna(got.iloc[1])
+
+
+def _mentions_by_re(part: pd.Series, customer_id: pd.Series) -> np.ndarray:
+    """Whether each text mentions @customer_id, `re` text by text: the definition kept."""
+    pattern = re.compile(r"(?<![\w@])@(\w+)")
+    return np.array(
+        [
+            isinstance(t, str)
+            and isinstance(c, str)
+            and any(h.lower() == c.lower() for h in pattern.findall(t))
+            for t, c in zip(part, customer_id, strict=True)
+        ]
+    )
+
+
+def test_mentions_match_re_text_by_text() -> None:
+    rows = [
+        ("@Dana thanks", "dana"),  # at the start, another case
+        ("thanks @dana", "Dana"),
+        ("thanks @danaX", "dana"),  # a longer handle is another customer
+        ("mail dana@dana.com", "dana"),  # an e-mail address is no mention
+        ("@@dana twice", "dana"),
+        ("@sam and @dana!", "dana"),  # the second handle
+        ("@sam", "dana"),
+        ("no handle here", "dana"),
+        (None, "dana"),
+        ("@dana", None),
+        ("ends with @", "dana"),
+        ("@Ünal merhaba", "ünal"),
+        ("", "dana"),
+        ("@dana", "dana"),  # right after the previous text: the join must not bind them
+    ]
+    part = pd.Series([t for t, _ in rows], dtype="str")
+    customer_id = pd.Series([c for _, c in rows], dtype="string")
+    got = personalisation._mentions(part, customer_id)
+    np.testing.assert_array_equal(got, _mentions_by_re(part, customer_id))
+    assert got.tolist()[:3] == [True, True, False]

@@ -545,22 +545,24 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def _mentions(part: pd.Series, customer_id: pd.Series) -> np.ndarray:
     """Whether each text mentions @customer_id (case-insensitive)."""
-    return _any_match_equals(part, r"(?<![\w@])@(\w+)", customer_id)
-
-
-def _any_match_equals(texts: pd.Series, pattern: str, wanted: pd.Series) -> np.ndarray:
-    """Whether any match of pattern's first group in each text equals that row's wanted value
-    (case-insensitive); vectorised with extractall, no loop over rows."""
-    # Only texts holding the pattern's literal "@" can match: the rest are not searched.
-    found = texts[texts.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)]
-    found = found.str.extractall(pattern)
-    result = np.zeros(len(texts), dtype=bool)
-    if found.empty:
+    # Only texts holding an "@" can match. They are searched in one pass, joined by a space: a
+    # handle never spans it, and after it the look-behind reads as at the start of a text.
+    holding = np.flatnonzero(part.str.contains("@", regex=False).fillna(False).to_numpy(bool))
+    texts = part.to_numpy()[holding].tolist()
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.r_[0, np.cumsum(lengths + 1)]
+    found = [(m.start(), m.group(1)) for m in _MENTION_RE.finditer(" ".join(texts))]
+    result = np.zeros(len(part), dtype=bool)
+    if not found:
         return result
-    rows = found.index.get_level_values(0)
-    hit = names.same_name(found[0], wanted.reindex(rows))
-    result[texts.index.get_indexer(rows[hit])] = True
+    positions, handles = zip(*found, strict=True)
+    rows = holding[np.searchsorted(starts, positions, side="right") - 1]
+    hit = names.same_name(pd.Series(handles, dtype=object), customer_id.iloc[rows])
+    result[rows[hit]] = True
     return result
+
+
+_MENTION_RE = re.compile(r"(?<![\w@])@(\w+)")
 
 
 def _template_key(masked_text: pd.Series) -> pd.Series:
