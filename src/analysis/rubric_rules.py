@@ -29,8 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import CountVectorizer
 
+from analysis import personalisation
 from analysis import prepare as prepare_lib
 from analysis import text as textlib
 
@@ -563,40 +563,28 @@ def prepare_contexts(contexts: pd.Series | None, index: pd.Index) -> pd.Series:
 
 def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
     """Distinct content stems shared by each reply and its complaint (generic support words left
-    out): words counted by one CountVectorizer, each distinct word stemmed once, then a sparse
-    product."""
+    out): each distinct reply and complaint tokenised and stemmed once, then a sparse product."""
     n = len(replies)
     if n == 0:
         return np.zeros(0, dtype=int)
     # Each distinct reply and complaint is tokenised once (templates repeat), rows index them.
     reply_codes, distinct_replies = pd.factorize(replies.fillna("").astype(str), sort=False)
     context_codes, distinct_contexts = pd.factorize(contexts.fillna("").astype(str), sort=False)
-    # NLTK's RegexpTokenizer (analysis.text.tokenise) words, counted once per text
-    vectoriser = CountVectorizer(analyzer=textlib.tokenise, binary=True)
-    both = pd.Series(np.concatenate([distinct_replies, distinct_contexts]), dtype=object)
+    both = np.concatenate([np.asarray(distinct_replies), np.asarray(distinct_contexts)])
     split = len(distinct_replies)
-    try:
-        matrix = vectoriser.fit_transform(both)
-    except ValueError:  # no word anywhere
+    # `text.content_stems` of every text (NLTK's tokeniser, Snowball stems, stop words out), one
+    # regex pass per chunk of texts rather than one Python call per text.
+    # (personalisation owns that batched reader; its home would be analysis.text)
+    rows, stems = personalisation._content_stem_rows(both, textlib.STOP_WORDS | GENERIC_WORDS)
+    columns, vocabulary = pd.factorize(stems)
+    content = ~np.isin(np.asarray(vocabulary, dtype=object), list(GENERIC_STEMS))[columns]
+    if not content.any():
         return np.zeros(n, dtype=int)
-    stop = textlib.STOP_WORDS | GENERIC_WORDS
-    words = vectoriser.get_feature_names_out()
-    heads = [w.replace("\u2019", "'").split("'", 1)[0] for w in words]
-    keep = np.array(
-        [
-            len(h) >= 2 and h.isalpha() and h not in stop and w not in stop
-            for w, h in zip(words, heads, strict=True)
-        ]
+    stemmed = csr_matrix(
+        (np.ones(content.sum()), (rows[content], columns[content])),
+        shape=(len(both), len(vocabulary)),
     )
-    stems = np.array([textlib.stem(h) if k else "" for h, k in zip(heads, keep, strict=True)])
-    keep &= ~np.isin(stems, list(GENERIC_STEMS))
-    if not keep.any():
-        return np.zeros(n, dtype=int)
-    stem_ids, stem_index = np.unique(stems[keep], return_inverse=True)
-    mapping = csr_matrix(
-        (np.ones(keep.sum()), (np.flatnonzero(keep), stem_index)), shape=(len(words), len(stem_ids))
-    )
-    stemmed = ((matrix @ mapping) > 0).tocsr()
+    stemmed.data[:] = 1  # a stem a text uses twice is one shared stem
     reply_stems = stemmed[:split][reply_codes]
     context_stems = stemmed[split:][context_codes]
     return np.asarray(reply_stems.multiply(context_stems).sum(axis=1)).ravel().astype(int)
