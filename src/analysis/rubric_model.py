@@ -14,17 +14,20 @@ cross-validation. `trained_model()` trains once per process (again when a label 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix, vstack
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import check_is_fitted
 
 from analysis import paths
 from analysis import rubric_rules as rules
@@ -49,6 +52,8 @@ LABELLED_COLUMNS = [
 ]
 TEXT_COLUMN = "reply_text"
 SEED = 20171031
+# The words the n-grams are made of: a mask token ("<url>") or a word with its apostrophes.
+NGRAM_TOKEN_PATTERN = r"<?\b\w[\w']*\b>?"
 # Logistic regressions cut at 0.5: class_weight="balanced" already centres the rare labels.
 THRESHOLD = 0.5
 
@@ -135,6 +140,100 @@ def inputs_for_texts(replies: pd.Series, complaints: pd.Series | None = None) ->
     return model_inputs(prepared, rules.features(prepared, context))
 
 
+# Documents are joined by a character no token takes in, so one regex pass reads many.
+_DOCUMENT_SEPARATOR = "\x00"
+
+
+class BatchedTfidfVectorizer(TfidfVectorizer):
+    """scikit-learn's TfidfVectorizer whose `transform` gives the very same matrix, with the word
+    n-grams of all documents counted at once rather than in a Python loop per document."""
+
+    # Hand-written because scikit-learn's transform runs its analyzer and a dict look-up per
+    # n-gram in Python: three quarters of the model's labelling time on a million replies. Here
+    # each distinct document is read once, one `re` pass reads thousands of them joined, and
+    # numpy and pandas make and look up the n-grams.
+
+    def transform(self, raw_documents):
+        """The TF-IDF matrix of `raw_documents` (`TfidfVectorizer.transform`)."""
+        check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
+        documents = pd.Series(list(raw_documents), dtype=object)
+        if not self._batchable(documents):
+            return super().transform(raw_documents)
+        codes, distinct = pd.factorize(documents)
+        counts = self._distinct_counts(np.asarray(distinct, dtype=object))
+        return self._tfidf.transform(counts[codes], copy=False)
+
+    def _batchable(self, documents: pd.Series) -> bool:
+        # The joined reading is the per-document one for this token pattern: it reads a
+        # neighbouring character only through \b, which the separator (not a word character)
+        # answers as the start or end of a document does, and no token takes the separator in.
+        return (
+            self.analyzer == "word"
+            and self.input == "content"
+            and self.token_pattern == NGRAM_TOKEN_PATTERN
+            and self.tokenizer is None
+            and self.preprocessor is None
+            and self.strip_accents is None
+            and self.stop_words is None
+            and self.lowercase
+            and bool(documents.map(type).eq(str).all())
+        )
+
+    def _distinct_counts(self, documents: np.ndarray) -> csr_matrix:
+        """`CountVectorizer.transform` of distinct documents."""
+        separated = np.asarray(
+            pd.Series(documents, dtype=object).str.contains(_DOCUMENT_SEPARATOR, regex=False),
+            dtype=bool,
+        )
+        joined = np.flatnonzero(~separated)
+        parts = [self._joined_counts(documents[joined])]
+        if separated.any():  # the rare document that holds the separator, read alone
+            parts.append(super(TfidfVectorizer, self).transform(documents[separated]))
+        order = np.empty(len(documents), dtype=np.int64)
+        order[np.concatenate([joined, np.flatnonzero(separated)])] = np.arange(len(documents))
+        return csr_matrix(vstack(parts, format="csr")[order])
+
+    def _joined_counts(self, documents: np.ndarray) -> csr_matrix:
+        """Counts of the vocabulary's n-grams in documents that hold no separator."""
+        shape = (len(documents), len(self.vocabulary_))
+        if len(documents) == 0:
+            return csr_matrix(shape, dtype=self.dtype)
+        # str.lower maps one character at a time, except a final sigma, which the separator
+        # ends as the end of a document does.
+        text = _DOCUMENT_SEPARATOR.join(documents.tolist()).lower()
+        pattern = re.compile(f"{_DOCUMENT_SEPARATOR}|{self.token_pattern}")
+        tokens = np.array(pattern.findall(text), dtype=object)
+        # (compared as an object array: numpy would read the str "\x00" as "")
+        separator = tokens == np.array([_DOCUMENT_SEPARATOR], dtype=object)
+        words = tokens[~separator]
+        document = np.cumsum(separator)[~separator]
+        vocabulary = pd.Index(list(self.vocabulary_.keys()), dtype=object)
+        columns = np.fromiter(self.vocabulary_.values(), dtype=np.int64, count=len(vocabulary))
+        rows, found = [], []
+        low, high = self.ngram_range
+        for n in range(low, high + 1):
+            starts = len(words) - n + 1
+            if starts <= 0:
+                continue
+            gram = words[:starts]
+            for offset in range(1, n):
+                gram = gram + " " + words[offset : offset + starts]
+            inside = document[:starts] == document[n - 1 :]  # an n-gram never spans documents
+            position = vocabulary.get_indexer(gram[inside])
+            known = position >= 0
+            rows.append(document[:starts][inside][known])
+            found.append(columns[position[known]])
+        rows, found = np.concatenate(rows or [[]]), np.concatenate(found or [[]])
+        counts = csr_matrix(
+            (np.ones(len(rows), dtype=self.dtype), (rows.astype(np.int64), found.astype(np.int64))),
+            shape=shape,
+        )
+        counts.sum_duplicates()
+        if self.binary:
+            counts.data.fill(1)
+        return counts
+
+
 def _log1p(values):
     return np.log1p(np.asarray(values, dtype=float))
 
@@ -148,8 +247,8 @@ def build_pipeline(use_rules: bool = True, C: float = 4.0) -> Pipeline:
     blocks = [
         (
             "words",
-            TfidfVectorizer(
-                sublinear_tf=True, ngram_range=(1, 2), token_pattern=r"<?\b\w[\w']*\b>?"
+            BatchedTfidfVectorizer(
+                sublinear_tf=True, ngram_range=(1, 2), token_pattern=NGRAM_TOKEN_PATTERN
             ),
             TEXT_COLUMN,
         ),
