@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -120,6 +121,87 @@ def test_any_plain_reply_signed_with_caret_initials_is_found(body: str) -> None:
     assert pd.isna(text.extract_signature(pd.Series([body])).iloc[0])
 
 
+# Pieces of replies where RE2 and Python's `re` could read a signature differently: look-arounds,
+# Unicode letters, digits and spaces, links straight after initials, closings.
+_SIGNATURE_PIECES = [
+    "^AB",
+    " ^ JE",
+    "/KL",
+    "*TJ",
+    "-JK",
+    "-Becky",
+    " - Becky.",
+    "~Sam",
+    "\u2013 Becky S.",
+    "\n\nThanks,\nBecky",
+    " Kind regards, Dana",
+    "https://t.co/x",
+    " (1/2)",
+    "1/2",
+    "...",
+    "!",
+    " ",
+    "\u00a0",
+    "\v",
+    "\t",
+    "\n",
+    "\u00e9",
+    "S\u00f8ren",
+    "-S\u00f8ren",
+    "^\u00c5B",
+    "abc",
+    "ABhttps://t.co/x",
+    "-ABwww.x.com",
+    "-AB-foo.com/x",
+    "and/or",
+    ".-AB",
+    "x-AB",
+    ")^AB",
+    ",/AB",
+    "^^",
+    "US",
+    "-Thanks",
+    "Regards,",
+    "Best,\n",
+    "Dana",
+    "O'Brien",
+    "Jean-Luc",
+    "\u0663",
+    "\u2026",
+    "e-Mail",
+    "CHEERS,\nJo Ann",
+    "sincerely,",
+    "\u212a",
+    "\u017f",
+    "@x",
+    "\r\n",
+    "AB.",
+]
+
+
+def test_signatures_read_by_re2_in_bulk_are_those_python_reads_in_small_batches(
+    monkeypatch,
+) -> None:
+    # Below `_RE2_MIN_ROWS` texts every text goes to Python's `re`; in bulk, RE2 reads those it
+    # reads alike. Both must find and strip the same signatures.
+    monkeypatch.setattr(text, "_RE2_MIN_ROWS", 1000)
+    pieces = np.random.default_rng(7).choice(len(_SIGNATURE_PIECES), size=(20_000, 5))
+    replies = pd.Series(
+        ["".join(_SIGNATURE_PIECES[i] for i in row[: row[0] % 6]) for row in pieces]
+    )
+    alike = text.reads_alike(replies)
+    assert 0.5 < alike.mean() < 0.9  # both paths run
+    in_bulk = text.parse_signatures(replies)
+    batches = [replies.iloc[start : start + 500] for start in range(0, len(replies), 500)]
+    in_batches = pd.concat([text.parse_signatures(batch) for batch in batches])
+    pd.testing.assert_frame_equal(in_bulk, in_batches)
+    assert in_bulk["kind"].eq("mark").sum() > 3000 and in_bulk["kind"].eq("closing").sum() > 1000
+    stripped = pd.concat(
+        [text.strip_signature(batch, in_batches["kind"].loc[batch.index]) for batch in batches]
+    )
+    pd.testing.assert_series_equal(text.strip_signature(replies, in_bulk["kind"]), stripped)
+
+
 @given(st.text(max_size=80), st.text(max_size=40))
 def test_masked_text_has_no_digits_links_or_handles(before: str, after: str) -> None:
     masked = text.mask(pd.Series([f"{before} @cust_42 https://t.co/Ab12 {after}"])).iloc[0]
@@ -177,12 +259,14 @@ def test_customer_messages_are_masked_but_have_no_signature_or_addressed_name() 
 def test_signatures_are_parsed_and_texts_masked_once_per_message_in_a_whole_run(
     monkeypatch,
 ) -> None:
-    # The labellers train on the label sheets once per process; that is not the run's text
-    # stage, so they are trained before the count starts, whatever ran before this test.
-    from analysis import outcomes, rubric_model
+    # The labellers (rubric, outcomes, tone) train on their label sheets once per process; that
+    # is not the run's text stage, so they are trained before the count starts, whatever ran
+    # before this test.
+    from analysis import outcomes, rubric_model, tone
 
     rubric_model.trained_model()
     outcomes.trained_model()
+    tone.trained_model()
     parsed, masked = [], []
     parse, mask_urls = text.parse_signatures, text.mask_urls
 

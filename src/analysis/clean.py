@@ -28,9 +28,8 @@ _COMMON_ENTITY = r"&(?:lt|gt|quot|#39|amp);"
 _STRAIGHT_QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'))
 # Python's `\s` (every character `str.isspace` accepts) as an RE2 class: RE2's own `\s` is ASCII
 # only and misses the vertical tab, so pandas would run `\s+` row by row in Python instead.
-_WHITESPACE_RUN = (
-    "[" + "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code).isspace()) + "]+"
-)
+SPACE_CHARACTERS = "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code).isspace())
+_WHITESPACE_RUN = f"[{SPACE_CHARACTERS}]+"
 # Control characters no message means (NUL, backspace, escape, DEL...): a corrupted export holds
 # them, and an HTML page may not (a NUL is a parse error). Tab, line feed and CR are text.
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"

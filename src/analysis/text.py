@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,7 +27,7 @@ from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from analysis import names
+from analysis import clean, names
 
 URL_TOKEN = "<url>"
 EMAIL_TOKEN = "<email>"
@@ -105,6 +106,45 @@ CLOSING_SIGNATURE_PATTERN = (
 _CLOSING_HINT = r"(?i)\n|regards|sincerely|wishes"
 _MARK_RE = re.compile(MARK_SIGNATURE_PATTERN)
 _CLOSING_RE = re.compile(CLOSING_SIGNATURE_PATTERN)
+
+# The two signature patterns for RE2 (pyarrow's kernels, over the whole column in C++), for the
+# texts where RE2 and Python's `re` read them alike: texts without a non-ASCII letter or digit,
+# where `\b` (ASCII in RE2, Unicode in `re`) and `\d` agree; `\s` and `\S` are written as Python's
+# whitespace class. The other texts keep the Python patterns above. The look-behind on the sigil
+# becomes the character before it, captured and put back on stripping; the look-ahead after
+# initials becomes a tail that does not start with a lowercase letter (only a link's `http` or
+# `www` can: a bare domain needs a `\b`, which an ASCII capital and a letter do not make).
+_S = f"[{clean.SPACE_CHARACTERS}]"
+_NOT_S = f"[^{clean.SPACE_CHARACTERS}]"
+_BARE_DOMAIN_RE2 = rf"\b(?:[A-Za-z0-9-]+\.)+[A-Za-z]{{2,}}/{_NOT_S}*"
+_URL_RE2 = rf"(?:https?://|www\.){_NOT_S}+|{_BARE_DOMAIN_RE2}"
+_PART_RE2 = rf"\(?[0-9]{{1,2}}{_S}?/{_S}?[0-9]{{1,2}}\)?:?"
+_TAIL_ITEM_RE2 = rf"(?:{_URL_RE2}|{_PART_RE2}|[.!?\x{{2026}}]+)"
+_TAIL_RE2 = rf"(?:{_S}*{_TAIL_ITEM_RE2})*{_S}*$"
+_TAIL_AFTER_INITIALS_RE2 = (
+    rf"(?:(?:{_S}+{_TAIL_ITEM_RE2}|{_BARE_DOMAIN_RE2}|{_PART_RE2}|[.!?\x{{2026}}]+)"
+    rf"(?:{_S}*{_TAIL_ITEM_RE2})*)?{_S}*$"
+)
+# Groups by number, for the rewrite: 2 is the character before a sigil, 5 and 7 the tails.
+_MARK_RE2 = (
+    rf"(?:(?P<caret>\^)|(?P<before>^|[{clean.SPACE_CHARACTERS}.!?,)\^])"
+    r"(?P<sigil>[/*~\x{2013}\x{2014}-]))[ ]?"
+    rf"(?:(?P<initials>[A-Z]{{2,4}})(?P<initials_tail>{_TAIL_AFTER_INITIALS_RE2})"
+    rf"|(?P<name>{_NAME}(?: [A-Z]\.?)?)(?P<name_tail>{_TAIL_RE2}))"
+)
+_MARK_KEEP_RE2 = r"\2\5\7"
+# Groups: 1 closing, 2 line_name, 3 regards_closing, 4 regards_name, 5 tail.
+_CLOSING_RE2 = (
+    r"(?:(?P<closing>(?i:thanks|thank you|many thanks|cheers|best|best wishes|kind regards"
+    r"|warm regards|regards|sincerely)[ \t]*,?)[ \t]*\n"
+    rf"{_S}*(?P<line_name>{_NAME}(?: {_NAME})?)"
+    r"|(?P<regards_closing>(?i:kind regards|warm regards|regards|sincerely|best wishes),)[ \t]*"
+    rf"(?P<regards_name>{_NAME}))(?P<tail>{_TAIL_RE2})"
+)
+_CLOSING_KEEP_RE2 = r"\1\3\5"
+# pyarrow compiles a pattern at each call (20-50 ms for these, with their name classes), the time
+# Python's `re` takes for a few thousand texts: fewer go to `re`.
+_RE2_MIN_ROWS = 5_000
 
 TOKEN_PATTERN = r"<\w+>|[a-z]+(?:['\u2019][a-z]+)*"
 _TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)
@@ -185,23 +225,103 @@ def strip_reply_prefix(text: pd.Series) -> pd.Series:
 def parse_signatures(text: pd.Series) -> pd.DataFrame:
     """Per reply: the signature ("AB", "Becky") and which pattern found it ("mark", "closing")."""
     text = _as_str(text)
-    found = text.str.extract(_MARK_RE).astype("string")
+    alike = _re2_rows(text)
+    found = _first_match(
+        text,
+        alike,
+        _MARK_RE,
+        _MARK_RE2,
+        {"sigil": ("caret", "sigil"), "mark": ("initials", "name")},
+    )
     initials = found["mark"].str.fullmatch(r"[A-Z]{2,4}").fillna(False).astype(bool)
     by_name = found["sigil"].isin(["-", "~", "\u2013", "\u2014"]).fillna(False).astype(bool)
-    first_word = found["mark"].str.split(" ").str[0]
+    first_word = _first_word(found["mark"])
     valid = (initials & ~found["mark"].isin(NOT_INITIALS).fillna(False).astype(bool)) | (
         by_name & ~initials & names.is_name(first_word)
     )
     signature = found["mark"].where(valid)
     kind = pd.Series(pd.NA, index=text.index, dtype="string").mask(valid, "mark")
-    hinted = signature.isna() & text.str.contains(_CLOSING_HINT, regex=True)
+    hinted = (signature.isna() & text.str.contains(_CLOSING_HINT, regex=True)).to_numpy(bool)
     if hinted.any():
-        closing = text[hinted].str.extract(_CLOSING_RE).astype("string")
+        closing = _first_match(
+            text[hinted],
+            alike[hinted],
+            _CLOSING_RE,
+            _CLOSING_RE2,
+            {"line_name": ("line_name",), "regards_name": ("regards_name",)},
+        )
         name = closing["line_name"].fillna(closing["regards_name"])
-        name = name.where(names.is_name(name.str.split(" ").str[0]))
+        name = name.where(names.is_name(_first_word(name)))
         signature.loc[hinted] = name
         kind.loc[name[name.notna()].index] = "closing"
     return pd.DataFrame({"signature": signature.str.strip().str.rstrip("."), "kind": kind})
+
+
+def _first_word(words: pd.Series) -> pd.Series:
+    """The text before each value's first space (all of it without one), NA kept; in pyarrow
+    (pandas splits a `string` column in Python)."""
+    parts = pc.split_pattern(pa.array(words, pa.large_string()), " ", max_splits=1)
+    return pd.Series(pd.array(pc.list_element(parts, 0), dtype="string"), index=words.index)
+
+
+@lru_cache(maxsize=1)
+def _non_ascii_word_class() -> str:
+    """Python's non-ASCII word characters (`\\w`: letters and digits) as an RE2 class, built
+    once per process; every character past the first four planes counts as one (unassigned or
+    rare there), which only sends more texts to Python's `re`."""
+    every = "".join(map(chr, range(0x80, 0x40000)))
+    runs = [(0x80 + m.start(), 0x80 + m.end() - 1) for m in re.finditer(r"\w+", every)]
+    return (
+        "["
+        + "".join(f"\\x{{{low:x}}}-\\x{{{high:x}}}" for low, high in runs)
+        + "\\x{40000}-\\x{10ffff}]"
+    )
+
+
+def reads_alike(text: pd.Series) -> np.ndarray:
+    """Which texts RE2 and Python's `re` read alike (`\\b`, `\\w`, `\\d`, case folding): those
+    without a non-ASCII letter or digit, where RE2's ASCII classes are Python's Unicode ones."""
+    if len(text) == 0:
+        return np.zeros(0, dtype=bool)
+    other = pc.match_substring_regex(pa.array(_as_str(text)), _non_ascii_word_class())
+    return ~other.to_numpy(zero_copy_only=False)
+
+
+def _re2_rows(text: pd.Series) -> np.ndarray:
+    """The texts to give RE2: those it reads alike, when they are enough to pay for compiling."""
+    if len(text) < _RE2_MIN_ROWS:
+        return np.zeros(len(text), dtype=bool)
+    return reads_alike(text)
+
+
+def _first_match(
+    text: pd.Series,
+    alike: np.ndarray,
+    pattern: re.Pattern,
+    re2_pattern: str,
+    groups: dict[str, tuple[str, ...]],
+) -> pd.DataFrame:
+    """Groups of each text's first match of `pattern`, NA where none: found by its RE2 form
+    where RE2 reads the text alike (`alike`), by `re` elsewhere; each group is the first of its
+    RE2 groups that took part (these groups are never empty when they do)."""
+    if alike.sum() < _RE2_MIN_ROWS:
+        return text.str.extract(pattern).astype("string")[list(groups)]
+    found = pd.DataFrame(
+        {group: pd.Series(pd.NA, index=text.index, dtype="string") for group in groups}
+    )
+    if alike.any():
+        extracted = pc.extract_regex(pa.array(text[alike]), re2_pattern)
+        for group, fields in groups.items():
+            values = [
+                pc.if_else(pc.equal(extracted.field(f), ""), None, extracted.field(f))
+                for f in fields
+            ]
+            found.loc[alike, group] = pd.array(pc.coalesce(*values), dtype="string")
+    if not alike.all():
+        slow = text[~alike].str.extract(pattern).astype("string")
+        for group in groups:
+            found.loc[~alike, group] = slow[group]
+    return found
 
 
 def extract_signature(text: pd.Series) -> pd.Series:
@@ -217,13 +337,27 @@ def strip_signature(text: pd.Series, kind: pd.Series | None = None) -> pd.Series
     if kind is None:
         kind = parse_signatures(text)["kind"]
     out = text.copy()
-    for name, pattern, keep in (
-        ("mark", _MARK_RE, r"\g<tail>"),
-        ("closing", _CLOSING_RE, r"\g<closing>\g<regards_closing>\g<tail>"),
+    alike = None
+    for name, pattern, keep, re2_pattern, re2_keep in (
+        ("mark", _MARK_RE, r"\g<tail>", _MARK_RE2, _MARK_KEEP_RE2),
+        (
+            "closing",
+            _CLOSING_RE,
+            r"\g<closing>\g<regards_closing>\g<tail>",
+            _CLOSING_RE2,
+            _CLOSING_KEEP_RE2,
+        ),
     ):
         rows = (kind == name).fillna(False).to_numpy(dtype=bool)
-        if rows.any():
-            out[rows] = text[rows].str.replace(pattern, keep, regex=True)
+        if not rows.any():
+            continue
+        alike = _re2_rows(text) if alike is None else alike
+        fast = rows & alike & ((rows & alike).sum() >= _RE2_MIN_ROWS)
+        slow = rows & ~fast
+        if fast.any():
+            out[fast] = replace(text[fast], re2_pattern, re2_keep)
+        if slow.any():
+            out[slow] = text[slow].str.replace(pattern, keep, regex=True)
     return out
 
 
