@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from analysis import personalisation
 
@@ -92,3 +93,32 @@ def test_mentions_match_re_text_by_text() -> None:
     got = personalisation._mentions(part, customer_id)
     np.testing.assert_array_equal(got, _mentions_by_re(part, customer_id))
     assert got.tolist()[:3] == [True, True, False]
+
+
+def test_shingles_match_hashingvectorizer_on_every_character() -> None:
+    # str.split stands in for HashingVectorizer's `[^\s]+` tokens: every character must split,
+    # or not, alike. Each key holds 64 consecutive code points, each between two words.
+    points = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF and c != 0]
+    keys = np.array(
+        ["w " + "x".join(map(chr, points[i : i + 64])) + " w" for i in range(0, len(points), 64)],
+        dtype=object,
+    )
+    got = personalisation._shingles(keys)
+    expected = personalisation._hashed_shingles(keys)
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+
+
+def test_minhash_is_the_minimum_hash_of_each_rows_shingles() -> None:
+    rng = np.random.default_rng(3)
+    dense = rng.random((40, 500)) < 0.05
+    dense[:, 7] = True  # every row has a shingle, as the start and end markers give every key
+    shingles = csr_matrix(dense.astype(np.float32))
+    got = personalisation._minhash(shingles, 12, seed=5)
+    draw = np.random.default_rng(5)
+    a = draw.integers(1, personalisation._PRIME, 12, dtype=np.int64)
+    b = draw.integers(0, personalisation._PRIME, 12, dtype=np.int64)
+    for row in range(dense.shape[0]):
+        ids = np.flatnonzero(dense[row]).astype(np.int64)
+        expected = [((a[h] * ids + b[h]) % personalisation._PRIME).min() for h in range(12)]
+        np.testing.assert_array_equal(got[row], expected)
