@@ -182,9 +182,9 @@ _SIGNATURE_PIECES = [
 def test_signatures_read_by_re2_in_bulk_are_those_python_reads_in_small_batches(
     monkeypatch,
 ) -> None:
-    # Below `_RE2_MIN_ROWS` texts every text goes to Python's `re`; in bulk, RE2 reads those it
+    # Below `RE2_MIN_ROWS` texts every text goes to Python's `re`; in bulk, RE2 reads those it
     # reads alike. Both must find and strip the same signatures.
-    monkeypatch.setattr(text, "_RE2_MIN_ROWS", 1000)
+    monkeypatch.setattr(text, "RE2_MIN_ROWS", 1000)
     pieces = np.random.default_rng(7).choice(len(_SIGNATURE_PIECES), size=(20_000, 5))
     replies = pd.Series(
         ["".join(_SIGNATURE_PIECES[i] for i in row[: row[0] % 6]) for row in pieces]
@@ -285,3 +285,32 @@ def test_signatures_are_parsed_and_texts_masked_once_per_message_in_a_whole_run(
     agent_messages = int((tables.messages["role"] == "agent").sum())
     assert parsed == [agent_messages]  # one parse, of every agent message, in the text stage
     assert masked == [len(tables.messages)]  # every message masked once, none again
+
+
+def test_names_masked_in_pyarrow_are_those_python_masks(monkeypatch) -> None:
+    # In bulk, the texts RE2 reads alike are split into words in pyarrow; the others, and every
+    # text of a small batch, are masked by Python's `re`. Both mask the same words.
+    words = [
+        "Dana",
+        "dana",
+        "DANA",
+        "Jean-Luc",
+        "Luc",
+        "O'Brien",
+        "Brien",
+        "S\u00f8ren",
+        "Zo\u00eb",
+    ]
+    words += ["Dana's", "Don't", "Don", "_Dana", "Dana2", "Mary-Jane", "Jane", "\u24b6bc", "Abc"]
+    words += ["Jose\u0301", "Jose", "\u0130stanbul", "Istanbul", "\x01", ",", "\n", "1", "Hi"]
+    words += ["Zo\u00ebDana", "\u00e9Dana", "Dana\u00e9", "Luc\u0663"]
+    rng = np.random.default_rng(3)
+    texts = pd.Series([" ".join(rng.choice(words, size=rng.integers(0, 8))) for _ in range(6000)])
+    addressed = ["Dana", "Luc", "Jean-Luc", "Brien", "S\u00f8ren", "Abc", "Jose", "Istanbul", None]
+    addressed = pd.Series(rng.choice(addressed, size=len(texts)), dtype="string")
+    monkeypatch.setattr(text, "RE2_MIN_ROWS", 100)
+    in_bulk = prepare._mask_names(texts, addressed)
+    monkeypatch.setattr(text, "RE2_MIN_ROWS", 10**9)
+    by_python = prepare._mask_names(texts, addressed)
+    pd.testing.assert_series_equal(in_bulk, by_python)
+    assert (in_bulk != texts).mean() > 0.3 and in_bulk.str.contains("Jean-<name>").sum() == 0

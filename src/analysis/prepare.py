@@ -23,6 +23,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import clean, names, schema, text
@@ -129,5 +130,48 @@ def _mask_names(cased: pd.Series, addressed_name: pd.Series) -> pd.Series:
         return text.NAME_TOKEN if match.group(1).lower() in known else match.group(0)
 
     out = cased.copy()
-    out[has] = cased[has].str.replace(_CAPITALISED_WORD, replace, regex=True)
+    fast = np.zeros(len(cased), dtype=bool)
+    fast[has] = text.re2_rows(cased[has]) & _markers_absent(cased[has])
+    slow = has & ~fast
+    if fast.any():
+        out[fast] = _mask_known_words(cased[fast], known)
+    if slow.any():
+        out[slow] = cased[slow].str.replace(_CAPITALISED_WORD, replace, regex=True)
     return out
+
+
+# Bracket each capitalised word while its texts are split into words in pyarrow; control
+# characters that a cleaned text does not hold (the texts holding them keep Python's `re`).
+_WORD_START, _WORD_END = "\x01", "\x02"
+_NOTHING = pa.scalar("", pa.large_string())
+_NAME_TOKEN = pa.scalar(text.NAME_TOKEN, pa.large_string())
+
+
+def _markers_absent(cased: pd.Series) -> np.ndarray:
+    values = pa.array(cased, pa.large_string())
+    holds = pc.or_(pc.match_substring(values, _WORD_START), pc.match_substring(values, _WORD_END))
+    return ~holds.to_numpy(zero_copy_only=False)
+
+
+def _mask_known_words(cased: pd.Series, known: frozenset[str]) -> pd.Series:
+    """`_mask_names` in pyarrow for texts RE2 reads as Python's `re` does: every capitalised word
+    bracketed by RE2 (the words `re` would match), the texts split at the brackets, the words
+    whose lowercase is known replaced, the pieces joined again. Python sees only the distinct
+    words (lowercased as `str.lower` does)."""
+    marked = pc.replace_substring_regex(
+        pa.array(cased, pa.large_string()), _CAPITALISED_WORD, f"{_WORD_START}\\1{_WORD_END}"
+    )
+    pieces = pc.split_pattern(marked, _WORD_START)
+    # A text's first piece is what comes before its first word; each other piece is a word,
+    # its end bracket, and the text up to the next word.
+    parts = pc.split_pattern(pc.list_flatten(pieces), _WORD_END, max_splits=1)
+    word = pc.list_element(parts, 0)
+    rest = pc.binary_join(pc.list_slice(parts, 1), _NOTHING)
+    is_word = pc.equal(pc.list_value_length(parts), 2)
+    distinct = pc.unique(pc.filter(word, is_word)).to_pylist()
+    names_known = pa.array([w for w in distinct if w.lower() in known], pa.large_string())
+    masked = pc.if_else(pc.and_(is_word, pc.is_in(word, names_known)), _NAME_TOKEN, word)
+    joined = pc.binary_join_element_wise(masked, rest, _NOTHING)
+    rebuilt = type(pieces).from_arrays(pieces.offsets, joined)
+    joined = pc.binary_join(rebuilt, _NOTHING)
+    return pd.Series(joined, index=cased.index, dtype=cased.dtype)

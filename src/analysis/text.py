@@ -144,7 +144,7 @@ _CLOSING_RE2 = (
 _CLOSING_KEEP_RE2 = r"\1\3\5"
 # pyarrow compiles a pattern at each call (20-50 ms for these, with their name classes), the time
 # Python's `re` takes for a few thousand texts: fewer go to `re`.
-_RE2_MIN_ROWS = 5_000
+RE2_MIN_ROWS = 5_000
 
 TOKEN_PATTERN = r"<\w+>|[a-z]+(?:['\u2019][a-z]+)*"
 _TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)
@@ -225,7 +225,7 @@ def strip_reply_prefix(text: pd.Series) -> pd.Series:
 def parse_signatures(text: pd.Series) -> pd.DataFrame:
     """Per reply: the signature ("AB", "Becky") and which pattern found it ("mark", "closing")."""
     text = _as_str(text)
-    alike = _re2_rows(text)
+    alike = re2_rows(text)
     found = _first_match(
         text,
         alike,
@@ -287,9 +287,9 @@ def reads_alike(text: pd.Series) -> np.ndarray:
     return ~other.to_numpy(zero_copy_only=False)
 
 
-def _re2_rows(text: pd.Series) -> np.ndarray:
+def re2_rows(text: pd.Series) -> np.ndarray:
     """The texts to give RE2: those it reads alike, when they are enough to pay for compiling."""
-    if len(text) < _RE2_MIN_ROWS:
+    if len(text) < RE2_MIN_ROWS:
         return np.zeros(len(text), dtype=bool)
     return reads_alike(text)
 
@@ -304,7 +304,7 @@ def _first_match(
     """Groups of each text's first match of `pattern`, NA where none: found by its RE2 form
     where RE2 reads the text alike (`alike`), by `re` elsewhere; each group is the first of its
     RE2 groups that took part (these groups are never empty when they do)."""
-    if alike.sum() < _RE2_MIN_ROWS:
+    if alike.sum() < RE2_MIN_ROWS:
         return text.str.extract(pattern).astype("string")[list(groups)]
     found = pd.DataFrame(
         {group: pd.Series(pd.NA, index=text.index, dtype="string") for group in groups}
@@ -351,8 +351,8 @@ def strip_signature(text: pd.Series, kind: pd.Series | None = None) -> pd.Series
         rows = (kind == name).fillna(False).to_numpy(dtype=bool)
         if not rows.any():
             continue
-        alike = _re2_rows(text) if alike is None else alike
-        fast = rows & alike & ((rows & alike).sum() >= _RE2_MIN_ROWS)
+        alike = re2_rows(text) if alike is None else alike
+        fast = rows & alike & ((rows & alike).sum() >= RE2_MIN_ROWS)
         slow = rows & ~fast
         if fast.any():
             out[fast] = replace(text[fast], re2_pattern, re2_keep)
