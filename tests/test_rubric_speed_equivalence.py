@@ -152,6 +152,12 @@ def test_batched_tfidf_reads_other_settings_as_the_library_does():
     _assert_same_matrix(library.transform(COMPLAINTS), batched.transform(COMPLAINTS))
 
 
+def test_batched_tfidf_reads_a_text_arrow_cannot_hold_as_the_library_does():
+    library, batched = _vectorisers(AWKWARD_TEXTS)
+    documents = ["a lone \ud800 surrogate refund", *AWKWARD_TEXTS]
+    _assert_same_matrix(library.transform(documents), batched.transform(documents))
+
+
 def test_the_model_reads_its_words_with_the_batched_vectoriser():
     words = rubric_model.build_pipeline().named_steps["features"].transformers[0][1]
     assert isinstance(words, rubric_model.BatchedTfidfVectorizer)

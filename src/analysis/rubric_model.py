@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import csr_matrix, vstack
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -150,8 +152,8 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
 
     # Hand-written because scikit-learn's transform runs its analyzer and a dict look-up per
     # n-gram in Python: three quarters of the model's labelling time on a million replies. Here
-    # each distinct document is read once, one `re` pass reads thousands of them joined, and
-    # numpy and pandas make and look up the n-grams.
+    # each distinct document is read once, RE2 reads the ASCII ones (nearly all) over the whole
+    # column, one `re` pass reads the others joined, and arrow makes and looks up the n-grams.
 
     def transform(self, raw_documents):
         """The TF-IDF matrix of `raw_documents` (`TfidfVectorizer.transform`)."""
@@ -181,35 +183,67 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
 
     def _distinct_counts(self, documents: np.ndarray) -> csr_matrix:
         """`CountVectorizer.transform` of distinct documents."""
-        separated = np.asarray(
-            pd.Series(documents, dtype=object).str.contains(_DOCUMENT_SEPARATOR, regex=False),
-            dtype=bool,
-        )
-        joined = np.flatnonzero(~separated)
-        parts = [self._joined_counts(documents[joined])]
-        if separated.any():  # the rare document that holds the separator, read alone
-            parts.append(super(TfidfVectorizer, self).transform(documents[separated]))
+        try:
+            arrow = pa.array(documents.tolist(), type=pa.large_string())
+        except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot hold
+            return csr_matrix(super(TfidfVectorizer, self).transform(documents))
+        separated = pc.match_substring(arrow, _DOCUMENT_SEPARATOR).to_numpy(zero_copy_only=False)
+        ascii_only = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False) & ~separated
+        rows = [
+            np.flatnonzero(ascii_only),
+            np.flatnonzero(~ascii_only & ~separated),
+            np.flatnonzero(separated),
+        ]
+        parts = [
+            self._ascii_counts(arrow.take(pa.array(rows[0]))),
+            self._joined_counts(documents[rows[1]]),
+            # the rare document that holds the separator, read alone by scikit-learn
+            super(TfidfVectorizer, self).transform(documents[rows[2]]),
+        ]
         order = np.empty(len(documents), dtype=np.int64)
-        order[np.concatenate([joined, np.flatnonzero(separated)])] = np.arange(len(documents))
+        order[np.concatenate(rows)] = np.arange(len(documents))
         return csr_matrix(vstack(parts, format="csr")[order])
 
+    def _ascii_counts(self, documents: pa.Array) -> csr_matrix:
+        """Counts of the vocabulary's n-grams in ASCII documents, by RE2 over the whole column:
+        on ASCII text RE2's `\\b` and `\\w` are Python's, and ASCII lowercasing is str.lower."""
+        lowered = pc.ascii_lower(documents)
+        # Each token between two separators: the pieces between separators alternate between
+        # what lies between tokens (even places) and tokens (odd places).
+        marked = pc.replace_substring_regex(
+            lowered, self.token_pattern, f"{_DOCUMENT_SEPARATOR}\\0{_DOCUMENT_SEPARATOR}"
+        )
+        pieces = pc.split_pattern(marked, _DOCUMENT_SEPARATOR)
+        offsets = np.asarray(pieces.offsets)
+        document = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False)
+        place = np.arange(len(document)) - (offsets[document] - offsets[0])
+        token = place % 2 == 1
+        words = pc.list_flatten(pieces).filter(pa.array(token))
+        return self._ngram_counts(words, document[token], len(documents))
+
     def _joined_counts(self, documents: np.ndarray) -> csr_matrix:
-        """Counts of the vocabulary's n-grams in documents that hold no separator."""
-        shape = (len(documents), len(self.vocabulary_))
+        """Counts of the vocabulary's n-grams in documents that hold no separator, by one `re`
+        pass over them joined."""
         if len(documents) == 0:
-            return csr_matrix(shape, dtype=self.dtype)
+            return csr_matrix((0, len(self.vocabulary_)), dtype=self.dtype)
         # str.lower maps one character at a time, except a final sigma, which the separator
         # ends as the end of a document does.
         text = _DOCUMENT_SEPARATOR.join(documents.tolist()).lower()
         pattern = re.compile(f"{_DOCUMENT_SEPARATOR}|{self.token_pattern}")
-        tokens = np.array(pattern.findall(text), dtype=object)
-        # (compared as an object array: numpy would read the str "\x00" as "")
-        separator = tokens == np.array([_DOCUMENT_SEPARATOR], dtype=object)
-        words = tokens[~separator]
-        document = np.cumsum(separator)[~separator]
-        vocabulary = pd.Index(list(self.vocabulary_.keys()), dtype=object)
-        columns = np.fromiter(self.vocabulary_.values(), dtype=np.int64, count=len(vocabulary))
-        rows, found = [], []
+        # A token holds only word characters, "'", "<" and ">": always valid UTF-8 for arrow.
+        tokens = pa.array(pattern.findall(text), type=pa.large_string())
+        separator = pc.equal(tokens, _DOCUMENT_SEPARATOR).to_numpy(zero_copy_only=False)
+        words = tokens.filter(pa.array(~separator))
+        return self._ngram_counts(words, np.cumsum(separator)[~separator], len(documents))
+
+    def _ngram_counts(self, words: pa.Array, document: np.ndarray, n_documents: int) -> csr_matrix:
+        """Counts of the vocabulary's n-grams of `words`, in order, each with its document."""
+        terms = np.empty(len(self.vocabulary_), dtype=object)
+        terms[np.fromiter(self.vocabulary_.values(), dtype=np.int64)] = list(self.vocabulary_)
+        terms = pa.array(terms, type=pa.large_string())  # position = column
+        words = words.cast(pa.large_string())
+        space = pa.scalar(" ", type=pa.large_string())
+        rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         low, high = self.ngram_range
         for n in range(low, high + 1):
             starts = len(words) - n + 1
@@ -217,16 +251,17 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
                 continue
             gram = words[:starts]
             for offset in range(1, n):
-                gram = gram + " " + words[offset : offset + starts]
+                gram = pc.binary_join_element_wise(gram, words[offset : offset + starts], space)
             inside = document[:starts] == document[n - 1 :]  # an n-gram never spans documents
-            position = vocabulary.get_indexer(gram[inside])
-            known = position >= 0
+            column = pc.index_in(gram.filter(pa.array(inside)), value_set=terms)
+            column = column.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            known = column >= 0
             rows.append(document[:starts][inside][known])
-            found.append(columns[position[known]])
-        rows, found = np.concatenate(rows or [[]]), np.concatenate(found or [[]])
+            columns.append(column[known])
+        rows, columns = np.concatenate(rows), np.concatenate(columns)
         counts = csr_matrix(
-            (np.ones(len(rows), dtype=self.dtype), (rows.astype(np.int64), found.astype(np.int64))),
-            shape=shape,
+            (np.ones(len(rows), dtype=self.dtype), (rows, columns)),
+            shape=(n_documents, len(self.vocabulary_)),
         )
         counts.sum_duplicates()
         if self.binary:
