@@ -311,3 +311,45 @@ def test_scoring_in_chunks_gives_the_same_labels_as_all_at_once(demo_tables, mon
     chunked = tone.label_tone(labelled, messages=demo_tables.messages)
     columns = [c for c in whole if c.startswith(tone.TONE_LABELS)]
     pd.testing.assert_frame_equal(whole[columns], chunked[columns], check_exact=True)
+
+
+def _with_scikit_learns_char_counting(model):
+    """A copy of the fitted tone model whose character n-grams scikit-learn itself counts (the
+    same fitted vocabulary and idf in a plain TfidfVectorizer)."""
+    import copy
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    reference = copy.deepcopy(model)
+    steps = reference["features"].transformers_
+    for position, (name, step, columns) in enumerate(steps):
+        if name == "chars":
+            plain = TfidfVectorizer(**step.get_params())
+            plain.__dict__.update(step.__dict__)
+            steps[position] = (name, plain, columns)
+    assert type(reference["features"].named_transformers_["chars"]) is TfidfVectorizer
+    return reference
+
+
+def _assert_fast_char_counting_changes_nothing(tables) -> None:
+    from analysis import rubric
+
+    labelled = rubric.label_exchanges(tables.exchanges, messages=tables.messages)
+    model = tone.trained_model()
+    fast = tone.label_tone(labelled, model=model, messages=tables.messages)
+    slow = tone.label_tone(
+        labelled, model=_with_scikit_learns_char_counting(model), messages=tables.messages
+    )
+    columns = [c for c in fast if c.startswith(tone.TONE_LABELS)]
+    assert fast[columns[1]].notna().any()
+    pd.testing.assert_frame_equal(fast[columns], slow[columns], check_exact=True)
+
+
+def test_fast_char_counting_gives_the_same_tone_on_demo_data(demo_tables) -> None:
+    _assert_fast_char_counting_changes_nothing(demo_tables)
+
+
+def test_fast_char_counting_gives_the_same_tone_on_real_tweets(real_sample) -> None:
+    from analysis import pipeline
+
+    _assert_fast_char_counting_changes_nothing(pipeline.run(real_sample))
