@@ -209,7 +209,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """Load a file, run every analysis, and write the run folder (tables, scorecards, params)."""
     from analysis import analyze
 
-    run = analyze.run(args.path, _settings(args), out_dir=args.out, progress=True)
+    if args.engine == "dask":
+        from analysis import dask_engine
+
+        run = dask_engine.run(
+            args.path,
+            _settings(args),
+            args.out,
+            scheduler=args.scheduler,
+            n_workers=args.workers,
+            memory_limit=args.worker_memory,
+            progress=True,
+        )
+    else:
+        run = analyze.run(args.path, _settings(args), out_dir=args.out, progress=True)
     written = {"run folder": run.folder, "rejected": run.folder / "rejected.csv"}
     written.update({name: run.folder / f"{name}.csv" for name in run.params["scorecards"]})
     _report_load(run.summary, written)
@@ -430,6 +443,27 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser("analyze", help="run every analysis into a run folder")
     _add_data_arguments(analyze)
     analyze.add_argument("--out", type=Path, required=True, help="the run folder to write")
+    analyze.add_argument(
+        "--engine",
+        choices=["pandas", "dask"],
+        default="pandas",
+        help="pandas on this machine (default), or dask on a Dask cluster (docs/dask.md)",
+    )
+    analyze.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: an existing cluster's scheduler (tcp://host:8786); "
+        "default: a local cluster",
+    )
+    analyze.add_argument(
+        "--workers", type=int, help="with --engine dask: the local cluster's worker processes"
+    )
+    analyze.add_argument(
+        "--worker-memory",
+        metavar="LIMIT",
+        help="with --engine dask: each local worker's memory limit (e.g. 2GB); "
+        "above it a worker spills to disk",
+    )
     _add_settings_arguments(analyze)
     analyze.set_defaults(handler=cmd_analyze)
 
