@@ -1,6 +1,8 @@
 """Text normalisation and duplicate handling."""
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analysis import clean
 
@@ -64,3 +66,16 @@ def test_control_characters_are_dropped_but_line_breaks_and_tabs_stay():
         "",
         "",
     ]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [" ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\v", "\u2028", "a", "b c", "x"]
+        ),
+        max_size=12,
+    )
+)
+def test_every_whitespace_run_folds_to_one_space_as_str_split_reads_it(pieces: list[str]) -> None:
+    written = "".join(pieces)
+    assert clean.clean_text(pd.Series([written])).iloc[0] == " ".join(written.split())

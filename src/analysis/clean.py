@@ -28,8 +28,13 @@ _COMMON_ENTITY = r"&(?:lt|gt|quot|#39|amp);"
 _STRAIGHT_QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'))
 # Python's `\s` (every character `str.isspace` accepts) as an RE2 class: RE2's own `\s` is ASCII
 # only and misses the vertical tab, so pandas would run `\s+` row by row in Python instead.
-SPACE_CHARACTERS = "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code).isspace())
-_WHITESPACE_RUN = f"[{SPACE_CHARACTERS}]+"
+_SPACE_CODES = [code for code in range(0x110000) if chr(code).isspace()]
+SPACE_CHARACTERS = "".join(f"\\x{{{code:x}}}" for code in _SPACE_CODES)
+# Runs of whitespace that are not already one space: folding them is folding every run, without
+# RE2 replacing each single space of a text by itself (it pays per match: 1.4 s against 0.2 s at
+# 0.35M tweets).
+_OTHER_SPACES = "".join(f"\\x{{{code:x}}}" for code in _SPACE_CODES if code != 0x20)
+_WHITESPACE_RUN = f"[{_OTHER_SPACES}][{SPACE_CHARACTERS}]*| [{SPACE_CHARACTERS}]+"
 # Control characters no message means (NUL, backspace, escape, DEL...): a corrupted export holds
 # them, and an HTML page may not (a NUL is a parse error). Tab, line feed and CR are text.
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
