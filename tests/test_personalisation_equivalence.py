@@ -122,3 +122,29 @@ def test_minhash_is_the_minimum_hash_of_each_rows_shingles() -> None:
         ids = np.flatnonzero(dense[row]).astype(np.int64)
         expected = [((a[h] * ids + b[h]) % personalisation._PRIME).min() for h in range(12)]
         np.testing.assert_array_equal(got[row], expected)
+
+
+def _lsh_candidates_by_lexsort(signatures: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each key with the hub of each band bucket it shares (most used key, ties: first seen)."""
+    pairs = set()
+    rows = personalisation._ROWS_PER_BAND
+    for band in range(personalisation._BANDS):
+        buckets: dict[tuple, list[int]] = {}
+        for key in range(len(signatures)):
+            block = tuple(signatures[key, band * rows : (band + 1) * rows])
+            buckets.setdefault(block, []).append(key)
+        for keys in buckets.values():
+            hub = min(keys, key=lambda k: (-counts[k], k))
+            pairs.update((k, hub) for k in keys if k != hub)
+    return np.array(sorted(pairs)).reshape(-1, 2)
+
+
+def test_lsh_candidates_link_each_key_to_its_buckets_hub() -> None:
+    rng = np.random.default_rng(11)
+    n_values = personalisation._BANDS * personalisation._ROWS_PER_BAND
+    # Few distinct values, so that buckets are shared and counts tie.
+    signatures = rng.integers(0, 2, (60, n_values)).astype(np.uint32)
+    counts = rng.integers(1, 4, 60)
+    left, right = personalisation._lsh_candidates(signatures, counts)
+    expected = _lsh_candidates_by_lexsort(signatures, counts)
+    np.testing.assert_array_equal(np.stack([left, right], axis=1), expected)

@@ -403,7 +403,7 @@ def _sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """np.unique(values, return_counts=True) for integers, by one sort (numpy's hashing unique
     took four times as long on millions of cells)."""
     ordered = np.sort(values)
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    starts = np.flatnonzero(np.r_[len(ordered) > 0, ordered[1:] != ordered[:-1]])
     return ordered[starts], np.diff(np.r_[starts, len(ordered)])
 
 
@@ -453,29 +453,41 @@ def _lsh_candidates(signatures: np.ndarray, counts: np.ndarray) -> tuple[np.ndar
     multipliers = np.array(
         [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64
     )
-    left, right = [], []
+    # Keys by use, most used first (ties: the first seen); a stable sort by bucket keeps that
+    # order within each bucket, so a bucket's first key is its hub (one sort per band, not three).
+    priority = np.lexsort((np.arange(n), -counts))
+    ranked = signatures[priority]
+    pairs = []
     for band in range(_BANDS):
-        block = signatures[:, band * _ROWS_PER_BAND : (band + 1) * _ROWS_PER_BAND].astype(np.uint64)
+        block = ranked[:, band * _ROWS_PER_BAND : (band + 1) * _ROWS_PER_BAND].astype(np.uint64)
         bucket = (block * multipliers[:_ROWS_PER_BAND]).sum(axis=1, dtype=np.uint64)
-        order = np.lexsort((np.arange(n), -counts, bucket))
-        sorted_bucket = bucket[order]
+        by_bucket = np.argsort(bucket, kind="stable")
+        order = priority[by_bucket]
+        sorted_bucket = bucket[by_bucket]
         starts = np.r_[True, sorted_bucket[1:] != sorted_bucket[:-1]]
         hub = order[np.flatnonzero(starts)[np.cumsum(starts) - 1]]
         member = ~starts
-        left.append(order[member])
-        right.append(hub[member])
-    pairs = np.unique(np.stack([np.concatenate(left), np.concatenate(right)]), axis=1)
-    return pairs[0], pairs[1]
+        pairs.append(order[member].astype(np.int64) * n + hub[member])
+    # Distinct pairs, ordered by key then hub.
+    pairs, _ = _sorted_unique(np.concatenate(pairs))
+    return pairs // n, pairs % n
 
 
 def _jaccard(shingles: csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Exact Jaccard similarity of the shingle sets of row pairs."""
     if len(left) == 0:
         return np.zeros(0)
+    # A key is its own centre most of the time: its similarity with itself is 1.
+    similarity = np.ones(len(left))
+    other = np.flatnonzero(left != right)
+    if len(other) == 0:
+        return similarity
+    left, right = left[other], right[other]
     sizes = np.diff(shingles.indptr)
     common = np.asarray(shingles[left].multiply(shingles[right]).sum(axis=1)).ravel()
     union = sizes[left] + sizes[right] - common
-    return np.where(union > 0, common / np.maximum(union, 1), 1.0)
+    similarity[other] = np.where(union > 0, common / np.maximum(union, 1), 1.0)
+    return similarity
 
 
 def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
