@@ -497,7 +497,10 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
     is_customer = (messages["role"] == "customer").fillna(False).to_numpy(dtype=bool)
     parent_of = ids.get_indexer(messages["parent_id"].astype("string"))
 
-    agents = messages[messages["role"] == "agent"].reset_index(drop=True)
+    # Only the columns a reply reads are taken from the agents' rows (not the sentences, ...).
+    agents = messages.loc[
+        messages["role"] == "agent", [c for c in _AGENT_COLUMNS if c in messages.columns]
+    ].reset_index(drop=True)
     replies = pd.DataFrame(
         {
             "message_id": agents["message_id"].astype(str),
@@ -534,7 +537,9 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
     customer = pd.Series(
         ids.astype("string").array.take(found, allow_fill=True), index=replies.index
     )
-    customers = messages[messages["role"] == "customer"]
+    customers = messages.loc[
+        messages["role"] == "customer", ["conversation_id", "created_at", "message_id"]
+    ]
     first_customer = (
         customers.sort_values("created_at", kind="stable", na_position="last")
         .drop_duplicates("conversation_id")
@@ -548,6 +553,22 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
         _take(_column(messages, "author_name"), position).str.strip().replace("", pd.NA)
     )
     return replies
+
+
+_AGENT_COLUMNS = [
+    "message_id",
+    "parent_id",
+    "brand",
+    "conversation_id",
+    "created_at",
+    "channel",
+    "agent_id",
+    "text",
+    "body",
+    "agent_signature",
+    "addressed_name",
+    "masked_text",
+]
 
 
 def _take(values: pd.Series, positions: np.ndarray) -> pd.Series:
