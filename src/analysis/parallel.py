@@ -1,0 +1,66 @@
+"""Chunks of an embarrassingly parallel stage run on every core this process may use.
+
+One definition of how many processes a stage may use (`job_count`: `SUPPORT_QUALITY_JOBS`, else
+the cores of `os.sched_getaffinity`) and of how work is spread (`map_chunks`: joblib's loky
+processes, which ship with scikit-learn). Work is sent to the processes as plain lists of
+strings (or small frames), never a whole run's tables: pickling is the price of a process.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from joblib import Parallel, delayed
+
+JOBS_ENV = "SUPPORT_QUALITY_JOBS"
+# Below this many items a stage stays in this process: starting processes and pickling costs
+# more than a second core gives back.
+MIN_PARALLEL_ITEMS = 50_000
+
+Chunk = TypeVar("Chunk")
+Result = TypeVar("Result")
+
+
+def job_count() -> int:
+    """Processes a parallel stage may use: `SUPPORT_QUALITY_JOBS` if set (1 runs in-process),
+    else the cores this process may run on."""
+    value = os.environ.get(JOBS_ENV, "").strip()
+    if not value:
+        return max(len(os.sched_getaffinity(0)), 1)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"analysis: {JOBS_ENV}={value!r} is not a number of processes (expected 1 or more)"
+        )
+    return int(value)
+
+
+def chunks(items: Sequence[Chunk], parts: int) -> list[Sequence[Chunk]]:
+    """`items` cut into `parts` consecutive slices of near-equal length (none empty)."""
+    size = max(math.ceil(len(items) / max(parts, 1)), 1)
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def map_chunks(
+    function: Callable[[Sequence[Chunk]], Result],
+    items: Sequence[Chunk],
+    *,
+    jobs: int | None = None,
+    min_items: int | None = None,
+    chunk_size: int | None = None,
+) -> list[Result]:
+    """`function` of consecutive chunks of `items`, in order: spread over processes when there
+    are at least `min_items` (`MIN_PARALLEL_ITEMS`) items and more than one job (`job_count()` by default), one chunk
+    per process or, with `chunk_size`, chunks of at most that many items (to bound a process's
+    memory); else one call on all of them in this process. `function` must be picklable (a
+    module-level function or a `functools.partial` of one)."""
+    jobs = job_count() if jobs is None else jobs
+    min_items = MIN_PARALLEL_ITEMS if min_items is None else min_items
+    if jobs <= 1 or len(items) < min_items:
+        return [function(items)]
+    parts = jobs if chunk_size is None else max(jobs, math.ceil(len(items) / chunk_size))
+    return Parallel(n_jobs=jobs, backend="loky")(
+        delayed(function)(part) for part in chunks(items, parts)
+    )

@@ -1,0 +1,49 @@
+"""Chunks spread over processes give what one call in this process gives, in the same order."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from analysis import parallel
+
+
+def _lengths(texts: list[str]) -> list[tuple[int, int]]:
+    return [(len(text), os.getpid()) for text in texts]
+
+
+TEXTS = [f"reply number {i} " * (i % 7) for i in range(60)]
+
+
+def test_processes_give_the_serial_result_in_order() -> None:
+    serial = parallel.map_chunks(_lengths, TEXTS, jobs=1)
+    spread = parallel.map_chunks(_lengths, TEXTS, jobs=2, min_items=1, chunk_size=13)
+    assert len(serial) == 1 and len(spread) == 5  # 60 items in chunks of at most 13
+    assert [n for part in spread for n, _ in part] == [n for n, _ in serial[0]]
+    # The chunks really ran elsewhere: no chunk ran in this process.
+    assert {pid for part in spread for _, pid in part}.isdisjoint({os.getpid()})
+
+
+def test_few_items_stay_in_this_process() -> None:
+    (only,) = parallel.map_chunks(_lengths, TEXTS, jobs=2, min_items=61)
+    assert {pid for _, pid in only} == {os.getpid()}
+
+
+def test_chunks_cover_every_item_once_and_none_is_empty() -> None:
+    for parts in (1, 2, 7, 60, 100):
+        pieces = parallel.chunks(TEXTS, parts)
+        assert [t for piece in pieces for t in piece] == TEXTS
+        assert all(pieces) and len(pieces) <= parts
+    assert parallel.chunks([], 2) == []
+
+
+def test_job_count_reads_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv(parallel.JOBS_ENV, raising=False)
+    assert parallel.job_count() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv(parallel.JOBS_ENV, "3")
+    assert parallel.job_count() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(parallel.JOBS_ENV, bad)
+        with pytest.raises(ValueError, match=parallel.JOBS_ENV):
+            parallel.job_count()
