@@ -353,3 +353,18 @@ def test_fast_char_counting_gives_the_same_tone_on_real_tweets(real_sample) -> N
     from analysis import pipeline
 
     _assert_fast_char_counting_changes_nothing(pipeline.run(real_sample))
+
+
+def test_scoring_in_processes_gives_the_same_labels_as_in_this_one(demo_tables, monkeypatch):
+    from analysis import parallel, rubric
+
+    labelled = rubric.label_exchanges(demo_tables.exchanges, messages=demo_tables.messages)
+    monkeypatch.setenv(parallel.JOBS_ENV, "1")
+    serial = tone.label_tone(labelled, messages=demo_tables.messages)
+    monkeypatch.setenv(parallel.JOBS_ENV, "2")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(tone, "PARALLEL_CHUNK", 150)
+    spread = tone.label_tone(labelled, messages=demo_tables.messages)
+    columns = [c for c in serial if c.startswith(tone.TONE_LABELS)]
+    assert serial[columns[0]].notna().sum() > 300  # several chunks of 150 replies
+    pd.testing.assert_frame_equal(serial[columns], spread[columns], check_exact=True)

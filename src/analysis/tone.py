@@ -25,7 +25,7 @@ which backs `CHOSEN_LABELLER`.
 from __future__ import annotations
 
 import zlib
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
-from analysis import char_ngrams, paths, scorecard
+from analysis import char_ngrams, parallel, paths, scorecard
 from analysis import rubric as rubric_lib
 from analysis import rubric_evaluation as evaluation_lib
 from analysis import rubric_model as rubric_model_lib
@@ -645,6 +645,29 @@ def _score_inputs(inputs: pd.DataFrame, labellers: dict[str, str], model=None) -
     return pd.DataFrame(out, index=inputs.index)
 
 
+# The prepared complaint beside a whole reply's prepared columns (`_score_whole_replies`).
+_COMPLAINT = "_complaint"
+# Replies sent to a process at a time: a few scoring chunks, so one process's memory stays small.
+PARALLEL_CHUNK = 4 * SCORING_CHUNK
+
+
+def _score_whole_replies(
+    pairs: pd.DataFrame, labellers: dict[str, str], model=None
+) -> pd.DataFrame:
+    """`_score_inputs` of whole prepared replies with their prepared complaint (`_COMPLAINT`),
+    features and scores a chunk at a time, so the memory is that of one chunk."""
+    parts = [
+        _score_inputs(
+            _inputs_of_prepared(part.drop(columns=_COMPLAINT), part[_COMPLAINT]), labellers, model
+        )
+        for part in (
+            pairs.iloc[start : start + SCORING_CHUNK]
+            for start in range(0, max(len(pairs), 1), SCORING_CHUNK)
+        )
+    ]
+    return pd.concat(parts)
+
+
 def label_tone(
     exchanges: pd.DataFrame,
     labeller: str | dict[str, str] = "chosen",
@@ -664,20 +687,12 @@ def label_tone(
     replied = labelled["answered"].fillna(False).astype(bool) & labelled["reply_text"].notna()
     if messages is not None:
         whole, complaint, _ = rubric_lib.whole_replies(labelled, replied, messages)
-        # Features and scores a chunk at a time, so a run's memory is that of one chunk.
-        scored = pd.concat(
-            [
-                _score_inputs(
-                    _inputs_of_prepared(
-                        whole.iloc[start : start + SCORING_CHUNK],
-                        complaint.iloc[start : start + SCORING_CHUNK],
-                    ),
-                    labellers,
-                    model,
-                )
-                for start in range(0, len(whole), SCORING_CHUNK)
-            ]
-            or [_score_inputs(_inputs_of_prepared(whole, complaint), labellers, model)]
+        if model is None and set(labellers.values()) - {"rules"}:
+            model = trained_model()  # here, not once in every process
+        pairs = whole.assign(**{_COMPLAINT: complaint})
+        score = partial(_score_whole_replies, labellers=labellers, model=model)
+        scored = pd.concat(parallel.map_chunks(score, pairs, chunk_size=PARALLEL_CHUNK)).set_axis(
+            pairs.index
         )
     else:
         pairs = labelled.loc[replied, ["reply_text", "text"]].astype(object).fillna("").astype(str)
