@@ -183,3 +183,31 @@ def test_label_outcomes_on_the_real_cdp_export(cdp_tables):
     for label in outcomes.OUTCOME_LABELS:
         assert (labelled[label].isna().to_numpy() == ~has).all()
     assert (labelled["followup_sentiment"].isna().to_numpy() == ~has).all()
+
+
+def test_vader_in_processes_scores_as_in_this_one(demo_tables, monkeypatch):
+    from analysis import parallel
+
+    texts = demo_tables.messages["text"].head(400)
+    texts = pd.concat([texts, texts.head(50), pd.Series([None, ""])], ignore_index=True)
+    monkeypatch.setenv(parallel.JOBS_ENV, "1")
+    serial = outcomes.vader_compound(texts)
+    monkeypatch.setenv(parallel.JOBS_ENV, "2")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    pd.testing.assert_series_equal(outcomes.vader_compound(texts), serial, check_exact=True)
+    assert serial.isna().tolist() == texts.isna().tolist()
+
+
+def test_label_outcomes_sentiment_is_vaders_own_score_of_each_text(demo_tables):
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    exchanges, messages = demo_tables.exchanges, demo_tables.messages
+    labelled = outcomes.label_outcomes(exchanges, messages, labeller="rules")
+    text_of = messages.drop_duplicates("message_id").set_index("message_id")["text"]
+    followed = labelled[labelled["followup_id"].notna()].head(60)
+    assert len(followed) == 60
+    vader = SentimentIntensityAnalyzer()
+    for row in followed.itertuples():
+        followup = text_of[row.followup_id]
+        assert row.followup_sentiment == vader.polarity_scores(followup)["compound"]
+        assert row.complaint_sentiment == vader.polarity_scores(row.text)["compound"]

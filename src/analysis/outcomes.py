@@ -35,7 +35,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analysis import paths
+from analysis import parallel, paths
 from analysis import prepare as prepare_lib
 from analysis import rubric_evaluation as rubric_eval
 from analysis import text as textlib
@@ -158,18 +158,22 @@ def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+def _compound_scores(texts: list[str]) -> np.ndarray:
+    """VADER's compound score of each text (module-level: `parallel.map_chunks` sends it)."""
+    analyzer = _vader()
+    # VADER scores one string at a time (no batch API, pure Python): the only per-text loop.
+    return np.array([analyzer.polarity_scores(text)["compound"] for text in texts], dtype=float)
+
+
 def vader_compound(texts: pd.Series) -> pd.Series:
     """VADER compound score (-1 to 1) of each text, each distinct text scored once; NaN if missing."""
     present = texts.notna().to_numpy()
-    distinct = pd.unique(texts[present].astype(str))
-    analyzer = _vader()
-    # VADER scores one string at a time (no batch API); texts repeat, so once per distinct text.
-    scores = pd.Series(
-        [analyzer.polarity_scores(text)["compound"] for text in distinct], index=distinct
-    )
-    out = pd.Series(np.nan, index=texts.index)
-    out[present] = texts[present].astype(str).map(scores).to_numpy(dtype=float)
-    return out
+    codes, distinct = pd.factorize(texts[present].astype(str), sort=False)
+    # Texts repeat, so once per distinct text; many texts are spread over the cores.
+    scores = parallel.map_chunks(_compound_scores, list(distinct))
+    out = np.full(len(texts), np.nan)
+    out[present] = np.concatenate(scores)[codes]
+    return pd.Series(out, index=texts.index)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,10 +465,12 @@ def model_inputs(
     complaints: pd.Series,
     complaint_sentiment: pd.Series | None = None,
     masked_followups: pd.Series | None = None,
+    followup_sentiment: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The estimator's input per follow-up: its masked text, the rule features and VADER scores
-    (`complaint_sentiment` when already scored, aligned with `complaints`; `masked_followups`,
-    the text stage's masked text, when the follow-ups are a run's messages)."""
+    (`complaint_sentiment` and `followup_sentiment` when already scored, aligned with
+    `complaints` and `followups`; `masked_followups`, the text stage's masked text, when the
+    follow-ups are a run's messages)."""
     followups = followups.fillna("").astype(str)
     if masked_followups is None:
         # Texts outside a run (the labelled sheets) go through the one text stage here.
@@ -474,7 +480,9 @@ def model_inputs(
     complaint_sentiment = pd.Series(
         complaint_sentiment.to_numpy(dtype=float), index=followups.index
     )
-    followup_sentiment = vader_compound(followups)
+    if followup_sentiment is None:
+        followup_sentiment = vader_compound(followups)
+    followup_sentiment = pd.Series(followup_sentiment.to_numpy(dtype=float), index=followups.index)
     features = rule_features(followups, complaint_sentiment, followup_sentiment)
     masked = masked_followups.fillna("").astype(str).str.lower()
     inputs = features.astype(float)
@@ -588,6 +596,7 @@ def label_pairs(
     model: Pipeline | None = None,
     complaint_sentiment: pd.Series | None = None,
     masked_followups: pd.Series | None = None,
+    followup_sentiment: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Both outcome labels (boolean) and the three sentiment columns per follow-up and complaint;
     `labeller` is "chosen", "rules", "model" or a dict per outcome."""
@@ -598,7 +607,9 @@ def label_pairs(
     unknown = set(labeller.values()) - set(LABELLERS)
     if unknown:
         raise ValueError(f"analysis: unknown labeller(s) {sorted(unknown)} (expected {LABELLERS})")
-    inputs = model_inputs(followups, complaints, complaint_sentiment, masked_followups)
+    inputs = model_inputs(
+        followups, complaints, complaint_sentiment, masked_followups, followup_sentiment
+    )
     out = rule_labels(inputs)
     if "model" in labeller.values() and len(inputs):
         proba = probabilities(trained_model() if model is None else model, inputs)
@@ -620,7 +631,13 @@ def label_outcomes(
     thanked and still unhappy NA without a follow-up; each distinct text pair read once."""
     found = follow_ups(exchanges, messages)
     has = found["followup_id"].notna().to_numpy()
-    complaint_sentiment = vader_compound(exchanges["text"]).to_numpy()
+    followup_text = found.loc[has, "followup_text"].fillna("").astype(str)
+    # Complaints and follow-ups together: a follow-up is often some exchange's complaint too,
+    # and VADER reads each distinct text once.
+    sentiment = vader_compound(
+        pd.concat([exchanges["text"], followup_text], ignore_index=True)
+    ).to_numpy()
+    complaint_sentiment = sentiment[: len(exchanges)]
     # The follow-ups are messages of the run: their masked text comes from the text stage
     # (messages not through it, as in a hand-built table, are prepared here).
     if "masked_text" not in messages:
@@ -628,9 +645,10 @@ def label_outcomes(
     masked_of = messages.set_index(messages["message_id"].astype(str))["masked_text"]
     pairs = pd.DataFrame(
         {
-            "followup": found.loc[has, "followup_text"].fillna("").astype(str).to_numpy(),
+            "followup": followup_text.to_numpy(),
             "complaint": exchanges["text"].fillna("").astype(str).to_numpy()[has],
             "complaint_sentiment": complaint_sentiment[has],
+            "followup_sentiment": sentiment[len(exchanges) :],
             "masked": found.loc[has, "followup_id"].astype(str).map(masked_of).to_numpy(),
         }
     )
@@ -644,6 +662,7 @@ def label_outcomes(
         model,
         complaint_sentiment=distinct["complaint_sentiment"],
         masked_followups=distinct["masked"],
+        followup_sentiment=distinct["followup_sentiment"],
     ).iloc[codes]
     out = exchanges.copy()
     out["customer_replied"] = found["customer_replied"].to_numpy()
