@@ -124,3 +124,14 @@ def test_cloned_and_refitted_vectorizer_counts_its_new_vocabulary() -> None:
     assert_same_matrix(again, ["delta zeta alpha"])
     first.fit(["theta iota"])  # refitted in place: the cached counter must not be reused
     assert_same_matrix(first, ["theta alpha"])
+
+
+def test_a_pickled_vectorizer_leaves_its_tables_behind_and_counts_the_same() -> None:
+    import pickle
+
+    texts = ["Sorry about that!", "DM us your order number.", "Thanks, sorted now"]
+    vectorizer = _fitted(texts, min_df=1)
+    vectorizer.transform(texts)  # builds the counter's tables
+    copied = pickle.loads(pickle.dumps(vectorizer))
+    assert not hasattr(copied, "_counter_cache")
+    assert_same_matrix(copied, texts + ["order sorted"])

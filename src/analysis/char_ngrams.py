@@ -189,6 +189,13 @@ class CharWbTfidfVectorizer(TfidfVectorizer):
         self._counter_cache = (key, counter)
         return counter
 
+    def __getstate__(self) -> dict:
+        """The estimator's state without the counter, which is rebuilt in milliseconds from the
+        vocabulary: a model sent to another process does not carry its 20 MB of tables."""
+        state = super().__getstate__()
+        state.pop("_counter_cache", None)
+        return state
+
     def transform(self, raw_documents: Iterable[str]) -> sp.csr_array:
         """The tf-idf matrix of the documents, equal to `TfidfVectorizer.transform`'s."""
         if isinstance(raw_documents, str):
