@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -255,3 +256,35 @@ def test_the_exports_turn_orders_a_conversation_whose_times_are_out_of_order(tmp
     assert exchanges.loc["m3", "reply_id"] == "m4"
     assert exchanges.loc["m3", "latency_excluded_reason"] == "reply_before_complaint"
     assert exchanges.loc["m1", "first_response_seconds"] == 300.0
+
+
+def test_twcs_times_read_from_their_digits_are_what_strptime_reads() -> None:
+    # The reader reads times written as twcs.csv writes them itself and leaves the rest to
+    # pandas' strptime; mixing every field's edge values, both must give the same times.
+    from analysis.io import twcs
+
+    rng = np.random.default_rng(5)
+    parts = [
+        ["Mon", "Tue", "tue", "Xyz"],
+        ["Jan", "Feb", "Oct", "oct", "Dec", "Foo"],
+        ["01", "1", "28", "29", "30", "31", "32", "00"],
+        ["00", "23", "24", "7"],
+        ["00", "59", "60"],
+        ["00", "59", "60", "61"],
+        ["+0000", "-0000", "+1400", "-2359", "+2400", "+0560", "+05:30", "Z"],
+        ["2017", "2016", "2000", "1900", "0000", "0001", "9999", "1500", "2300", "17"],
+    ]
+    picks = [rng.choice(options, size=4000) for options in parts]
+    written = [
+        f"{a} {b} {c} {d}:{e}:{f} {g} {h}" for a, b, c, d, e, f, g, h in zip(*picks, strict=True)
+    ]
+    written += [None, "", "not a date", " Tue Oct 31 22:10:47 +0000 2017"]
+    column = pd.Series(written, dtype=object, index=np.arange(len(written)) * 3, name="created_at")
+    expected = pd.to_datetime(column, format=twcs.TIME_FORMAT, errors="coerce", utc=True)
+    assert expected.notna().sum() > 500 and expected.isna().sum() > 500
+    pd.testing.assert_series_equal(twcs._created_at(column), expected)
+    unreadable = pd.Series(["not a date", None], dtype=object)
+    pd.testing.assert_series_equal(
+        twcs._created_at(unreadable),
+        pd.to_datetime(unreadable, format=twcs.TIME_FORMAT, errors="coerce", utc=True),
+    )

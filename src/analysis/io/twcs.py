@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,6 +36,17 @@ TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 TIME_EXAMPLE = "Tue Oct 31 22:10:47 +0000 2017"
 _EARLIEST = pd.Timestamp.min.tz_localize("UTC")
 _LATEST = pd.Timestamp.max.tz_localize("UTC")
+# Times written exactly as twcs.csv writes them ("Tue Oct 31 22:10:47 +0000 2017"), with each
+# field in its range: read from their digits in pyarrow and numpy. Any other time (another
+# case, one-digit days, a wider offset, 31 February) goes to pandas' strptime, which reads
+# every time (0.3 s against 4 s at 350k tweets).
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_TWCS_TIME = (
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<month>" + "|".join(_MONTHS) + r") "
+    r"(?P<day>0[1-9]|[12][0-9]|3[01]) (?P<hour>[01][0-9]|2[0-3]):(?P<minute>[0-5][0-9]):"
+    r"(?P<second>[0-5][0-9]) (?P<sign>[+-])(?P<offset_hours>[01][0-9]|2[0-3])"
+    r"(?P<offset_minutes>[0-5][0-9]) (?P<year>[0-9]{4})$"
+)
 _TRUE = {"true", "1", "t", "yes"}
 _FALSE = {"false", "0", "f", "no"}
 
@@ -59,7 +71,7 @@ def read(path: Path) -> LoadResult:
     message_id, bad_id = normalise_ids(raw["tweet_id"])
     parent_id, bad_parent = normalise_ids(raw["in_response_to_tweet_id"])
     inbound_text = raw["inbound"].astype("string").str.strip().str.lower()
-    created_at = pd.to_datetime(raw["created_at"], format=TIME_FORMAT, errors="coerce", utc=True)
+    created_at = _created_at(raw["created_at"])
     author = raw["author_id"].astype("string").str.strip()
     no_author = (author.isna() | (author == "")).fillna(True).astype(bool)
     is_customer = inbound_text.isin(_TRUE).fillna(False).astype(bool)
@@ -130,6 +142,42 @@ def read(path: Path) -> LoadResult:
         path=path,
         notes=notes,
     )
+
+
+def _created_at(written: pd.Series) -> pd.Series:
+    """Each created_at as a UTC time, NaT where unreadable: what
+    `pd.to_datetime(written, format=TIME_FORMAT, errors="coerce", utc=True)` gives."""
+    fields = pc.extract_regex(pa.array(written.astype(object), pa.large_string()), _TWCS_TIME)
+    shaped = fields.is_valid()
+    number = {
+        name: pc.cast(pc.if_else(shaped, fields.field(name), "0"), pa.int64()).to_numpy()
+        for name in ("day", "hour", "minute", "second", "offset_hours", "offset_minutes", "year")
+    }
+    month = pc.fill_null(pc.index_in(fields.field("month"), pa.array(_MONTHS)), 0).to_numpy()
+    matched = shaped.to_numpy(zero_copy_only=False) & (number["year"] >= 1)
+    months = (np.where(matched, number["year"], 1970) - 1970).astype("datetime64[Y]").astype(
+        "datetime64[M]"
+    ) + np.where(matched, month, 0)
+    days = months.astype("datetime64[D]") + np.where(matched, number["day"] - 1, 0)
+    readable = matched & (days.astype("datetime64[M]") == months)  # no 31 February
+    if not readable.any():
+        return pd.to_datetime(written, format=TIME_FORMAT, errors="coerce", utc=True)
+    sign = np.where(pc.equal(fields.field("sign"), "-").to_numpy(zero_copy_only=False), -1, 1)
+    seconds = (
+        number["hour"] * 3600
+        + number["minute"] * 60
+        + number["second"]
+        - sign * (number["offset_hours"] * 3600 + number["offset_minutes"] * 60)
+    )
+    times = days.astype("datetime64[us]") + np.where(readable, seconds, 0) * np.timedelta64(1, "s")
+    created = pd.Series(
+        np.where(readable, times, np.datetime64("NaT")), index=written.index, name=written.name
+    )
+    created = created.astype("datetime64[us]").dt.tz_localize("UTC")
+    if not readable.all():
+        other = written[~readable]
+        created[~readable] = pd.to_datetime(other, format=TIME_FORMAT, errors="coerce", utc=True)
+    return created
 
 
 def _parents_from_response_lists(messages: pd.DataFrame, responses: pd.Series) -> pd.DataFrame:
