@@ -499,7 +499,7 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
 
     # Only the columns a reply reads are taken from the agents' rows (not the sentences, ...).
     agents = messages.loc[
-        messages["role"] == "agent", [c for c in _AGENT_COLUMNS if c in messages.columns]
+        messages["role"] == "agent", [c for c in messages.columns if c in _AGENT_COLUMNS]
     ].reset_index(drop=True)
     replies = pd.DataFrame(
         {
@@ -555,20 +555,10 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
     return replies
 
 
-_AGENT_COLUMNS = [
-    "message_id",
-    "parent_id",
-    "brand",
-    "conversation_id",
-    "created_at",
-    "channel",
-    "agent_id",
-    "text",
-    "body",
-    "agent_signature",
-    "addressed_name",
-    "masked_text",
-]
+# The message columns a reply reads: those it keeps under its own name, and the text stage's.
+_AGENT_COLUMNS = frozenset(
+    [*REPLY_COLUMNS, "parent_id", "body", "agent_signature", "addressed_name", "masked_text"]
+)
 
 
 def _take(values: pd.Series, positions: np.ndarray) -> pd.Series:
