@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -300,3 +301,29 @@ def test_part_of_a_file_threads_as_the_whole_when_told_the_files_brands():
     pd.testing.assert_frame_equal(
         told.sort_values(key, ignore_index=True), expected.sort_values(key, ignore_index=True)
     )
+
+
+def test_mentions_found_by_re2_in_bulk_are_those_python_finds(monkeypatch) -> None:
+    # In bulk, RE2 finds the @mentions of the texts it reads alike; in small batches, and in
+    # texts with non-ASCII letters or the bracket characters, Python's `re` does.
+    from analysis import text
+
+    pieces = ["@AmazonHelp", "@amazonhelp", "@Apple", "@apple_x", "x@Apple", "@@Apple", " ", ","]
+    pieces += ["\u00e9@Apple", "@Appl\u00e9", "@AppleSupport", "@", "\x01", "_@ups", ".@ups", "hi"]
+    rng = np.random.default_rng(2)
+    texts = ["".join(rng.choice(pieces, size=rng.integers(0, 6))) for _ in range(3000)]
+    customer = pd.DataFrame(
+        {"message_id": [f"m{i}" for i in range(len(texts) + 2)], "text": texts + ["", None]}
+    )
+    brands = pd.Series(["AmazonHelp", "Apple", "AppleSupport", "UPS", None])
+    monkeypatch.setattr(text, "RE2_MIN_ROWS", 100)
+    in_bulk = threads._addressed_brands(customer, brands)
+    monkeypatch.setattr(text, "RE2_MIN_ROWS", 10**9)
+    by_python = threads._addressed_brands(customer, brands)
+    pd.testing.assert_frame_equal(in_bulk, by_python)
+    assert len(in_bulk) > 1000 and set(in_bulk["brand"]) == {
+        "AmazonHelp",
+        "Apple",
+        "AppleSupport",
+        "UPS",
+    }
