@@ -14,15 +14,12 @@ cross-validation. `trained_model()` trains once per process (again when a label 
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import csr_matrix
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -142,18 +139,14 @@ def inputs_for_texts(replies: pd.Series, complaints: pd.Series | None = None) ->
     return model_inputs(prepared, rules.features(prepared, context))
 
 
-# Documents are joined by a character no token takes in, so one regex pass reads many.
-_DOCUMENT_SEPARATOR = "\x00"
-
-
 class BatchedTfidfVectorizer(TfidfVectorizer):
     """scikit-learn's TfidfVectorizer whose `transform` gives the very same matrix, with the word
     n-grams of all documents counted at once rather than in a Python loop per document."""
 
     # Hand-written because scikit-learn's transform runs its analyzer and a dict look-up per
     # n-gram in Python: three quarters of the model's labelling time on a million replies. Here
-    # each distinct document is read once, RE2 reads the ASCII ones (nearly all) over the whole
-    # column, one `re` pass reads the others joined, and arrow makes and looks up the n-grams.
+    # arrow splits every document at spaces, scikit-learn's own analyzer reads each distinct word
+    # once, and the n-grams are ints until each distinct one is looked up.
 
     def transform(self, raw_documents):
         """The TF-IDF matrix of `raw_documents` (`TfidfVectorizer.transform`)."""
@@ -161,14 +154,20 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
         documents = pd.Series(list(raw_documents), dtype=object)
         if not self._batchable(documents):
             return super().transform(raw_documents)
-        codes, distinct = pd.factorize(documents)
-        counts = self._distinct_counts(np.asarray(distinct, dtype=object))
-        return self._tfidf.transform(counts[codes], copy=False)
+        try:
+            document_of, word, distinct_words = rules.split_words(documents.to_numpy())
+        except UnicodeEncodeError:  # a lone surrogate, which arrow's UTF-8 cannot hold
+            return super().transform(raw_documents)
+        counts = self._counts(document_of, word, distinct_words, len(documents))
+        if counts is None:  # too many distinct tokens to number the n-grams in int64
+            return super().transform(raw_documents)
+        return self._tfidf.transform(counts, copy=False)
 
     def _batchable(self, documents: pd.Series) -> bool:
-        # The joined reading is the per-document one for this token pattern: it reads a
-        # neighbouring character only through \b, which the separator (not a word character)
-        # answers as the start or end of a document does, and no token takes the separator in.
+        # Reading the words between spaces one by one is reading the document for this token
+        # pattern: a token holds no space and reads a neighbour only through \b, which a space
+        # (not a word character) answers as the start or end of a document does; str.lower
+        # reads a space as the end of a text too (a final sigma is the one context it reads).
         return (
             self.analyzer == "word"
             and self.input == "content"
@@ -177,84 +176,48 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
             and self.preprocessor is None
             and self.strip_accents is None
             and self.stop_words is None
-            and self.lowercase
             and bool(documents.map(type).eq(str).all())
         )
 
-    def _distinct_counts(self, documents: np.ndarray) -> csr_matrix:
-        """`CountVectorizer.transform` of distinct documents."""
-        try:
-            arrow = pa.array(documents.tolist(), type=pa.large_string())
-        except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot hold
-            return csr_matrix(super(TfidfVectorizer, self).transform(documents))
-        separated = pc.match_substring(arrow, _DOCUMENT_SEPARATOR).to_numpy(zero_copy_only=False)
-        ascii_only = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False) & ~separated
-        rows = [
-            np.flatnonzero(ascii_only),
-            np.flatnonzero(~ascii_only & ~separated),
-            np.flatnonzero(separated),
+    def _counts(
+        self, document_of: np.ndarray, word: np.ndarray, distinct_words: list[str], n_documents: int
+    ) -> csr_matrix | None:
+        """`CountVectorizer.transform`: counts of the vocabulary's n-grams per document, from
+        the words of the documents (`rubric_rules.split_words`)."""
+        analyse = self.build_tokenizer()
+        preprocess = self.build_preprocessor()
+        token_id: dict[str, int] = {}
+        tokens_of_word = [
+            [token_id.setdefault(t, len(token_id)) for t in analyse(preprocess(w))]
+            for w in distinct_words
         ]
-        parts = [
-            self._ascii_counts(arrow.take(pa.array(rows[0]))),
-            self._joined_counts(documents[rows[1]]),
-            # the rare document that holds the separator, read alone by scikit-learn
-            super(TfidfVectorizer, self).transform(documents[rows[2]]),
-        ]
-        order = np.empty(len(documents), dtype=np.int64)
-        order[np.concatenate(rows)] = np.arange(len(documents))
-        return csr_matrix(vstack(parts, format="csr")[order])
-
-    def _ascii_counts(self, documents: pa.Array) -> csr_matrix:
-        """Counts of the vocabulary's n-grams in ASCII documents, by RE2 over the whole column:
-        on ASCII text RE2's `\\b` and `\\w` are Python's, and ASCII lowercasing is str.lower."""
-        lowered = pc.ascii_lower(documents)
-        # Each token between two separators: the pieces between separators alternate between
-        # what lies between tokens (even places) and tokens (odd places).
-        marked = pc.replace_substring_regex(
-            lowered, self.token_pattern, f"{_DOCUMENT_SEPARATOR}\\0{_DOCUMENT_SEPARATOR}"
-        )
-        pieces = pc.split_pattern(marked, _DOCUMENT_SEPARATOR)
-        offsets = np.asarray(pieces.offsets)
-        document = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False)
-        place = np.arange(len(document)) - (offsets[document] - offsets[0])
-        token = place % 2 == 1
-        words = pc.list_flatten(pieces).filter(pa.array(token))
-        return self._ngram_counts(words, document[token], len(documents))
-
-    def _joined_counts(self, documents: np.ndarray) -> csr_matrix:
-        """Counts of the vocabulary's n-grams in documents that hold no separator, by one `re`
-        pass over them joined."""
-        if len(documents) == 0:
-            return csr_matrix((0, len(self.vocabulary_)), dtype=self.dtype)
-        # str.lower maps one character at a time, except a final sigma, which the separator
-        # ends as the end of a document does.
-        text = _DOCUMENT_SEPARATOR.join(documents.tolist()).lower()
-        pattern = re.compile(f"{_DOCUMENT_SEPARATOR}|{self.token_pattern}")
-        # A token holds only word characters, "'", "<" and ">": always valid UTF-8 for arrow.
-        tokens = pa.array(pattern.findall(text), type=pa.large_string())
-        separator = pc.equal(tokens, _DOCUMENT_SEPARATOR).to_numpy(zero_copy_only=False)
-        words = tokens.filter(pa.array(~separator))
-        return self._ngram_counts(words, np.cumsum(separator)[~separator], len(documents))
-
-    def _ngram_counts(self, words: pa.Array, document: np.ndarray, n_documents: int) -> csr_matrix:
-        """Counts of the vocabulary's n-grams of `words`, in order, each with its document."""
-        terms = np.empty(len(self.vocabulary_), dtype=object)
-        terms[np.fromiter(self.vocabulary_.values(), dtype=np.int64)] = list(self.vocabulary_)
-        terms = pa.array(terms, type=pa.large_string())  # position = column
-        words = words.cast(pa.large_string())
-        space = pa.scalar(" ", type=pa.large_string())
-        rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        occurrence, token = rules.spread(word, tokens_of_word)
+        document = document_of[occurrence]
         low, high = self.ngram_range
+        if len(token_id) ** high >= np.iinfo(np.int64).max:
+            return None
+        names = np.array(list(token_id), dtype=object)
+        rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         for n in range(low, high + 1):
-            starts = len(words) - n + 1
+            starts = len(token) - n + 1
             if starts <= 0:
                 continue
-            gram = words[:starts]
-            for offset in range(1, n):
-                gram = pc.binary_join_element_wise(gram, words[offset : offset + starts], space)
             inside = document[:starts] == document[n - 1 :]  # an n-gram never spans documents
-            column = pc.index_in(gram.filter(pa.array(inside)), value_set=terms)
-            column = column.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            key = token[:starts][inside]
+            for offset in range(1, n):
+                key = key * len(token_id) + token[offset : offset + starts][inside]
+            codes, distinct = pd.factorize(key)
+            # each distinct n-gram spelt and looked up once
+            parts, rest = [], distinct
+            for _ in range(n):
+                rest, last = np.divmod(rest, len(token_id))
+                parts.insert(0, names[last])
+            spelt = parts[0]
+            for part in parts[1:]:
+                spelt = spelt + " " + part
+            column = np.fromiter(
+                (self.vocabulary_.get(gram, -1) for gram in spelt), dtype=np.int64, count=len(spelt)
+            )[codes]
             known = column >= 0
             rows.append(document[:starts][inside][known])
             columns.append(column[known])
