@@ -263,6 +263,16 @@ _CUSTOMER_COLUMNS = [
     "text",
     "source",
 ]
+# What a reply gives its exchange (its text is taken by position).
+_REPLY_COLUMNS = [
+    "message_id",
+    "parent_id",
+    "brand",
+    "author_id",
+    "agent_id",
+    "created_at",
+    "channel",
+]
 
 
 def build_exchanges(
@@ -285,7 +295,12 @@ def build_exchanges(
     )
     customer["_position"] = np.arange(len(customer))
     customer["_brand"] = customer["brand"].fillna(_NO_BRAND).astype(str)
-    replies = messages.loc[(messages["role"] == "agent") & messages["parent_id"].notna()]
+    # Replies and exchanges are matched, merged and sorted on narrow frames; the texts and the
+    # other customer columns are taken once, by position, when the rows are in their order.
+    reply_rows = ((messages["role"] == "agent") & messages["parent_id"].notna()).to_numpy()
+    replies = messages.loc[reply_rows, _REPLY_COLUMNS].assign(
+        _reply_position=np.flatnonzero(reply_rows)
+    )
     customer_ids = customer["message_id"].astype(object)
     # Compared as objects: pandas' arrow-string isin against mixed values loops in Python.
     replies = replies.loc[replies["parent_id"].astype(object).isin(customer_ids)].copy()
@@ -303,13 +318,13 @@ def build_exchanges(
     paired = customer_ids.isin(pairs["message_id"].astype(object)).to_numpy()
     alone = customer.loc[~paired, ["message_id", "_brand"]]
     pairs = pd.concat([pairs, alone], ignore_index=True)
-    exchanges = pairs.merge(customer.drop(columns="_brand"), on="message_id", how="left")
+    exchanges = pairs.merge(customer[["message_id", "_position"]], on="message_id", how="left")
     exchanges["brand"] = exchanges["_brand"]
 
     ordered = replies.sort_values(["created_at", "message_id"], na_position="last", kind="stable")
     first = ordered.drop_duplicates(["parent_id", "_brand"])
-    first = first[["parent_id", "_brand", "message_id", "author_id", "agent_id", "created_at"]]
-    first = first.assign(channel=ordered["channel"], text=ordered["text"]).rename(
+    reply_fields = ["message_id", "author_id", "agent_id", "created_at", "channel"]
+    first = first[["parent_id", "_brand", *reply_fields, "_reply_position"]].rename(
         columns={
             "parent_id": "message_id",
             "message_id": "reply_id",
@@ -317,7 +332,6 @@ def build_exchanges(
             "agent_id": "reply_agent_id",
             "created_at": "reply_at",
             "channel": "reply_channel",
-            "text": "reply_text",
         }
     )
     reply_count = replies.groupby(["parent_id", "_brand"]).size().rename("reply_count")
@@ -333,7 +347,13 @@ def build_exchanges(
         ["_position", "reply_at", "_brand"], na_position="last", kind="stable"
     )
     exchanges["brand"] = exchanges["brand"].where(exchanges["_brand"] != _NO_BRAND, None)
-    exchanges = exchanges.drop(columns=["_brand", "_position"]).reset_index(drop=True)
+    exchanges = exchanges.reset_index(drop=True)
+    for column in _CUSTOMER_COLUMNS:
+        if column not in ("message_id", "brand"):
+            exchanges[column] = customer[column].array.take(exchanges["_position"].to_numpy())
+    replied = exchanges["_reply_position"].fillna(-1).to_numpy(dtype=np.int64)
+    exchanges["reply_text"] = messages["text"].array.take(replied, allow_fill=True)
+    exchanges = exchanges.drop(columns=["_brand", "_position", "_reply_position"])
     exchanges = exchanges[
         [
             *_CUSTOMER_COLUMNS,
