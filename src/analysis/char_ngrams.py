@@ -107,7 +107,9 @@ class CharWbCounter:
         lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
         # One space before, between and after the texts: each text's words are padded by it.
         points = _code_points(" " + " ".join(lowered) + " ")
-        row = np.concatenate([[0], np.repeat(np.arange(len(lowered)), lengths + 1)])
+        # int32 rows: half the memory traffic of int64 over every character.
+        rows_of_texts = np.arange(len(lowered), dtype=np.int32)
+        row = np.concatenate([np.zeros(1, np.int32), np.repeat(rows_of_texts, lengths + 1)])
         space = _whitespace_table()[points]
         # A run of whitespace is one space, shared by the words either side of it (no n-gram
         # of two or more characters holds a word's padding and the next word's).
@@ -158,7 +160,7 @@ class CharWbCounter:
     def _columns_of(self, codes: np.ndarray, n: int) -> np.ndarray:
         """The vocabulary column of each code of an n-gram, -1 for codes no term has."""
         if n in self.tables:
-            return self.tables[n][codes.astype(np.int64)]
+            return self.tables[n][codes.view(np.int64)]  # codes < DIRECT_TABLE_SIZE: no copy
         at = self.term_index.get_indexer(codes)
         return np.where(at >= 0, self.term_columns[at], -1)
 
