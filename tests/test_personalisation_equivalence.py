@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from analysis import personalisation
+from analysis import parallel, personalisation
 
 
 def _template_key_by_re(masked_text: pd.Series) -> pd.Series:
@@ -148,3 +148,25 @@ def test_lsh_candidates_link_each_key_to_its_buckets_hub() -> None:
     left, right = personalisation._lsh_candidates(signatures, counts)
     expected = _lsh_candidates_by_lexsort(signatures, counts)
     np.testing.assert_array_equal(np.stack([left, right], axis=1), expected)
+
+
+def test_template_clusters_spread_over_processes_are_the_serial_ones(monkeypatch) -> None:
+    rng = np.random.default_rng(2)
+    words = np.array(["please", "dm", "us", "your", "order", "number", "sorry", "<name>", "hi"])
+    # Three brands of different sizes; variants of a few wordings, so that clusters form.
+    stems = [" ".join(rng.choice(words, 12)) for _ in range(6)]
+    keys, brands = [], []
+    for brand, n in (("A", 120), ("B", 60), ("C", 9)):
+        for _ in range(n):
+            base = stems[rng.integers(len(stems))].split()
+            base[rng.integers(len(base))] = str(rng.choice(words))
+            keys.append(" ".join(base))
+            brands.append(brand)
+    brand, key = pd.Series(brands), pd.Series(keys)
+    monkeypatch.setenv(parallel.JOBS_ENV, "1")
+    serial = personalisation.cluster_templates(brand, key)
+    monkeypatch.setenv(parallel.JOBS_ENV, "2")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    spread = personalisation.cluster_templates(brand, key)
+    pd.testing.assert_frame_equal(spread, serial)
+    assert serial["template_size"].max() > 5  # there are templates to get wrong

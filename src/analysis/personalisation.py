@@ -66,7 +66,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from analysis import names, prepare, schema, scorecard, text
+from analysis import names, parallel, prepare, schema, scorecard, text
 
 REPLY_COLUMNS = schema.REPLY_COLUMNS
 
@@ -280,20 +280,26 @@ def cluster_templates(
     nodes["component"] = -1
     nodes["distance"] = 0.0
     nodes["representative"] = -1
-    # A key's bigram set and MinHash signature do not depend on its brand: each distinct key
-    # is hashed once for every brand.
-    key_of_node, distinct_keys = pd.factorize(nodes["key"].to_numpy())
-    shingles = _shingles(np.asarray(distinct_keys, dtype=object))
-    signatures = _minhash(shingles, _BANDS * _ROWS_PER_BAND, seed)
+    # Brands are clustered apart, the largest first (one brand a task, so the cores stay busy),
+    # in other processes only when there are keys enough to pay for sending them. A task is a
+    # brand's keys and counts: its clusters depend on nothing else.
+    brands = sorted(
+        (np.asarray(index) for index in nodes.groupby("brand", sort=True).groups.values()),
+        key=len,
+        reverse=True,
+    )
+    keys, counts = nodes["key"].to_numpy(), nodes["count"].to_numpy()
+    tasks = [
+        (keys[positions].tolist(), counts[positions], similarity, seed) for positions in brands
+    ]
+    jobs = None if len(nodes) >= parallel.MIN_PARALLEL_ITEMS else 1
+    clustered = parallel.map_chunks(_cluster_brands, tasks, jobs=jobs, min_items=1, chunk_size=1)
+    results = [result for part in clustered for result in part]
     offset = 0
-    for _, index in nodes.groupby("brand", sort=True).groups.items():
-        positions = np.asarray(index)
-        labels, representative, distance = _cluster_keys(
-            shingles[key_of_node[positions]],
-            signatures[key_of_node[positions]],
-            nodes["count"].to_numpy()[positions],
-            similarity,
-        )
+    # Template labels are numbered in brand order, as the brands were sorted by name.
+    for rank in np.argsort([nodes["brand"].iat[positions[0]] for positions in brands]):
+        positions = brands[rank]
+        labels, representative, distance = results[rank]
         nodes.loc[positions, "component"] = labels + offset
         nodes.loc[positions, "representative"] = positions[representative]
         nodes.loc[positions, "distance"] = distance
@@ -319,6 +325,19 @@ def cluster_templates(
         },
         index=key.index,
     )
+
+
+def _cluster_brands(
+    tasks: list[tuple[list[str], np.ndarray, float, int]],
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`_cluster_keys` of each brand's keys, counts, similarity and seed (module-level:
+    `parallel.map_chunks` sends it)."""
+    clustered = []
+    for keys, counts, similarity, seed in tasks:
+        shingles = _shingles(np.asarray(keys, dtype=object))
+        signatures = _minhash(shingles, _BANDS * _ROWS_PER_BAND, seed)
+        clustered.append(_cluster_keys(shingles, signatures, counts, similarity))
+    return clustered
 
 
 def _cluster_keys(
