@@ -207,7 +207,12 @@ def _read_block(source: Path, start: int, stop: int, reader: dict) -> _Block:
             header = handle.read(_header_size(source))
             handle.seek(start)
             out.write(header + handle.read(stop - start))
-        loaded = _load_file(block_file, reader)
+        try:
+            loaded = _load_file(block_file, reader)
+        except io.InputError:
+            # A block the reader refuses (only empty lines, say): the whole file is read instead,
+            # and says what is wrong with it, if anything.
+            return _Block(pd.DataFrame(), pd.DataFrame(), 0, [], malformed=True)
         block = _Block(loaded.messages, loaded.rejected, loaded.rows_read, loaded.notes)
         block.malformed = bool(loaded.rejected["reason"].str.match(_MALFORMED).any())
         if reader["data_format"] == "twcs" and not block.malformed:

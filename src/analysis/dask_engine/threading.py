@@ -28,6 +28,8 @@ def file_agent_brands(messages: dd.DataFrame) -> pd.DataFrame:
     if "_row" not in messages.columns:
         distinct = agent[["author_id", "brand"]].drop_duplicates(split_out=1).compute()
         return threads.agent_brands(distinct.assign(role="agent"))
+    # As integers: a messages-csv reader keeps `_row` as objects, which a group-by cannot order.
+    agent = agent.assign(_row=agent["_row"].astype("int64"))
     first = agent.groupby(["author_id", "brand"], dropna=False)["_row"].min().compute()
     first = first.reset_index().sort_values("_row", kind="stable")
     # agent_brands's own frame (its dtypes) for the same rows.
