@@ -194,3 +194,28 @@ def test_spread_lists_each_items_values_in_order():
     item, values = rubric_rules.spread(np.array([1, 0, 1, 2]), [[7], [8, 9], []])
     np.testing.assert_array_equal(item, [0, 0, 1, 2, 2])
     np.testing.assert_array_equal(values, [8, 9, 7, 8, 9])
+
+
+def test_rule_features_of_replies_read_together_are_those_read_alone():
+    # the same sentences in different places: "thanks!" closing one reply and opening another,
+    # a request before it or not, a signature line after it
+    replies = pd.Series(
+        [
+            "Thanks! Let us know your order number.",
+            "Please DM us your order number. Thanks!",
+            "We've refunded the order. Thanks!",
+            "Thanks!\n^kb",
+            "Sorry about the delay. Thanks!",
+            "Please DM us your order number. Thanks!",
+        ]
+    )
+    complaints = pd.Series(["where is my order"] * len(replies))
+    together = rubric_rules.rule_features(replies, complaints)
+    alone = pd.concat(
+        [
+            rubric_rules.rule_features(replies.iloc[[i]], complaints.iloc[[i]])
+            for i in range(len(replies))
+        ]
+    )
+    pd.testing.assert_frame_equal(together, alone)
+    assert together["appreciation_closing_cues"].tolist() == [0, 1, 1, 1, 1, 1]

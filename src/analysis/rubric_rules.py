@@ -659,37 +659,64 @@ FEATURE_NAMES = (
 )
 
 
-def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
-    """The features read from the reply's own sentences (not the complaint), per reply."""
-    sentences = _split_sentences(sentences_text)
-    text = sentences.text
+def _sentence_cues(text: pa.Array) -> dict[str, np.ndarray | pa.Array]:
+    """What each sentence says on its own (cue flags, and `specific_text`: the sentence without
+    its privacy and diagnostic templates), whatever reply it is in."""
     hedged_text = _replace(text, MOVES_HEDGES, " <hedge> ")
-    hedged = _contains(hedged_text, "<hedge>")
     moves_hits = _contains(_clean(hedged_text, MOVES_NEGATED), MOVES_CUES)
     resolution_text = text
     for pattern, replacement in RESOLUTION_REWRITES:
         resolution_text = _replace(resolution_text, pattern, replacement)
     specific_text = _clean(text, SPECIFIC_TEMPLATES)
     closing_text = _replace(text, CLOSING_THANKS, " <closing> ")
+    return {
+        "hedged": _contains(hedged_text, "<hedge>"),
+        "moves": moves_hits,
+        "signed": _contains(text, r"^\s*[\^~*/-]\s?[a-z]+\.?\s*$"),
+        "closing": _contains(closing_text, "<closing>"),
+        "requested": _contains(_clean(closing_text, "<closing>"), REQUEST_CUES),
+        "sorry": _contains(_clean(text, SORRY_NEGATED), SORRY_CUES),
+        "closing_appreciation": _contains(
+            _clean(closing_text, "<closing>", APPRECIATION_NEGATED), APPRECIATION_CUES
+        ),
+        "appreciation": _contains(_clean(text, APPRECIATION_NEGATED), APPRECIATION_CUES),
+        "timetable": _contains(text, TIMETABLE_CUES),
+        # a sentence that only sends the customer elsewhere (a ticket, a team) resolves nothing
+        "resolution": (
+            _contains(_clean(resolution_text, RESOLUTION_NEGATED), RESOLUTION_CUES)
+            | _contains(resolution_text, RESOLUTION_LINKS)
+        )
+        & ~moves_hits,
+        "specific": _contains(specific_text, SPECIFIC_TERMS),
+        "specific_weak": _contains(specific_text, SPECIFIC_WEAK_TERMS),
+        "question": _contains(text, r"\?"),
+        "specific_text": specific_text,
+    }
+
+
+def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
+    """The features read from the reply's own sentences (not the complaint), per reply."""
+    sentences = _split_sentences(sentences_text)
+    # The patterns read each distinct sentence once: replies share their template lines.
+    encoded = pc.dictionary_encode(sentences.text)
+    which = encoded.indices.to_numpy(zero_copy_only=False)
+    cues = {
+        name: values.take(encoded.indices) if isinstance(values, pa.Array) else values[which]
+        for name, values in _sentence_cues(encoded.dictionary).items()
+    }
     # only a reply's last sentence closes it ("Thank you. Let's take a look ..." opens with thanks)
     # (or the one before a signature the text stage left on its own line, "^kartika")
     last = np.append(sentences.reply[1:] != sentences.reply[:-1], True)[: len(sentences.reply)]
-    signed = _contains(text, r"^\s*[\^~*/-]\s?[a-z]+\.?\s*$")
-    last = last | np.append((signed & last)[1:], False)[: len(last)]
-    closing = _contains(closing_text, "<closing>") & last
-    requested = _contains(_clean(closing_text, "<closing>"), REQUEST_CUES)
+    last = last | np.append((cues["signed"] & last)[1:], False)[: len(last)]
+    closing = cues["closing"] & last
+    requested = cues["requested"]
     same_reply = np.append(False, sentences.reply[1:] == sentences.reply[:-1])[: len(last)]
     previous_requested = np.append(False, requested[:-1])[: len(last)] & same_reply
+    moves_hits, hedged = cues["moves"], cues["hedged"]
     columns = {
-        "sorry_cues": sentences.count(_contains(_clean(text, SORRY_NEGATED), SORRY_CUES)),
+        "sorry_cues": sentences.count(cues["sorry"]),
         "appreciation_cues": sentences.count(
-            np.where(
-                last,
-                _contains(
-                    _clean(closing_text, "<closing>", APPRECIATION_NEGATED), APPRECIATION_CUES
-                ),
-                _contains(_clean(text, APPRECIATION_NEGATED), APPRECIATION_CUES),
-            )
+            np.where(last, cues["closing_appreciation"], cues["appreciation"])
         ),
         "appreciation_closing_cues": sentences.count(closing),
         # a closing thanks right after a request ("let us know. Thanks!") is thanks in advance
@@ -697,22 +724,15 @@ def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
         "request_sentences": sentences.count(requested),
         "moves_cues": sentences.count(moves_hits & ~hedged),
         "moves_hedged_cues": sentences.count(moves_hits & hedged),
-        "timetable_cues": sentences.count(_contains(text, TIMETABLE_CUES)),
-        # a sentence that only sends the customer elsewhere (a ticket, a team) resolves nothing
-        "resolution_cues": sentences.count(
-            (
-                _contains(_clean(resolution_text, RESOLUTION_NEGATED), RESOLUTION_CUES)
-                | _contains(resolution_text, RESOLUTION_LINKS)
-            )
-            & ~moves_hits
-        ),
-        "specific_terms": sentences.count(_contains(specific_text, SPECIFIC_TERMS)),
-        "specific_weak_terms": sentences.count(_contains(specific_text, SPECIFIC_WEAK_TERMS)),
-        "question_sentences": sentences.count(_contains(text, r"\?")),
-        "sentence_count": sentences.count(np.ones(len(text), dtype=bool)),
+        "timetable_cues": sentences.count(cues["timetable"]),
+        "resolution_cues": sentences.count(cues["resolution"]),
+        "specific_terms": sentences.count(cues["specific"]),
+        "specific_weak_terms": sentences.count(cues["specific_weak"]),
+        "question_sentences": sentences.count(cues["question"]),
+        "sentence_count": sentences.count(np.ones(len(sentences.text), dtype=bool)),
         "has_link": _contains(_arrow(sentences_text), "<url>").astype(int),
         # what the complaint overlap reads: the reply without its privacy and diagnostic templates
-        "overlap_text": sentences.join(specific_text),
+        "overlap_text": sentences.join(cues["specific_text"]),
     }
     return pd.DataFrame(columns)
 
