@@ -154,7 +154,10 @@ def vocative_names(
     `cased` is prepared text (no reply prefix, signature or links); `group` (e.g. the brand) is
     what a too-common "name" is counted within, all texts when None; `own` is each text's
     signature: an agent's own name is not the reader's ("Happy to help, Becky! -Becky")."""
-    values = pa.array(cased.astype(object).to_numpy(), type=pa.large_string(), from_pandas=True)
+    if isinstance(cased.dtype, pd.StringDtype) and cased.dtype.storage == "pyarrow":
+        values = pa.array(cased, type=pa.large_string())  # already Arrow: no Python objects
+    else:
+        values = pa.array(cased.astype(object).to_numpy(), type=pa.large_string(), from_pandas=True)
     found = pd.Series(pd.NA, index=cased.index, dtype="string")
     for pattern, months in VOCATIVE_PATTERNS:
         open_rows = found.isna().to_numpy()

@@ -95,7 +95,7 @@ def prepare_texts(
     arrow = text.to_arrow(cased)
     arrow = pc.replace_substring_regex(arrow, text.PART_MARKER_PATTERN, " ")
     arrow = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow, _BLANK_RUN, " "))
-    cased = pd.Series(arrow.to_numpy(zero_copy_only=False), index=raw.index).astype(str)
+    cased = pd.Series(arrow, index=raw.index, dtype=raw.dtype)
 
     addressed = pd.Series(pd.NA, index=raw.index, dtype="string")
     if is_reply.any():
@@ -113,7 +113,7 @@ def prepare_texts(
             "agent_signature": signature,
             "addressed_name": addressed,
             "masked_text": masked.astype(str),
-            "sentences": pd.Series(sentences.to_numpy(zero_copy_only=False), index=raw.index),
+            "sentences": pd.Series(sentences, index=raw.index, dtype=raw.dtype),
         },
         index=raw.index,
     ).astype({"sentences": str})

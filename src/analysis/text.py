@@ -180,6 +180,8 @@ def _as_str(text: pd.Series) -> pd.Series:
 
 def to_arrow(values: pd.Series) -> pa.Array:
     """A column of texts as a pyarrow large_string array (missing values stay null)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.array(values, type=pa.large_string())  # already Arrow: no Python objects
     return pa.array(values.astype(object).to_numpy(), type=pa.large_string(), from_pandas=True)
 
 
