@@ -87,12 +87,17 @@ def test_mentions_match_re_text_by_text() -> None:
         ("@Ünal merhaba", "ünal"),
         ("", "dana"),
         ("@dana", "dana"),  # right after the previous text: the join must not bind them
+        ("x\x00@dana\x00", "dana"),  # a text holding the separator
+        ("x@\x00dana", "dana"),
     ]
     part = pd.Series([t for t, _ in rows], dtype="str")
     customer_id = pd.Series([c for _, c in rows], dtype="string")
     got = personalisation._mentions(part, customer_id)
     np.testing.assert_array_equal(got, _mentions_by_re(part, customer_id))
     assert got.tolist()[:3] == [True, True, False]
+    assert got.tolist()[-2:] == [True, False]
+    empty = personalisation._mentions(pd.Series(["no handle"], dtype="str"), customer_id[:1])
+    assert empty.tolist() == [False]
 
 
 def test_shingles_match_hashingvectorizer_on_every_character() -> None:

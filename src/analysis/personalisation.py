@@ -594,24 +594,23 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def _mentions(part: pd.Series, customer_id: pd.Series) -> np.ndarray:
     """Whether each text mentions @customer_id (case-insensitive)."""
-    # Only texts holding an "@" can match. They are searched in one pass, joined by a space: a
-    # handle never spans it, and after it the look-behind reads as at the start of a text.
+    # Only texts holding an "@" can match. They are searched in one pass, joined by the
+    # separator, which the pattern finds too (as an empty handle) so that each handle's text is
+    # known; a handle never spans it and after it the look-behind reads as at a text's start.
+    # A separator inside a text becomes a space, which the pattern reads alike.
     holding = np.flatnonzero(part.str.contains("@", regex=False).fillna(False).to_numpy(bool))
-    texts = part.to_numpy()[holding].tolist()
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    starts = np.r_[0, np.cumsum(lengths + 1)]
-    found = [(m.start(), m.group(1)) for m in _MENTION_RE.finditer(" ".join(texts))]
+    texts = pc.replace_substring(pa.array(part.iloc[holding]), _SEPARATOR, " ")
+    found = np.array(_MENTION_RE.findall(_SEPARATOR.join(texts.to_pylist())), dtype=object)
+    separator = found == ""
+    rows = holding[np.cumsum(separator)[~separator]]
     result = np.zeros(len(part), dtype=bool)
-    if not found:
-        return result
-    positions, handles = zip(*found, strict=True)
-    rows = holding[np.searchsorted(starts, positions, side="right") - 1]
-    hit = names.same_name(pd.Series(handles, dtype=object), customer_id.iloc[rows])
+    hit = names.same_name(pd.Series(found[~separator], dtype=object), customer_id.iloc[rows])
     result[rows[hit]] = True
     return result
 
 
-_MENTION_RE = re.compile(r"(?<![\w@])@(\w+)")
+_SEPARATOR = "\x00"
+_MENTION_RE = re.compile(_SEPARATOR + r"|(?<![\w@])@(\w+)")
 
 
 def _template_key(masked_text: pd.Series) -> pd.Series:
@@ -703,7 +702,6 @@ def _stem_counts(documents: np.ndarray, stop_words: frozenset[str]) -> csr_matri
 # `text.tokenise` reads one text at a time; these read many at once, joined by a character no
 # token takes in (so a match never spans two texts), with the same engine (`regex`, through
 # nltk's wrapper without its time limit) and flags as `text.tokenise`'s RegexpTokenizer.
-_SEPARATOR = "\x00"
 _TOKENS_RE = redos.compile(
     _SEPARATOR + "|" + text.TOKEN_PATTERN, re.UNICODE | re.MULTILINE | re.DOTALL, timeout=None
 )
