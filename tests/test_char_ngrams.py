@@ -135,3 +135,10 @@ def test_a_pickled_vectorizer_leaves_its_tables_behind_and_counts_the_same() -> 
     copied = pickle.loads(pickle.dumps(vectorizer))
     assert not hasattr(copied, "_counter_cache")
     assert_same_matrix(copied, texts + ["order sorted"])
+
+
+def test_empty_and_blank_texts_give_empty_rows_and_no_texts_fail_as_in_scikit_learn() -> None:
+    vectorizer = _fitted(["Sorry about that!", "DM us"], min_df=1)
+    assert_same_matrix(vectorizer, ["", "  \t", "", "Sorry"])
+    with pytest.raises(ValueError, match="0 sample"):
+        vectorizer.transform([])
