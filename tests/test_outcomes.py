@@ -194,6 +194,7 @@ def test_vader_in_processes_scores_as_in_this_one(demo_tables, monkeypatch):
     serial = outcomes.vader_compound(texts)
     monkeypatch.setenv(parallel.JOBS_ENV, "2")
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(outcomes, "VADER_CHUNK", 90)  # several chunks per process
     pd.testing.assert_series_equal(outcomes.vader_compound(texts), serial, check_exact=True)
     assert serial.isna().tolist() == texts.isna().tolist()
 
