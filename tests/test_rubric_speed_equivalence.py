@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
@@ -219,3 +220,13 @@ def test_rule_features_of_replies_read_together_are_those_read_alone():
     )
     pd.testing.assert_frame_equal(together, alone)
     assert together["appreciation_closing_cues"].tolist() == [0, 1, 1, 1, 1, 1]
+
+
+def test_batched_tfidf_refuses_what_the_library_refuses():
+    library, batched = _vectorisers(AWKWARD_TEXTS)
+    for wrong in ("one string, not documents", ["a reply", np.nan]):
+        with pytest.raises(ValueError) as expected:
+            library.transform(wrong)
+        with pytest.raises(ValueError) as got:
+            batched.transform(wrong)
+        assert str(got.value) == str(expected.value)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.sparse import csr_matrix
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -151,19 +152,25 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
     def transform(self, raw_documents):
         """The TF-IDF matrix of `raw_documents` (`TfidfVectorizer.transform`)."""
         check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
-        documents = pd.Series(list(raw_documents), dtype=object)
-        if not self._batchable(documents):
+        if not self._batchable() or isinstance(raw_documents, str):
             return super().transform(raw_documents)
+        documents = np.asarray(
+            raw_documents if isinstance(raw_documents, pd.Series) else list(raw_documents),
+            dtype=object,
+        )
         try:
-            document_of, word, distinct_words = rules.split_words(documents.to_numpy())
-        except UnicodeEncodeError:  # a lone surrogate, which arrow's UTF-8 cannot hold
+            arrow = pa.array(documents, type=pa.large_string())
+        except (UnicodeEncodeError, pa.ArrowException):  # not text, or a lone surrogate
             return super().transform(raw_documents)
+        if arrow.null_count:  # scikit-learn's own error for a missing document
+            return super().transform(raw_documents)
+        document_of, word, distinct_words = rules.split_words(arrow)
         counts = self._counts(document_of, word, distinct_words, len(documents))
         if counts is None:  # too many distinct tokens to number the n-grams in int64
             return super().transform(raw_documents)
         return self._tfidf.transform(counts, copy=False)
 
-    def _batchable(self, documents: pd.Series) -> bool:
+    def _batchable(self) -> bool:
         # Reading the words between spaces one by one is reading the document for this token
         # pattern: a token holds no space and reads a neighbour only through \b, which a space
         # (not a word character) answers as the start or end of a document does; str.lower
@@ -176,7 +183,6 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
             and self.preprocessor is None
             and self.strip_accents is None
             and self.stop_words is None
-            and bool(documents.map(type).eq(str).all())
         )
 
     def _counts(

@@ -560,11 +560,13 @@ def prepare_contexts(contexts: pd.Series | None, index: pd.Index) -> pd.Series:
     return prepare_lib.prepare_texts(contexts, replies=False)["masked_text"]
 
 
-def split_words(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def split_words(texts: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The pieces of each text between ASCII whitespace, in order: each piece's text position
     and code, and the distinct pieces the codes index (raises UnicodeEncodeError for a text
     UTF-8 cannot hold)."""
-    pieces = pc.ascii_split_whitespace(pa.array(list(texts), type=pa.large_string()))
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, type=pa.large_string())
+    pieces = pc.ascii_split_whitespace(texts)
     text_of = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False).astype(np.int64)
     encoded = pc.dictionary_encode(pc.list_flatten(pieces))
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
