@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -719,7 +719,27 @@ def _content_stem_rows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(document position, stem) of every content stem, in document and word order: exactly
     `text.content_stems(document, stop_words)` for each document, one regex pass per chunk of
-    documents and one stem look-up per distinct word."""
+    documents and one stem look-up per distinct word; from `parallel.MIN_PARALLEL_ITEMS`
+    documents, consecutive parts of them on every core."""
+    parts = parallel.map_chunks(partial(_coded_stem_rows, stop_words=stop_words), documents)
+    offsets = np.cumsum([0] + [count for count, *_ in parts])
+    positions = [part[1] + offset for part, offset in zip(parts, offsets, strict=False)]
+    stems = [np.asarray(vocabulary, dtype=object)[codes] for _, _, codes, vocabulary in parts]
+    return np.concatenate(positions), np.concatenate(stems)
+
+
+def _coded_stem_rows(
+    documents: np.ndarray, *, stop_words: frozenset[str]
+) -> tuple[int, np.ndarray, np.ndarray, list[str]]:
+    """`_content_stem_rows` of some documents as their count, the positions, the stems' codes
+    and the distinct stems (a small pickle: module-level, `parallel.map_chunks` sends it)."""
+    positions, stems = _stem_rows(documents, stop_words)
+    codes, vocabulary = pd.factorize(stems)
+    return len(documents), positions, codes, np.asarray(vocabulary, dtype=object).tolist()
+
+
+def _stem_rows(documents: np.ndarray, stop_words: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`_content_stem_rows` of documents in this process."""
     stem_of: dict[str, str | None] = {}
     positions, stems = [], []
     for start in range(0, len(documents), _CHUNK_DOCUMENTS):
