@@ -14,10 +14,11 @@ word with the complaint, or shares two content words with it (Snowball stems of 
 words, generic support words left out). Diagnostic and privacy templates ("which iOS version are
 you on?", "don't share your order details") are cut out first.
 
-Everything is vectorised: the patterns run as pyarrow's RE2 kernels over one row per sentence (they
-are written for RE2: no look-arounds, no back-references) and are counted back per reply with
-`np.bincount`; the complaint-reply overlap is one sparse product. A million replies take about a
-minute and a half.
+Everything is vectorised: the patterns run as pyarrow's RE2 kernels over one row per distinct
+sentence (they are written for RE2: no look-arounds, no back-references) and are counted back per
+reply with `np.bincount`; the complaint-reply overlap stems each distinct word once and is one
+sparse product. The 158,000 replies of a 350,000-tweet file take about 10 CPU seconds with the
+model.
 """
 
 from __future__ import annotations
