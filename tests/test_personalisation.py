@@ -305,6 +305,23 @@ def test_the_same_wording_in_two_brands_is_two_templates() -> None:
     assert clusters["template_id"].tolist() == ["A#1", "A#1", "B#1", "B#1"]
 
 
+def test_a_brands_templates_do_not_depend_on_other_brands_rows() -> None:
+    # What lets a Dask engine cluster each brand on its own: one brand's clusters are those it
+    # gets among every brand's rows, interleaved with them.
+    wordings = [
+        "please dm us your full order number and email address so we can check it",
+        "please dm us your full order number and postcode so we can check it",
+        "we are sorry",
+    ]
+    brand = pd.Series(["A", "B"] * 9 + ["A"] * 3)
+    key = pd.Series([wordings[i % 3] for i in range(18)] + ["please send us your order number"] * 3)
+    together = personalisation.cluster_templates(brand, key)
+    for name in ("A", "B"):
+        alone = personalisation.cluster_templates(brand[brand == name], key[brand == name])
+        pd.testing.assert_frame_equal(alone, together[brand == name])
+    assert together["template_size"].max() == 6  # near-copies join: there are templates
+
+
 def test_top_templates_show_the_masked_wording() -> None:
     top = personalisation.top_templates(_score(_template_rows()).reset_index(), per_brand=3)
     assert len(top) == 1  # distinct replies are used once: not templates
