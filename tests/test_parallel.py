@@ -47,3 +47,20 @@ def test_job_count_reads_the_environment(monkeypatch) -> None:
         monkeypatch.setenv(parallel.JOBS_ENV, bad)
         with pytest.raises(ValueError, match=parallel.JOBS_ENV):
             parallel.job_count()
+
+
+def _job_count_here(_: object) -> int:
+    return parallel.job_count()
+
+
+def test_a_dask_worker_runs_its_partition_in_one_process(monkeypatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.delenv(parallel.JOBS_ENV, raising=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        assert client.submit(_job_count_here, 0).result(timeout=120) == 1
+    assert parallel.job_count() == len(os.sched_getaffinity(0))

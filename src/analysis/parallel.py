@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -29,12 +30,26 @@ def job_count() -> int:
     else the cores this process may run on."""
     value = os.environ.get(JOBS_ENV, "").strip()
     if not value:
-        return max(len(os.sched_getaffinity(0)), 1)
+        # A Dask worker's cores are the cluster's to schedule: processes of its own would compete.
+        return 1 if _in_dask_worker() else max(len(os.sched_getaffinity(0)), 1)
     if not value.isdigit() or int(value) < 1:
         raise ValueError(
             f"analysis: {JOBS_ENV}={value!r} is not a number of processes (expected 1 or more)"
         )
     return int(value)
+
+
+def _in_dask_worker() -> bool:
+    """Whether this code runs inside a Dask worker (the Dask engine's partition stages)."""
+    if "distributed" not in sys.modules:  # never imported: not a worker, and no import cost
+        return False
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
 
 
 def chunks(items: Sequence[Chunk], parts: int) -> list[Sequence[Chunk]]:
