@@ -105,3 +105,15 @@ def test_cli_dask_engine_writes_a_run_folder_a_notebook_reads(tmp_path, schedule
     assert len(run.messages) == run.summary["messages"]
     assert set(run.exchanges["message_id"]) <= set(run.messages["message_id"])
     assert run.scorecard("latency_by_brand") is not None
+
+
+def test_bench_times_the_dask_engines_steps_on_the_same_file(tmp_path):
+    from analysis import bench
+
+    pandas_run = bench.run(rows=3_000, seed=5, isolated=False)
+    dask_run = bench.run(rows=3_000, seed=5, isolated=False, engine="dask")
+    names = [stage["stage"] for stage in dask_run["stages"]]
+    assert "dask: stages per partition" in names and "dask: templates per brand" in names
+    assert not any(name.startswith("dask:") for name in (s["stage"] for s in pandas_run["stages"]))
+    for count in ("messages", "rejected", "brands", "agent_replies", "distinct_masked_reply_share"):
+        assert dask_run[count] == pandas_run[count], count

@@ -22,6 +22,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FULL_SCALE_ROWS = 2_800_000
 # Whole-run budget at full scale (2 cores, 24 GB): generous enough for a loaded CI machine,
@@ -107,16 +111,46 @@ def analysis(path: Path, run_dir: Path) -> dict:
         stages.append({"stage": name, "seconds": seconds, "peak_memory_gb": peak})
     _timed(stages, "write run folder", lambda: analyze.write_run(result, run_dir))
     messages = tables.messages
-    replies = messages[messages["role"] == "agent"]
+    return {"stages": stages, **_file_counts(tables.summary, messages[messages["role"] == "agent"])}
+
+
+def _file_counts(summary: dict, replies: pd.DataFrame) -> dict:
+    """What the file holds: messages, rejected rows, brands, agent replies and how varied."""
     masked = replies["masked_text"].str.lower()
     return {
-        "stages": stages,
-        "messages": int(tables.summary["messages"]),
-        "rejected": int(tables.summary["rejected"]),
+        "messages": int(summary["messages"]),
+        "rejected": int(summary["rejected"]),
         "brands": int(replies["brand"].nunique()),
         "agent_replies": int(len(replies)),
         "distinct_masked_reply_share": round(masked.nunique() / max(1, len(masked)), 3),
     }
+
+
+def dask_analysis(path: Path, run_dir: Path, workers: int = 2) -> dict:
+    """`analysis analyze --engine dask` on a local cluster of `workers` processes, each step
+    timed; the peak memory is this process's plus each worker's own peak (an upper bound of the
+    cluster's, as the peaks need not coincide)."""
+    from distributed import Client, LocalCluster
+
+    from analysis.dask_engine import engine
+
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        seconds: dict[str, float] = {}
+        run = engine.run(
+            path, None, run_dir, scheduler=cluster.scheduler_address, step_seconds=seconds
+        )
+        worker_peaks = client.run(_peak_memory_gb)
+    peak = round(_peak_memory_gb() + sum(worker_peaks.values()), 2)
+    stages = [
+        {"stage": f"dask: {name}", "seconds": value, "peak_memory_gb": peak}
+        for name, value in seconds.items()
+    ]
+    return {"stages": stages, **_file_counts(run.summary, run.replies)}
 
 
 def report(path: Path, out_dir: Path) -> dict:
@@ -138,15 +172,21 @@ def _call(isolated: bool, work: Callable[..., dict], *args: object) -> dict:
 
 
 def run(
-    rows: int = FULL_SCALE_ROWS, seed: int = 3, with_report: bool = False, isolated: bool = True
+    rows: int = FULL_SCALE_ROWS,
+    seed: int = 3,
+    with_report: bool = False,
+    isolated: bool = True,
+    engine: str = "pandas",
 ) -> dict:
-    """Write `rows` tweets, measure the floor and every stage, and return timings and peaks."""
+    """Write `rows` tweets, measure the floor and every stage, and return timings and peaks;
+    `engine="dask"` runs the analysis through the Dask engine on 2 local workers."""
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench_twcs.csv"
         written = _call(isolated, write_file, path, rows, seed)
         floor_stages = _call(isolated, floor, path)["stages"]
-        measured = _call(isolated, analysis, path, Path(folder) / "run")
+        analyse = dask_analysis if engine == "dask" else analysis
+        measured = _call(isolated, analyse, path, Path(folder) / "run")
         stages = written["stages"] + floor_stages + measured.pop("stages")
         if with_report:
             stages += _call(isolated, report, path, Path(folder) / "report")["stages"]

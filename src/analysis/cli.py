@@ -210,6 +210,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from analysis import analyze
 
     if args.engine == "dask":
+        from dask.utils import parse_bytes
+
         from analysis import dask_engine
 
         run = dask_engine.run(
@@ -219,6 +221,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             n_workers=args.workers,
             memory_limit=args.worker_memory,
+            blocksize=parse_bytes(args.block_size),
             progress=True,
         )
     else:
@@ -403,7 +406,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     runs = []
     for rows in args.rows:
         print(f"{rows:,} tweets", flush=True)
-        runs.append(bench.run(rows=rows, seed=args.seed, with_report=args.report))
+        runs.append(
+            bench.run(rows=rows, seed=args.seed, with_report=args.report, engine=args.engine)
+        )
     print(bench.format_results(runs))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -463,6 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIMIT",
         help="with --engine dask: each local worker's memory limit (e.g. 2GB); "
         "above it a worker spills to disk",
+    )
+    analyze.add_argument(
+        "--block-size",
+        default="64MB",
+        metavar="SIZE",
+        help="with --engine dask: the bytes of input per partition (default 64MB)",
     )
     _add_settings_arguments(analyze)
     analyze.set_defaults(handler=cmd_analyze)
@@ -542,6 +553,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--seed", type=int, default=3)
     bench.add_argument("--report", action="store_true", help="also time `analysis report`")
+    bench.add_argument(
+        "--engine",
+        choices=["pandas", "dask"],
+        default="pandas",
+        help="the engine the analysis runs on (dask: a local cluster of 2 workers)",
+    )
     bench.add_argument("--out", type=Path, help="write the results as JSON")
     bench.set_defaults(handler=cmd_bench)
 

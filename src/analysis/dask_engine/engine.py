@@ -20,15 +20,11 @@ import pandas as pd
 from distributed import Client
 
 from analysis import analyze, effects, groups, paths, pipeline, store
-from analysis.dask_engine import cluster, run_folder, specificity, stages
-from analysis.dask_engine import pandas_read as read
+from analysis.dask_engine import cluster, read, run_folder, specificity, stages
 from analysis.io import InputError
 from analysis.progress import Steps
 from analysis.settings import Settings
 
-BLOCK_BYTES = 64 * 2**20
-# Frames keep the pandas engine's dtypes: dask would turn object columns into arrow strings.
-DASK_CONFIG = {"dataframe.convert-string": False, "dataframe.shuffle.method": "tasks"}
 # What the client collects for the scorecards: everything but the texts (docs/dask.md).
 _MESSAGE_COLUMNS = [
     "message_id",
@@ -52,11 +48,13 @@ def run(
     scheduler: str | None = None,
     n_workers: int | None = None,
     memory_limit: str | None = None,
-    blocksize: int = BLOCK_BYTES,
+    blocksize: int = read.BLOCK_BYTES,
     progress: bool = False,
+    step_seconds: dict[str, float] | None = None,
 ) -> store.Run:
     """Every analysis of a data file (the demo data when None) on the Dask cluster at
-    `scheduler`, else on a local one, written to the run folder `out_dir`."""
+    `scheduler`, else on a local one, written to the run folder `out_dir`; each step's wall
+    seconds go into `step_seconds` when given (for `analysis bench --engine dask`)."""
     settings = settings or Settings()
     source = paths.resolve_data_path(data_path)
     if not source.is_file():
@@ -65,7 +63,7 @@ def run(
     steps = Steps("analysis (dask)", total=6, shown=progress)
     with (
         cluster.connect(scheduler, n_workers, memory_limit) as client,
-        dask.config.set(DASK_CONFIG),
+        dask.config.set(read.DASK_CONFIG),
     ):
         with steps.step("reading and threading"):
             load = read.load_threaded(
@@ -106,6 +104,8 @@ def run(
                 result, out_dir, list(stages.PARTITION_TABLES), store.file_sha256(source)
             )
     steps.close()
+    if step_seconds is not None:
+        step_seconds.update(steps.seconds)
     return written
 
 

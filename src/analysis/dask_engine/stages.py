@@ -119,6 +119,10 @@ def _censored_at(next_replies: pd.DataFrame, observed_until: pd.Timestamp) -> pd
     takes the last time of the messages it is given (it has no parameter for it)."""
     observed = pd.Timestamp(observed_until)
     observed = observed.tz_localize("UTC") if observed.tzinfo is None else observed
+    # In the unit next_reply_times gives (the reader's time unit may differ from the column's).
+    observed = pd.Series(observed, index=next_replies.index).astype(
+        next_replies["observed_until"].dtype
+    )
     waited = (observed - next_replies["created_at"]).dt.total_seconds()
     return next_replies.assign(
         observed_until=observed,
