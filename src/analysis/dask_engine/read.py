@@ -268,14 +268,17 @@ def _response_listings(
     messages = loaded.messages
     if not found:
         return empty.iloc[:0], np.zeros(len(messages), dtype=bool)
-    table = pacsv.read_csv(
-        block_file,
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=list(found.values()),
-            column_types={name: pa.string() for name in found.values()},
-        ),
-    )
+    try:
+        table = pacsv.read_csv(
+            block_file,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(found.values()),
+                column_types={name: pa.string() for name in found.values()},
+            ),
+        )
+    except (pa.ArrowInvalid, KeyError):  # a header pyarrow names otherwise (spaces around names)
+        return empty.iloc[:0], None
     if len(table) != loaded.rows_read:
         return empty.iloc[:0], None
     rows = messages["_row"].to_numpy() - 1
