@@ -17,7 +17,7 @@ from pathlib import Path
 import dask
 import dask.dataframe as dd
 import pandas as pd
-from distributed import Client
+from distributed import Client, wait
 
 from analysis import analyze, effects, groups, paths, pipeline, store
 from analysis.dask_engine import cluster, read, run_folder, specificity, stages
@@ -93,6 +93,8 @@ def run(
             tables["replies"] = stages.with_brand_templates(
                 tables["replies"], templates, settings.min_template_size
             ).persist()
+            # persist returns at once: wait, so the step's time is the clustering's.
+            wait(tables["replies"])
         with steps.step("writing tables"):
             run_folder.start(out_dir)
             for name in stages.PARTITION_TABLES:
