@@ -6,10 +6,8 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
-from analysis import agents, clean, io, paths, threads
+from analysis import paths, pipeline
 from analysis.dask_engine.read import load_threaded
-from analysis.io.common import rejected_frame
-from analysis.schema import REJECTED_COLUMNS
 
 from .conftest import CDP_MAPPING, FIXTURES, HELPDESK_MAPPING
 
@@ -29,32 +27,14 @@ def client():
 
 
 def pandas_threaded(path, data_format="auto", mapping=None) -> dict:
-    """What pipeline.run has at threading: io.load, clean, role conflicts, build_conversations."""
-    source = paths.resolve_data_path(path)
-    loaded = io.load(source, format=data_format, mapping=mapping)
-    messages, duplicate_rows = clean.clean_messages(loaded.messages)
-    role_column = "inbound" if loaded.format == "twcs" else "role"
-    messages, conflicted_rows = agents.role_conflicts(messages, role_column=role_column)
-    rejected = pd.concat(
-        [
-            loaded.rejected,
-            rejected_frame(source, duplicate_rows),
-            rejected_frame(source, conflicted_rows),
-        ],
-        ignore_index=True,
-    ).sort_values(["row", "reason"], kind="stable", ignore_index=True)[REJECTED_COLUMNS]
-    notes = list(loaded.notes)
-    if conflicted_rows:
-        notes.append(
-            f"{len(conflicted_rows)} message(s) marked as a brand's by authors who write as "
-            "customers elsewhere: rejected as role conflicts"
-        )
+    """What pipeline.run has at threading (pipeline.load_threaded)."""
+    threaded = pipeline.load_threaded(paths.resolve_data_path(path), data_format, mapping)
     return {
-        "messages": threads.build_conversations(messages).drop(columns="_row"),
-        "rejected": rejected,
-        "rows_read": loaded.rows_read,
-        "notes": notes,
-        "format": loaded.format,
+        "messages": threaded.messages,
+        "rejected": threaded.rejected,
+        "rows_read": threaded.rows_read,
+        "notes": threaded.notes,
+        "format": threaded.format,
     }
 
 

@@ -14,7 +14,12 @@ def test_a_log_gets_one_line_per_finished_stage_and_no_carriage_returns(fixtures
     assert "\r" not in err
     done = [line for line in err.splitlines() if " done in " in line]
     stages = [line.split(": ", 1)[1].split(" done in ")[0] for line in done]
-    assert stages[:4] == ["reading", "cleaning", "threading", "checking"]
+    assert stages[:4] == [
+        "reading",
+        "cleaning and threading",
+        "text stage and exchanges",
+        "checking",
+    ]
     assert stages[4:] == [
         "personalisation (templates, specificity)",
         "latency (business hours, next replies)",

@@ -46,37 +46,14 @@ def run(
             "and pass its path"
         )
     steps = Steps(source.name, total=4, shown=progress)
-    with steps.step("reading"):
-        loaded = io.load(
-            source, format=data_format, mapping=mapping, timezone=timezone, dayfirst=dayfirst
-        )
-    with steps.step("cleaning"):
-        messages, duplicate_rows = clean.clean_messages(loaded.messages)
-        role_column = "inbound" if loaded.format == "twcs" else "role"
-        messages, conflicted_rows = agents.role_conflicts(messages, role_column=role_column)
-        rejected = pd.concat(
-            [
-                loaded.rejected,
-                rejected_frame(source, duplicate_rows),
-                rejected_frame(source, conflicted_rows),
-            ],
-            ignore_index=True,
-        ).sort_values(["row", "reason"], kind="stable", ignore_index=True)[REJECTED_COLUMNS]
-        if conflicted_rows:
-            role_notes = [
-                f"{len(conflicted_rows)} message(s) marked as a brand's by authors who write as "
-                "customers elsewhere: rejected as role conflicts"
-            ]
-        else:
-            role_notes = []
-    with steps.step("threading"):
-        messages = threads.build_conversations(messages).drop(columns="_row")
+    threaded = load_threaded(source, data_format, mapping, timezone, dayfirst, steps)
+    messages, tickets = threaded.messages, threaded.tickets
+    with steps.step("text stage and exchanges"):
         # A helpdesk names a ticket's team, priority, ... once: every message of it carries them.
         messages = groups.conversation_fields(messages)
         messages = agents.name_signed_agents(prepare.prepare_messages(messages))
         messages = schema.MESSAGES.validate(messages)
         exchanges = threads.build_exchanges(messages)
-        tickets = loaded.tickets
         if tickets is not None:
             tickets = schema.TICKETS.validate(tickets)
             exchanges = threads.exchanges_from_tickets(exchanges, tickets)
@@ -84,17 +61,79 @@ def run(
     tables = Tables(
         messages=messages,
         exchanges=exchanges,
-        rejected=rejected,
+        rejected=threaded.rejected,
         summary={},
         path=source,
-        format=loaded.format,
+        format=threaded.format,
         tickets=tickets,
-        notes=loaded.notes + role_notes,
+        notes=threaded.notes,
     )
     with steps.step("checking"):
-        tables.summary = summarise(tables, rows_read=loaded.rows_read)
+        tables.summary = summarise(tables, rows_read=threaded.rows_read)
     steps.close()
     return tables
+
+
+@dataclass
+class Threaded:
+    """The messages threaded into conversations, before the text stage, with what was rejected."""
+
+    messages: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_read: int
+    format: str
+    notes: list[str]
+    tickets: pd.DataFrame | None
+
+
+def load_threaded(
+    source: Path,
+    data_format: str = "auto",
+    mapping: dict[str, str] | None = None,
+    timezone: str = "UTC",
+    dayfirst: bool | None = None,
+    steps: Steps | None = None,
+) -> Threaded:
+    """Read, clean, reject role conflicts and thread: `run`'s first steps (the Dask engine's
+    `dask_engine.read` gives the same, from blocks of the file)."""
+    steps = steps or Steps(source.name, total=3, shown=False)
+    with steps.step("reading"):
+        loaded = io.load(
+            source, format=data_format, mapping=mapping, timezone=timezone, dayfirst=dayfirst
+        )
+    with steps.step("cleaning and threading"):
+        messages, duplicate_rows = clean.clean_messages(loaded.messages)
+        role_column = "inbound" if loaded.format == "twcs" else "role"
+        messages, conflicted_rows = agents.role_conflicts(messages, role_column=role_column)
+        messages = threads.build_conversations(messages).drop(columns="_row")
+    return Threaded(
+        messages=messages,
+        rejected=rejected_rows(source, loaded.rejected, duplicate_rows, conflicted_rows),
+        rows_read=loaded.rows_read,
+        format=loaded.format,
+        notes=loaded.notes + role_conflict_notes(conflicted_rows),
+        tickets=loaded.tickets,
+    )
+
+
+def rejected_rows(
+    source: Path, read: pd.DataFrame, duplicate_rows: list[dict], conflicted_rows: list[dict]
+) -> pd.DataFrame:
+    """Every rejected row of a file, in its order: the reader's, duplicates, role conflicts."""
+    return pd.concat(
+        [read, rejected_frame(source, duplicate_rows), rejected_frame(source, conflicted_rows)],
+        ignore_index=True,
+    ).sort_values(["row", "reason"], kind="stable", ignore_index=True)[REJECTED_COLUMNS]
+
+
+def role_conflict_notes(conflicted_rows: list[dict]) -> list[str]:
+    """The load note for rows rejected as role conflicts (none when there are none)."""
+    if not conflicted_rows:
+        return []
+    return [
+        f"{len(conflicted_rows)} message(s) marked as a brand's by authors who write as "
+        "customers elsewhere: rejected as role conflicts"
+    ]
 
 
 def summarise(tables: Tables, rows_read: int) -> dict:

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from distributed import Client, get_client
 
-from analysis import agents, clean, io, paths, schema
+from analysis import agents, clean, io, paths, pipeline, schema
 from analysis.dask_engine import threading
 from analysis.io import messages_json
 from analysis.io.common import (
@@ -39,7 +39,6 @@ from analysis.io.common import (
     normalise_ids,
     rejected_frame,
 )
-from analysis.schema import REJECTED_COLUMNS
 
 BLOCK_BYTES = 64 * 2**20
 # The formats whose files are cut into blocks; the others (JSON, ticket exports) are read whole.
@@ -353,19 +352,10 @@ def _load(client: Client, source: Path, data_format: str, blocks: list) -> Distr
     # block whose rejected rows name no column would make that column object, not str).
     read_rejected = pd.concat(rejected_parts, ignore_index=True)
     read_rejected = read_rejected[["row", "column", "value", "reason"]].to_dict("records")
-    rejected = pd.concat(
-        [
-            rejected_frame(source, read_rejected),
-            rejected_frame(source, duplicate_rows),
-            rejected_frame(source, conflicted_rows),
-        ],
-        ignore_index=True,
-    ).sort_values(["row", "reason"], kind="stable", ignore_index=True)[REJECTED_COLUMNS]
-    if conflicted_rows:
-        notes.append(
-            f"{len(conflicted_rows)} message(s) marked as a brand's by authors who write as "
-            "customers elsewhere: rejected as role conflicts"
-        )
+    rejected = pipeline.rejected_rows(
+        source, rejected_frame(source, read_rejected), duplicate_rows, conflicted_rows
+    )
+    notes.extend(pipeline.role_conflict_notes(conflicted_rows))
     # Threading is told the brands the messages have before it (as build_conversations sees
     # them); what later stages are told is the threaded messages' (as pipeline.run's are).
     threaded = threading.build_conversations(messages, threading.file_agent_brands(messages))
