@@ -420,7 +420,9 @@ def _summed_notes(per_block: list[list[str]]) -> list[str]:
 def _fill_listed_parents(messages: dd.DataFrame, listings: dd.DataFrame) -> dd.DataFrame:
     """Each message without an in_response_to link takes its parent from the first response list
     in the file naming it (twcs.read's rule, over the whole file instead of one block)."""
+    # Keyed as the listings are: a str key against an object key is a mismatch to Dask.
     unlinked = messages.loc[messages["_unlinked"], ["message_id"]]
+    unlinked = unlinked.astype({"message_id": listings["child"].dtype})
     named = listings.merge(unlinked, left_on="child", right_on="message_id", how="inner")
     named = named[["parent", "child", "order"]].compute()
     first = named.sort_values("order", kind="stable").drop_duplicates("child")
