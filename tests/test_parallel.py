@@ -64,3 +64,15 @@ def test_a_dask_worker_runs_its_partition_in_one_process(monkeypatch) -> None:
     ):
         assert client.submit(_job_count_here, 0).result(timeout=120) == 1
     assert parallel.job_count() == len(os.sched_getaffinity(0))
+
+
+def test_stopped_workers_are_gone_and_new_ones_start_when_needed() -> None:
+    first = parallel.map_chunks(_lengths, TEXTS, jobs=2, min_items=1)
+    parallel.stop_workers()
+    again = parallel.map_chunks(_lengths, TEXTS, jobs=2, min_items=1)
+    assert [n for part in again for n, _ in part] == [n for part in first for n, _ in part]
+    workers = {pid for part in first for _, pid in part}
+    assert workers.isdisjoint({pid for part in again for _, pid in part})  # new processes
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

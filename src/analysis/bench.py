@@ -99,7 +99,7 @@ def floor(path: Path) -> dict:
 
 def analysis(path: Path, run_dir: Path) -> dict:
     """Every stage `analysis analyze` runs, timed; what the file holds, measured on its tables."""
-    from analysis import analyze, pipeline
+    from analysis import analyze, parallel, pipeline
 
     stages: list[dict] = []
     tables = _timed(stages, "load, clean, thread, check", lambda: pipeline.run(path))
@@ -110,6 +110,7 @@ def analysis(path: Path, run_dir: Path) -> dict:
     for name, seconds in result.stage_seconds.items():
         stages.append({"stage": name, "seconds": seconds, "peak_memory_gb": peak})
     _timed(stages, "write run folder", lambda: analyze.write_run(result, run_dir))
+    parallel.stop_workers()
     messages = tables.messages
     return {"stages": stages, **_file_counts(tables.summary, messages[messages["role"] == "agent"])}
 

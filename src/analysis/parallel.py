@@ -79,3 +79,12 @@ def map_chunks(
     return Parallel(n_jobs=jobs, backend="loky")(
         delayed(function)(part) for part in chunks(items, parts)
     )
+
+
+def stop_workers() -> None:
+    """Stop the idle worker processes now. They otherwise linger for loky's idle timeout (five
+    minutes), which a process that must exit first (`analysis bench` runs each size in a child
+    process, joined at its end) would wait out."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
