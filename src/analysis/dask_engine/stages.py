@@ -180,6 +180,8 @@ def with_brand_templates(
 ) -> dd.DataFrame:
     """Replies with their brand's template columns (a join on message_id) in place of the ones
     score_replies found within a partition."""
+    # Keyed as the replies are: a str key against an object key is a mismatch to Dask.
+    templates = templates.astype({"message_id": replies["message_id"].dtype})
     joined = replies.drop(columns=[*TEMPLATE_COLUMNS, "is_template"]).merge(
         templates, on="message_id", how="left"
     )
