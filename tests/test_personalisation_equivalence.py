@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from analysis import parallel, personalisation, text
+from analysis import parallel, personalisation
 
 
 def _template_key_by_re(masked_text: pd.Series) -> pd.Series:
@@ -175,21 +175,3 @@ def test_template_clusters_spread_over_processes_are_the_serial_ones(monkeypatch
     spread = personalisation.cluster_templates(brand, key)
     pd.testing.assert_frame_equal(spread, serial)
     assert serial["template_size"].max() > 5  # there are templates to get wrong
-
-
-def test_content_stems_found_in_other_processes_are_the_serial_ones(monkeypatch) -> None:
-    documents = np.array(
-        ["Sorry the delayed order never came, Dana!", "", "help thanks dm <num>"] * 7
-        + ["Your router keeps failing <ΟΔΟΣ> naïve", "with the separator \x00 inside: order"],
-        dtype=object,
-    )
-    stop = personalisation.SPECIFICITY_STOP_WORDS
-    monkeypatch.setenv(parallel.JOBS_ENV, "1")
-    serial = personalisation._content_stem_rows(documents, stop)
-    monkeypatch.setenv(parallel.JOBS_ENV, "2")
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
-    spread = personalisation._content_stem_rows(documents, stop)
-    np.testing.assert_array_equal(spread[0], serial[0])
-    np.testing.assert_array_equal(spread[1], serial[1])
-    expected = [(i, s) for i, d in enumerate(documents) for s in text.content_stems(d, stop)]
-    assert list(zip(*serial, strict=True)) == expected

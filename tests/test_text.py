@@ -314,3 +314,58 @@ def test_names_masked_in_pyarrow_are_those_python_masks(monkeypatch) -> None:
     by_python = prepare._mask_names(texts, addressed)
     pd.testing.assert_series_equal(in_bulk, by_python)
     assert (in_bulk != texts).mean() > 0.3 and in_bulk.str.contains("Jean-<name>").sum() == 0
+
+
+def _stem_rows_one_by_one(documents, stop_words) -> list[tuple[int, str]]:
+    """content_stem_rows by definition: content_stems of each document, in order."""
+    return [(i, s) for i, d in enumerate(documents) for s in text.content_stems(d, stop_words)]
+
+
+AWKWARD_DOCUMENTS = [
+    "Sorry the delayed order never came, Dana!",
+    "",
+    "   ",
+    "help thanks dm <num> <name>,<url>",
+    "We'd love to fix your iPhone\u2019s battery; it isn't charging a",
+    "Your router keeps failing <ΟΔΟΣ> naïve café ΣΑΣ. ΟΔΟΣ",
+    "with the separator \x00 inside:\torder\nline\r\nbreaks\x0bvertical\x0cfeed",
+    "non\u00a0breaking\u2003spaces and \u3000ideographic, İstanbul ǅemal",
+    "o'brien's don't ''quoted'' rock'n'roll 'lead trail'",
+    "<name> <<double>> <not a mask> <é> a<b>c",
+]
+
+
+def test_content_stem_rows_are_content_stems_of_each_document() -> None:
+    documents = np.array(AWKWARD_DOCUMENTS * 3, dtype=object)
+    stop = text.STOP_WORDS | {"order"}
+    positions, stems = text.content_stem_rows(documents, stop)
+    got = list(zip(positions.tolist(), stems.tolist(), strict=True))
+    assert got == _stem_rows_one_by_one(documents, stop)
+    assert ("order" not in stems) and ("charg" in stems) and ("<name>" not in stems)
+    assert set(positions[positions < len(AWKWARD_DOCUMENTS)]) == {0, 3, 4, 5, 6, 7, 8, 9}
+
+
+def test_content_stem_rows_of_no_documents_or_no_content_words() -> None:
+    for documents in ([], ["", "the <url> a"]):
+        positions, stems = text.content_stem_rows(np.array(documents, dtype=object))
+        assert len(positions) == len(stems) == 0
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                ["order", "Orders", "ΣΑΣ", "naïve", "don't", "it\u2019s", "<name>", "<url>", "a"]
+                + [" ", "\t", "\n", "\u00a0", ",", ".", "'", "<", ">", "@x", "\u0130", "ß", "fix"]
+            ),
+            max_size=12,
+        ).map("".join)
+        | st.text(max_size=30),
+        max_size=8,
+    )
+)
+def test_content_stem_rows_match_content_stems_on_any_texts(documents) -> None:
+    documents = np.array(documents, dtype=object)
+    positions, stems = text.content_stem_rows(documents)
+    got = list(zip(positions.tolist(), stems.tolist(), strict=True))
+    assert got == _stem_rows_one_by_one(documents, text.STOP_WORDS)

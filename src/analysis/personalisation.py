@@ -59,13 +59,12 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import cache, partial
+from functools import cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from nltk import redos
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction import FeatureHasher
@@ -131,7 +130,7 @@ _HASH_FEATURES = 2**20
 _BANDS = 20
 _ROWS_PER_BAND = 3
 _PRIME = np.int64(2_147_483_647)  # 2**31 - 1
-_CHUNK_KEYS = 10_000
+_CHUNK_KEYS = 20_000  # keys per regex pass in `_shingles`
 _MAX_ROUNDS = 10
 
 
@@ -389,8 +388,8 @@ def _shingles(keys: np.ndarray) -> csr_matrix:
     bigram instead of a Python call per key."""
     hasher = FeatureHasher(_HASH_FEATURES, input_type="string", alternate_sign=False)
     cells = []
-    for start in range(0, len(keys), _CHUNK_DOCUMENTS):
-        chunk = [str(key) for key in keys[start : start + _CHUNK_DOCUMENTS]]
+    for start in range(0, len(keys), _CHUNK_KEYS):
+        chunk = [str(key) for key in keys[start : start + _CHUNK_KEYS]]
         joined = " xxend \x00 xxstart ".join(chunk)
         if joined.count(_SEPARATOR) != len(chunk) - 1:  # a key holds the separator itself
             return _hashed_shingles(keys)
@@ -683,7 +682,7 @@ def _stem_counts(documents: np.ndarray, stop_words: frozenset[str]) -> csr_matri
     CountVectorizer with that analyzer builds them (columns in alphabetical order of the stems,
     each row's entries in the order the corpus first used its stems), without a Python call per
     document; one column of zeros when no document has a content word."""
-    rows, stems = _content_stem_rows(documents, stop_words)
+    rows, stems = text.content_stem_rows(documents, stop_words)
     if len(stems) == 0:
         return csr_matrix((len(documents), 1))
     first_seen, vocabulary = pd.factorize(stems)
@@ -702,94 +701,6 @@ def _stem_counts(documents: np.ndarray, stop_words: frozenset[str]) -> csr_matri
         ),
         shape=(len(documents), width),
     )
-
-
-# `text.tokenise` reads one text at a time; these read many at once, joined by a character no
-# token takes in (so a match never spans two texts), with the same engine (`regex`, through
-# nltk's wrapper without its time limit) and flags as `text.tokenise`'s RegexpTokenizer.
-_TOKENS_RE = redos.compile(
-    _SEPARATOR + "|" + text.TOKEN_PATTERN, re.UNICODE | re.MULTILINE | re.DOTALL, timeout=None
-)
-_TOKENS_PLAIN_RE = re.compile(_TOKENS_RE.pattern, re.UNICODE | re.MULTILINE | re.DOTALL)
-_CHUNK_DOCUMENTS = 20_000
-
-
-def _content_stem_rows(
-    documents: np.ndarray, stop_words: frozenset[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(document position, stem) of every content stem, in document and word order: exactly
-    `text.content_stems(document, stop_words)` for each document, one regex pass per chunk of
-    documents and one stem look-up per distinct word; from `parallel.MIN_PARALLEL_ITEMS`
-    documents, consecutive parts of them on every core."""
-    parts = parallel.map_chunks(partial(_coded_stem_rows, stop_words=stop_words), documents)
-    offsets = np.cumsum([0] + [count for count, *_ in parts])
-    positions = [part[1] + offset for part, offset in zip(parts, offsets, strict=False)]
-    stems = [np.asarray(vocabulary, dtype=object)[codes] for _, _, codes, vocabulary in parts]
-    return np.concatenate(positions), np.concatenate(stems)
-
-
-def _coded_stem_rows(
-    documents: np.ndarray, *, stop_words: frozenset[str]
-) -> tuple[int, np.ndarray, np.ndarray, list[str]]:
-    """`_content_stem_rows` of some documents as their count, the positions, the stems' codes
-    and the distinct stems (a small pickle: module-level, `parallel.map_chunks` sends it)."""
-    positions, stems = _stem_rows(documents, stop_words)
-    codes, vocabulary = pd.factorize(stems)
-    return len(documents), positions, codes, np.asarray(vocabulary, dtype=object).tolist()
-
-
-def _stem_rows(documents: np.ndarray, stop_words: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-    """`_content_stem_rows` of documents in this process."""
-    stem_of: dict[str, str | None] = {}
-    positions, stems = [], []
-    for start in range(0, len(documents), _CHUNK_DOCUMENTS):
-        chunk = documents[start : start + _CHUNK_DOCUMENTS]
-        # `regex` and `re` read `<\w+>` alike unless a "<" starts a run of characters with a
-        # non-ASCII one before the next ">"; `re` takes half the time on the rest.
-        needs_regex = pc.match_substring_regex(
-            pa.array(chunk.tolist(), type=pa.large_string()), r"<[^>]*[^\x00-\x7f]"
-        ).to_numpy(zero_copy_only=False)
-        found = []
-        for rows, engine in (
-            (np.flatnonzero(~needs_regex), _TOKENS_PLAIN_RE),
-            (np.flatnonzero(needs_regex), _TOKENS_RE),
-        ):
-            if len(rows) == 0:
-                continue
-            group = chunk[rows].tolist()
-            joined = _SEPARATOR.join(group)
-            if joined.count(_SEPARATOR) != len(group) - 1:  # a text holds the separator
-                words = [text.content_stems(document, stop_words) for document in group]
-                found.append(
-                    (
-                        np.repeat(rows, [len(w) for w in words]),
-                        np.array([s for w in words for s in w], dtype=object),
-                    )
-                )
-                continue
-            # str.lower maps one character at a time, except a final sigma, which the
-            # separator ends as the end of a text does. Tokens are compared through their
-            # codes: numpy reads a str ending in "\x00" without it.
-            codes, distinct = pd.factorize(np.array(engine.findall(joined.lower()), dtype=object))
-            distinct = distinct.tolist()
-            separator = codes == (distinct.index(_SEPARATOR) if _SEPARATOR in distinct else -1)
-            for word in distinct:
-                if word not in stem_of:
-                    stemmed = text.content_stems(word, stop_words)
-                    stem_of[word] = stemmed[0] if stemmed else None
-            group_stems = np.array([stem_of[word] for word in distinct], dtype=object)
-            group_stems = group_stems[codes[~separator]]
-            kept = pd.notna(group_stems)
-            found.append((rows[np.cumsum(separator)[~separator]][kept], group_stems[kept]))
-        if not found:
-            continue
-        document = np.concatenate([f[0] for f in found])
-        order = np.argsort(document, kind="stable")  # back to document and word order
-        positions.append(document[order] + start)
-        stems.append(np.concatenate([f[1] for f in found])[order])
-    if not stems:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
-    return np.concatenate(positions).astype(np.int64), np.concatenate(stems)
 
 
 def _empty_replies() -> pd.DataFrame:

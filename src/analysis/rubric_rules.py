@@ -561,28 +561,9 @@ def prepare_contexts(contexts: pd.Series | None, index: pd.Index) -> pd.Series:
     return prepare_lib.prepare_texts(contexts, replies=False)["masked_text"]
 
 
-def split_words(texts: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The pieces of each text between ASCII whitespace, in order: each piece's text position
-    and code, and the distinct pieces the codes index (raises UnicodeEncodeError for a text
-    UTF-8 cannot hold)."""
-    if not isinstance(texts, pa.Array):
-        texts = pa.array(texts, type=pa.large_string())
-    pieces = pc.ascii_split_whitespace(texts)
-    text_of = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False).astype(np.int64)
-    encoded = pc.dictionary_encode(pc.list_flatten(pieces))
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return text_of, codes, encoded.dictionary.to_pylist()
-
-
-def spread(codes: np.ndarray, per_code: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """For items given by their codes, the ints listed for each code, in order: the item of
-    each value and the values."""
-    lengths = np.fromiter((len(values) for values in per_code), dtype=np.int64, count=len(per_code))
-    flat = np.fromiter((v for values in per_code for v in values), dtype=np.int64)
-    counts = lengths[codes]
-    item = np.repeat(np.arange(len(codes)), counts)
-    within = np.arange(len(item)) - np.repeat(np.cumsum(counts) - counts, counts)
-    return item, flat[np.repeat((np.cumsum(lengths) - lengths)[codes], counts) + within]
+# The word splitting the rubric model's n-grams use too (rubric_model reads them here).
+split_words = textlib.split_words
+spread = textlib.spread
 
 
 def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
@@ -596,24 +577,17 @@ def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
     context_codes, distinct_contexts = pd.factorize(contexts.fillna("").astype(str), sort=False)
     both = np.concatenate([np.asarray(distinct_replies), np.asarray(distinct_contexts)])
     split = len(distinct_replies)
-    # `text.content_stems` of each distinct word (what lies between spaces) once, not of each
-    # text: a token never spans a space, and str.lower reads a space as the end of a text.
-    text_of, word, distinct_words = split_words(both)
-    stop = textlib.STOP_WORDS | GENERIC_WORDS
-    stem_id: dict[str, int] = {}
-    stems_of_word = [
-        [
-            stem_id.setdefault(stem, len(stem_id))
-            for stem in textlib.content_stems(w, stop)
-            if stem not in GENERIC_STEMS
-        ]
-        for w in distinct_words
-    ]
-    occurrence, stems = spread(word, stems_of_word)
-    if len(stems) == 0:
+    document_of, stems = textlib.content_stem_rows(both, OVERLAP_STOP_WORDS)
+    stem_code, vocabulary = pd.factorize(stems)
+    generic = np.fromiter(
+        (s in GENERIC_STEMS for s in vocabulary), dtype=bool, count=len(vocabulary)
+    )
+    kept = ~generic[stem_code]
+    if not kept.any():
         return np.zeros(n, dtype=int)
     stemmed = csr_matrix(
-        (np.ones(len(stems)), (text_of[occurrence], stems)), shape=(len(both), len(stem_id))
+        (np.ones(int(kept.sum())), (document_of[kept], stem_code[kept])),
+        shape=(len(both), len(vocabulary)),
     )
     stemmed.data[:] = 1  # a stem a text uses twice is one shared stem
     reply_stems = stemmed[:split][reply_codes]
@@ -622,6 +596,8 @@ def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
 
 
 GENERIC_STEMS = frozenset(textlib.stem(w) for w in GENERIC_WORDS)
+# One object, not a new union per call: the stemmer's cache compares it on every word.
+OVERLAP_STOP_WORDS = textlib.STOP_WORDS | GENERIC_WORDS
 
 
 def _clean(sentences: pa.Array, *patterns: str) -> pa.Array:

@@ -412,3 +412,48 @@ def content_stems(text: str, stop_words: frozenset[str] = STOP_WORDS) -> list[st
     """Stems of the content words of one text: no stop words, mask tokens or one-letter words."""
     stems = (_content_stem(token, stop_words) for token in tokenise(text))
     return [s for s in stems if s is not None]
+
+
+def split_words(texts: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The pieces of each text between ASCII whitespace, in order: each piece's text position
+    and code, and the distinct pieces the codes index (raises UnicodeEncodeError for a text
+    UTF-8 cannot hold)."""
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, type=pa.large_string())
+    pieces = pc.ascii_split_whitespace(texts)
+    text_of = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False).astype(np.int64)
+    encoded = pc.dictionary_encode(pc.list_flatten(pieces))
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return text_of, codes, encoded.dictionary.to_pylist()
+
+
+def spread(codes: np.ndarray, per_code: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """For items given by their codes, the ints listed for each code, in order: the item of
+    each value and the values."""
+    lengths = np.fromiter((len(values) for values in per_code), dtype=np.int64, count=len(per_code))
+    flat = np.fromiter((v for values in per_code for v in values), dtype=np.int64)
+    counts = lengths[codes]
+    item = np.repeat(np.arange(len(codes)), counts)
+    within = np.arange(len(item)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return item, flat[np.repeat((np.cumsum(lengths) - lengths)[codes], counts) + within]
+
+
+def content_stem_rows(
+    documents: np.ndarray | pa.Array, stop_words: frozenset[str] = STOP_WORDS
+) -> tuple[np.ndarray, np.ndarray]:
+    """(document position, stem) of every content stem, in document and word order: exactly
+    `content_stems(document, stop_words)` of each document, with one `content_stems` call per
+    distinct word rather than per document (templates and common words repeat)."""
+    # A token never spans whitespace, and str.lower reads a space as it reads the end of a text
+    # (the final sigma looks no further), so the stems of the pieces between spaces, in order,
+    # are the text's own.
+    document_of, piece, distinct_pieces = split_words(documents)
+    stem_id: dict[str, int] = {}
+    stems_of_piece = [
+        [stem_id.setdefault(stem, len(stem_id)) for stem in content_stems(word, stop_words)]
+        for word in distinct_pieces
+    ]
+    occurrence, stem = spread(piece, stems_of_piece)
+    vocabulary = np.empty(len(stem_id), dtype=object)
+    vocabulary[:] = list(stem_id)
+    return document_of[occurrence], vocabulary[stem]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from analysis import personalisation
+from analysis import personalisation, text
 
 # The row of the summed counts that holds the number of documents.
 _DOCUMENTS = "\x00documents"
@@ -37,7 +37,7 @@ def document_frequencies(replies: pd.DataFrame, messages: pd.DataFrame) -> pd.Se
     documents, _ = _documents(replies, messages)
     codes, uniques = pd.factorize(documents)
     occurrences = np.bincount(codes, minlength=len(uniques))
-    rows, stems = personalisation._content_stem_rows(
+    rows, stems = text.content_stem_rows(
         np.asarray(uniques, dtype=object), personalisation.SPECIFICITY_STOP_WORDS
     )
     present = pd.DataFrame({"row": rows, "stem": stems}).drop_duplicates()
@@ -59,7 +59,7 @@ def with_file_idf(
         return replies
     documents, answered = _documents(replies, messages)
     codes, uniques = pd.factorize(documents)
-    rows, stems = personalisation._content_stem_rows(
+    rows, stems = text.content_stem_rows(
         np.asarray(uniques, dtype=object), personalisation.SPECIFICITY_STOP_WORDS
     )
     stem_code, vocabulary = pd.factorize(stems)
