@@ -41,12 +41,18 @@ def share_table(
     keys = [by] if isinstance(by, str) else list(by)
     grouped = frame.groupby(keys, dropna=False, observed=True)
     out = grouped.size().rename("count").to_frame()
+    # The keys are grouped once; each flag is then counted per group code. Flags are 0/1, so
+    # these sums are exact integers whatever the order of summation (the same as groupby's).
+    codes = grouped.ngroup().to_numpy()
+    group_count = len(out)
     for flag in flags:
-        values = frame[flag].astype("float")
-        successes = values.groupby([frame[k] for k in keys], dropna=False, observed=True).sum()
-        trials = values.notna().groupby([frame[k] for k in keys], dropna=False, observed=True).sum()
+        values = frame[flag].astype("float").to_numpy()
+        read = ~np.isnan(values)
+        successes = np.bincount(codes, weights=np.where(read, values, 0.0), minlength=group_count)
+        trials = np.bincount(codes[read], minlength=group_count)
         low, high = wilson_interval(successes, trials, confidence)
-        out[f"{flag}_share"] = (successes / trials.replace(0, np.nan)).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"{flag}_share"] = successes / np.where(trials > 0, trials, np.nan)
         out[f"{flag}_share_low"] = low
         out[f"{flag}_share_high"] = high
     return out.reset_index()
