@@ -61,8 +61,10 @@ def conversation_fields(messages: pd.DataFrame) -> pd.DataFrame:
 
 def conversations(messages: pd.DataFrame) -> pd.DataFrame:
     """One row per conversation with its conversation fields (`conversation_fields`)."""
+    # Only the columns the fields are read from: the message text need not be copied.
+    wanted = ["conversation_id", "created_at", *CONVERSATION_FIELDS]
     return (
-        conversation_fields(messages)
+        conversation_fields(messages[[name for name in wanted if name in messages]])
         .drop_duplicates("conversation_id")
         .loc[:, ["conversation_id", *CONVERSATION_FIELDS]]
     )
