@@ -234,3 +234,35 @@ def test_the_page_table_says_each_outcomes_method_once():
     for outcome, rows in estimated.groupby("outcome"):
         sentence = f"{outcome.replace('_', ' ')}: {'; '.join(rows['method'].unique())}"
         assert note.count(sentence) == 1, outcome
+
+
+def _full_design_collinear(lesson_values, covariates, brands) -> list[str]:
+    """The collinearity test on the whole regression design: R's diagonal of its QR."""
+    design = effects._design(lesson_values, covariates, brands).to_numpy(dtype=float)
+    diagonal = np.abs(np.diag(np.linalg.qr(design, mode="r")))
+    dependent = diagonal <= 1e-8 * np.maximum(np.linalg.norm(design, axis=0), 1.0)
+    lessons = list(lesson_values.columns)
+    return [
+        lesson for lesson, flag in zip(lessons, dependent[-len(lessons) :], strict=True) if flag
+    ]
+
+
+@pytest.mark.parametrize("brands", [1, 4, 12])
+@pytest.mark.parametrize("seed", range(4))
+def test_collinear_lessons_within_brand_agree_with_the_full_design(seed, brands):
+    frame = planted_exchanges(seed=seed, exchanges=600, brands=brands)
+    # Planted dependencies: one lesson fixed by the brand, one a copy of another lesson, one
+    # the complement of a lesson together with the constant.
+    frame["responds_in_same_medium"] = frame["brand"] < "Brand02"
+    frame["says_sorry"] = frame["shows_appreciation"] if seed % 2 else ~frame["shows_appreciation"]
+    lessons = frame[list(effects.LESSONS)].astype(float)
+    covariates = pd.DataFrame(
+        {
+            "log1p_wait": np.log1p(frame["first_response_seconds"]),
+            "complaint_sentiment": frame["complaint_sentiment"],
+        }
+    )
+    found = effects._collinear_lessons(lessons, covariates, frame["brand"])
+    assert found == _full_design_collinear(lessons, covariates, frame["brand"])
+    assert "says_sorry" in found
+    assert "responds_in_same_medium" in found  # one brand: a constant

@@ -217,8 +217,7 @@ def _outcome_effects(
     exclusions = _lesson_exclusions(lesson_values, happened)
     kept = [lesson for lesson in lessons if lesson not in exclusions]
     brand_count = brands.nunique()
-    design = _design(lesson_values[kept], covariates, brands)
-    for lesson in _collinear_lessons(design, kept) if kept else []:
+    for lesson in _collinear_lessons(lesson_values[kept], covariates, brands) if kept else []:
         exclusions[lesson] = (
             "collinear: the lesson is fixed by the brand or the other lessons "
             "(e.g. each brand always or never does it), so its own effect cannot be told apart"
@@ -227,7 +226,7 @@ def _outcome_effects(
     kept = [lesson for lesson in kept if lesson not in exclusions]
     if not kept:
         return table
-    design = design.drop(columns=[lesson for lesson in design.columns if lesson in exclusions])
+    design = _design(lesson_values[kept], covariates, brands)
     method = _method(brand_count, covariates.columns, uninformative_brands, list(exclusions))
     fit_options: dict[str, Any] = {"cov_type": "HC1"}
     if brand_count >= MIN_CLUSTERS:
@@ -303,16 +302,27 @@ def _lesson_exclusions(lesson_values: pd.DataFrame, happened: pd.Series) -> dict
     return exclusions
 
 
-def _collinear_lessons(design: pd.DataFrame, lessons: list[str]) -> list[str]:
-    """The lessons (the design's last columns) that the columns before them already determine."""
+def _collinear_lessons(
+    lesson_values: pd.DataFrame, covariates: pd.DataFrame, brands: pd.Series
+) -> list[str]:
+    """The lessons that the brand, the covariates and the lessons before them already determine
+    (in `_design`'s column order: constant, covariates, brand dummies, lessons)."""
     # In a QR decomposition without pivoting, R's diagonal is each column's distance from the
-    # span of the columns before it: next to nothing for a column they determine.
-    diagonal = np.abs(np.diag(np.linalg.qr(design.to_numpy(), mode="r")))
-    column_norms = np.linalg.norm(design.to_numpy(), axis=0)
-    dependent = diagonal <= 1e-8 * np.maximum(column_norms, 1.0)
-    return [
-        lesson for lesson, flag in zip(lessons, dependent[-len(lessons) :], strict=True) if flag
-    ]
+    # span of the columns before it: next to nothing for a column they determine. The constant
+    # and the brand dummies span exactly the brand indicators, and a distance from a span that
+    # holds them is the same after each brand's mean is taken out of every column: so the QR is
+    # of the covariates and lessons within brand, a few columns rather than one per brand.
+    codes = pd.factorize(brands)[0]
+    columns = pd.concat([covariates, lesson_values], axis=1).to_numpy(dtype=float)
+    brand_sizes = np.bincount(codes)
+    brand_means = np.column_stack(
+        [np.bincount(codes, weights=column) / brand_sizes for column in columns.T]
+    )
+    within_brand = columns - brand_means[codes]
+    diagonal = np.abs(np.diag(np.linalg.qr(within_brand, mode="r")))
+    column_norms = np.linalg.norm(lesson_values.to_numpy(dtype=float), axis=0)
+    dependent = diagonal[-lesson_values.shape[1] :] <= 1e-8 * np.maximum(column_norms, 1.0)
+    return [lesson for lesson, flag in zip(lesson_values.columns, dependent, strict=True) if flag]
 
 
 def _method(
