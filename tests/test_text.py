@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -369,3 +371,43 @@ def test_content_stem_rows_match_content_stems_on_any_texts(documents) -> None:
     positions, stems = text.content_stem_rows(documents)
     got = list(zip(positions.tolist(), stems.tolist(), strict=True))
     assert got == _stem_rows_one_by_one(documents, text.STOP_WORDS)
+
+
+def _mentions_one_by_one(texts: list) -> list[tuple[int, str]]:
+    """text.mentions by definition: MENTION_PATTERN's handles of each text, in order."""
+    pattern = re.compile(text.MENTION_PATTERN)
+    return [(i, h) for i, t in enumerate(texts) if isinstance(t, str) for h in pattern.findall(t)]
+
+
+MENTION_CASES = [
+    ("@Acme my order", ["Acme"]),
+    ("mail dana@example.com or x@y", []),  # e-mail addresses and "a@b" mention no one
+    ("@@acme twice", []),
+    (".@acme, (@Bolt) and\n@cy", ["acme", "Bolt", "cy"]),  # punctuation and a newline before
+    ("@Ünal merhaba, \u00e9@x", ["Ünal"]),  # a non-ASCII handle; a letter before "@"
+    ("@a@b @c_d-e", ["a", "c_d"]),
+    ("ends with @", []),
+    ("", []),
+    (None, []),
+    ("x\x00@dana\x01@sam\x02", ["dana", "sam"]),  # the join and bracket characters
+]
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_mentions_are_the_handles_of_each_text_in_order(monkeypatch, bulk) -> None:
+    # In bulk, RE2 finds the mentions of the texts it reads alike; `re` the rest.
+    monkeypatch.setattr(text, "RE2_MIN_ROWS", 1 if bulk else 10**9)
+    texts = [t for t, _ in MENTION_CASES] * 3
+    positions, handles = text.mentions(pd.Series(texts, dtype=object))
+    got = list(zip(positions.tolist(), handles.tolist(), strict=True))
+    assert got == _mentions_one_by_one(texts)
+    assert [h for p, h in got if p < len(MENTION_CASES)] == [
+        h for _, expected in MENTION_CASES for h in expected
+    ]
+
+
+@given(st.lists(st.text(alphabet="@a_é .\n\x00\x01\x02Ü1", max_size=12) | st.none(), max_size=8))
+def test_mentions_match_the_pattern_on_any_texts(texts) -> None:
+    positions, handles = text.mentions(pd.Series(texts, dtype=object))
+    got = list(zip(positions.tolist(), handles.tolist(), strict=True))
+    assert got == _mentions_one_by_one(texts)

@@ -598,23 +598,14 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def _mentions(part: pd.Series, customer_id: pd.Series) -> np.ndarray:
     """Whether each text mentions @customer_id (case-insensitive)."""
-    # Only texts holding an "@" can match. They are searched in one pass, joined by the
-    # separator, which the pattern finds too (as an empty handle) so that each handle's text is
-    # known; a handle never spans it and after it the look-behind reads as at a text's start.
-    # A separator inside a text becomes a space, which the pattern reads alike.
-    holding = np.flatnonzero(part.str.contains("@", regex=False).fillna(False).to_numpy(bool))
-    texts = pc.replace_substring(pa.array(part.iloc[holding]), _SEPARATOR, " ")
-    found = np.array(_MENTION_RE.findall(_SEPARATOR.join(texts.to_pylist())), dtype=object)
-    separator = found == ""
-    rows = holding[np.cumsum(separator)[~separator]]
+    positions, handles = text.mentions(part)
+    hit = names.same_name(pd.Series(handles, dtype=object), customer_id.iloc[positions])
     result = np.zeros(len(part), dtype=bool)
-    hit = names.same_name(pd.Series(found[~separator], dtype=object), customer_id.iloc[rows])
-    result[rows[hit]] = True
+    result[positions[hit]] = True
     return result
 
 
 _SEPARATOR = "\x00"
-_MENTION_RE = re.compile(_SEPARATOR + r"|(?<![\w@])@(\w+)")
 
 
 def _template_key(masked_text: pd.Series) -> pd.Series:

@@ -457,3 +457,57 @@ def content_stem_rows(
     vocabulary = np.empty(len(stem_id), dtype=object)
     vocabulary[:] = list(stem_id)
     return document_of[occurrence], vocabulary[stem]
+
+
+# An @mention: "@" and a handle's word characters, not after a word character or another "@"
+# (an e-mail address "a@b.com", "x@y", "@@x" mention no one; ".@brand" and "(@brand" do).
+MENTION_PATTERN = r"(?<![\w@])@(\w+)"
+# For RE2, which has no look-behind: the character before the "@" is matched instead (a mention
+# ends in a word character, so the next one never needs it); each handle is bracketed by two
+# control characters a cleaned text does not hold, and read back by splitting at them.
+_MENTION_RE2 = r"(?:^|[^\w@])@(\w+)"
+_HANDLE_START, _HANDLE_END = "\x01", "\x02"
+
+
+def mentions(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The @handles each text mentions (`MENTION_PATTERN`), in order: the text's position and
+    the handle, one pair per mention; missing texts mention no one. Only texts holding an "@"
+    are searched: by RE2 those it reads as Python's `re` does (`re2_rows`), by `re` the rest."""
+    holding = np.flatnonzero(texts.str.contains("@", regex=False).fillna(False).to_numpy(bool))
+    texts = _as_str(texts.iloc[holding])
+    values = pa.array(texts, pa.large_string())
+    fast = re2_rows(texts)
+    if fast.any():
+        holds = pc.or_(
+            pc.match_substring(values, _HANDLE_START), pc.match_substring(values, _HANDLE_END)
+        )
+        fast &= ~holds.to_numpy(zero_copy_only=False)
+    positions, handles = [], []
+    if fast.any():
+        fast_positions = np.flatnonzero(fast)
+        marked = pc.replace_substring_regex(
+            values.take(pa.array(fast_positions)), _MENTION_RE2, f"{_HANDLE_START}\\1{_HANDLE_END}"
+        )
+        pieces = pc.split_pattern(marked, _HANDLE_START)
+        # A text's first piece is what comes before its first mention; each other piece starts
+        # with a handle and its end bracket.
+        flat = pc.list_flatten(pieces)
+        first = np.zeros(len(flat), dtype=bool)
+        first[pieces.offsets.to_numpy()[:-1]] = True
+        parent = pc.list_parent_indices(pieces).to_numpy()
+        handle = pc.list_element(pc.split_pattern(flat, _HANDLE_END, max_splits=1), 0)
+        positions.append(fast_positions[parent[~first]])
+        handles.append(handle.filter(pa.array(~first)).to_numpy(zero_copy_only=False))
+    if not fast.all():
+        found = texts[~fast].str.findall(MENTION_PATTERN)
+        slow = (
+            pd.DataFrame({"position": np.flatnonzero(~fast), "handle": found.to_numpy()})
+            .explode("handle")
+            .dropna()
+        )
+        positions.append(slow["position"].to_numpy(dtype=np.int64))
+        handles.append(slow["handle"].to_numpy(dtype=object))
+    position = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+    handle = np.concatenate(handles) if handles else np.zeros(0, dtype=object)
+    order = np.argsort(position, kind="stable")  # texts in order, mentions in order within each
+    return holding[position[order]].astype(np.int64), handle[order]

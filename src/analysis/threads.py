@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from analysis import text
 
@@ -190,63 +188,13 @@ def _addressed_brands(customer: pd.DataFrame, brands: pd.Series) -> pd.DataFrame
         return pd.DataFrame(
             {"message_id": pd.Series(dtype=object), "brand": pd.Series(dtype=object)}
         )
-    positions, mentioned = _mentions(customer["text"])
+    positions, mentioned = text.mentions(customer["text"])
     handles = pd.DataFrame(
         {"message_id": customer["message_id"].to_numpy()[positions], "handle": mentioned}
     )
     handles["brand"] = handles["handle"].astype("string").str.lower().map(spelled)
     found = handles.dropna(subset=["brand"]).drop_duplicates(["message_id", "brand"])
     return found[["message_id", "brand"]].reset_index(drop=True)
-
-
-_MENTION = r"(?<![\w@])@(\w+)"
-# For RE2, which has no look-behind: the character before the "@" is matched instead (a mention
-# ends in a word character, so the next one never needs it); each handle is bracketed by two
-# control characters a cleaned text does not hold, and read back by splitting at them.
-_MENTION_RE2 = r"(?:^|[^\w@])@(\w+)"
-_HANDLE_START, _HANDLE_END = "\x01", "\x02"
-
-
-def _mentions(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The @handles each text mentions, in order: (the text's position, the handle) per mention.
-    Found by RE2 over the texts it reads as Python's `re` does, by `re` elsewhere."""
-    texts = texts.fillna("").astype(str)
-    values = pa.array(texts, pa.large_string())
-    fast = text.re2_rows(texts)
-    if fast.any():
-        holds = pc.or_(
-            pc.match_substring(values, _HANDLE_START), pc.match_substring(values, _HANDLE_END)
-        )
-        fast &= ~holds.to_numpy(zero_copy_only=False)
-    positions, handles = [], []
-    if fast.any():
-        fast_positions = np.flatnonzero(fast)
-        marked = pc.replace_substring_regex(
-            values.take(pa.array(fast_positions)), _MENTION_RE2, f"{_HANDLE_START}\\1{_HANDLE_END}"
-        )
-        pieces = pc.split_pattern(marked, _HANDLE_START)
-        # A text's first piece is what comes before its first mention; each other piece starts
-        # with a handle and its end bracket.
-        flat = pc.list_flatten(pieces)
-        first = np.zeros(len(flat), dtype=bool)
-        first[pieces.offsets.to_numpy()[:-1]] = True
-        parent = pc.list_parent_indices(pieces).to_numpy()
-        handle = pc.list_element(pc.split_pattern(flat, _HANDLE_END, max_splits=1), 0)
-        positions.append(fast_positions[parent[~first]])
-        handles.append(handle.filter(pa.array(~first)).to_numpy(zero_copy_only=False))
-    if not fast.all():
-        found = texts[~fast].str.findall(_MENTION)
-        slow = (
-            pd.DataFrame({"position": np.flatnonzero(~fast), "handle": found.to_numpy()})
-            .explode("handle")
-            .dropna()
-        )
-        positions.append(slow["position"].to_numpy(dtype=np.int64))
-        handles.append(slow["handle"].to_numpy(dtype=object))
-    position = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
-    handle = np.concatenate(handles) if handles else np.zeros(0, dtype=object)
-    order = np.argsort(position, kind="stable")  # texts in order, mentions in order within each
-    return position[order], handle[order]
 
 
 # Stands in for "no brand" in join keys (pandas would match nulls to nulls, silently).
