@@ -173,7 +173,9 @@ def by_group(
     (`rubric.label_exchanges`): replies read, raw share, corrected share with its 95% interval,
     and the labeller's se and sp. The group's column is named `by`."""
     errors = labeller_errors(quality)
-    replied = labelled[labelled["answered"].fillna(False).astype(bool)]
+    # Only the group and the lessons are read: the texts of the replies need not be copied.
+    read_columns = [by, *(lesson for lesson in rubric.TEXT_LABELS if lesson in labelled)]
+    replied = labelled.loc[labelled["answered"].fillna(False).astype(bool), read_columns]
     groups = replied[by].astype(object).fillna("unknown").astype(str)
     parts = []
     for lesson in rubric.TEXT_LABELS:
