@@ -609,3 +609,25 @@ def test_labelling_reads_each_distinct_input_once(monkeypatch):
     assert sum(scored) == 2
     assert labels["moves_channel_pred"].iloc[:500].eq(labels["moves_channel_pred"].iloc[0]).all()
     assert labels.loc[500, "says_sorry_pred"] == 1
+
+
+def test_replies_read_once_give_the_labels_of_reading_them_in_the_rubric(demo_tables):
+    """`read_replies` is what `label_exchanges` reads with messages: given it, not one label,
+    probability or part count changes, and its features are the rules' own of those replies."""
+    exchanges, messages = demo_tables.exchanges, demo_tables.messages
+    read = rubric.read_replies(exchanges, messages)
+    replied = exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_text"].notna()
+    assert read.features.index.equals(exchanges.index[replied.to_numpy()])
+    recomputed = rubric_rules.features(read.prepared, read.complaints)
+    pd.testing.assert_frame_equal(read.features, recomputed, check_exact=True)
+    reused = rubric.label_exchanges(exchanges, messages=messages, read=read)
+    own = rubric.label_exchanges(exchanges, messages=messages)
+    pd.testing.assert_frame_equal(reused, own, check_exact=True)
+
+
+def test_replies_read_from_other_exchanges_are_refused(demo_tables):
+    exchanges, messages = demo_tables.exchanges, demo_tables.messages
+    replied = exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_text"].notna()
+    read = rubric.read_replies(exchanges.drop(index=exchanges.index[replied][:1]), messages)
+    with pytest.raises(ValueError, match="read_replies"):
+        rubric.label_exchanges(exchanges, messages=messages, read=read)

@@ -313,6 +313,34 @@ def test_scoring_in_chunks_gives_the_same_labels_as_all_at_once(demo_tables, mon
     pd.testing.assert_frame_equal(whole[columns], chunked[columns], check_exact=True)
 
 
+def test_scoring_without_messages_in_chunks_gives_the_same_labels(demo_tables, monkeypatch):
+    """The path without messages prepares, features and scores a chunk at a time too."""
+    exchanges = demo_tables.exchanges
+    whole = tone.label_tone(exchanges)
+    monkeypatch.setattr(tone, "SCORING_CHUNK", 37)
+    chunked = tone.label_tone(exchanges)
+    columns = [c for c in whole if c.startswith(tone.TONE_LABELS)]
+    assert whole[columns[0]].notna().sum() > 37 * 3
+    pd.testing.assert_frame_equal(whole[columns], chunked[columns], check_exact=True)
+
+
+def test_tone_reading_the_rubrics_replies_gives_the_same_labels(demo_tables, monkeypatch):
+    """The whole replies and rubric rule features a run read once (`rubric.read_replies`) give
+    tone the labels and probabilities it gets computing them itself, chunk by chunk."""
+    from analysis import rubric
+
+    read = rubric.read_replies(demo_tables.exchanges, demo_tables.messages)
+    labelled = rubric.label_exchanges(demo_tables.exchanges, messages=demo_tables.messages)
+    monkeypatch.setattr(tone, "SCORING_CHUNK", 101)  # the features of several chunks
+    own = tone.label_tone(labelled, messages=demo_tables.messages)
+    reused = tone.label_tone(labelled, messages=demo_tables.messages, read=read)
+    columns = [c for c in own if c.startswith(tone.TONE_LABELS)]
+    assert own[columns[0]].notna().sum() > 101 * 3
+    pd.testing.assert_frame_equal(own, reused, check_exact=True)
+    with pytest.raises(ValueError, match="read_replies"):
+        tone.label_tone(labelled.drop(index=read.prepared.index[:1]), read=read)
+
+
 def _with_scikit_learns_char_counting(model):
     """A copy of the fitted tone model whose character n-grams scikit-learn itself counts (the
     same fitted vocabulary and idf in a plain TfidfVectorizer)."""

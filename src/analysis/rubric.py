@@ -23,6 +23,7 @@ The evaluation that backs the choice of labeller lives in `analysis.rubric_evalu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -108,11 +109,14 @@ def _label_prepared(
     context_text: pd.Series,
     labellers: dict[str, str] | None = None,
     model=None,
+    features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """`label_texts` for replies already through the text stage and their prepared complaints;
-    `model` is a fitted `rubric_model` pipeline (default: `rubric_model.trained_model()`)."""
+    `model` is a fitted `rubric_model` pipeline (default: `rubric_model.trained_model()`),
+    `features` their `rubric_rules.features` when already computed."""
     labellers = {**CHOSEN_LABELLER, **(labellers or {})}
-    features = rules.features(prepared, context_text)
+    if features is None:
+        features = rules.features(prepared, context_text)
     rule_pred = rules.labels_from_features(features)
     proba = None
     if any(labellers[label] != "rules" for label in TEXT_LABELS) and len(prepared):
@@ -247,14 +251,53 @@ def whole_replies(
     return whole, complaint, count.fillna(1).astype(int).set_axis(rows.index)
 
 
+def _replied(exchanges: pd.DataFrame) -> pd.Series:
+    """The exchanges with a reply text to read (answered, the reply's text known)."""
+    return exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_text"].notna()
+
+
+@dataclass(frozen=True)
+class RepliesRead:
+    """The whole reply of each replied exchange of a run as the text labellers read it, computed
+    once (`read_replies`) for the rubric and the tone labels; every member has the index of the
+    replied exchanges."""
+
+    prepared: pd.DataFrame  # the whole reply's prepared columns (`whole_replies`)
+    complaints: pd.Series  # the complaint's prepared (masked) text
+    part_counts: pd.Series  # messages the reply was read from
+    features: pd.DataFrame  # `rubric_rules.features` of the reply and its complaint
+
+    def check_for(self, exchanges: pd.DataFrame) -> None:
+        """Raise unless these are the replies of `exchanges` (the same replied rows and index)."""
+        if not self.prepared.index.equals(exchanges.index[_replied(exchanges).to_numpy()]):
+            raise ValueError(
+                "analysis: the replies read (rubric.read_replies) are not those of these "
+                "exchanges: read them from the same exchanges table"
+            )
+
+
+def read_replies(exchanges: pd.DataFrame, messages: pd.DataFrame) -> RepliesRead:
+    """The whole replies of the replied exchanges (`whole_replies`, from the prepared columns of
+    `messages`), their prepared complaints and their rubric rule features: what `label_exchanges`
+    and `tone.label_tone` both read, so a run computes it once and gives it to both."""
+    prepared, complaints, part_counts = whole_replies(exchanges, _replied(exchanges), messages)
+    features = rules.features(prepared, complaints)
+    return RepliesRead(prepared, complaints, part_counts, features)
+
+
 def label_exchanges(
-    exchanges: pd.DataFrame, sla_hours: float = 24, messages: pd.DataFrame | None = None
+    exchanges: pd.DataFrame,
+    sla_hours: float = 24,
+    messages: pd.DataFrame | None = None,
+    read: RepliesRead | None = None,
 ) -> pd.DataFrame:
     """Exchanges plus the rubric labels, lessons_met (0-5) and the says_sorry bonus.
 
     With `messages`, a reply split over several messages ("1/2", "2/2") is read whole (see
     `reply_parts`), from the prepared columns of `messages` (`analysis.prepare`); `reply_parts`
-    says how many messages were read. Without it, replies and complaints are prepared here."""
+    says how many messages were read. `read` is `read_replies(exchanges, messages)` when already
+    computed (a run gives the same to the tone labels). Without either, replies and complaints
+    are prepared here."""
     labelled = exchanges.copy()
     answered = labelled["answered"].fillna(False).astype(bool)
     seconds = pd.to_numeric(labelled["first_response_seconds"], errors="coerce")
@@ -269,13 +312,15 @@ def label_exchanges(
     )
     labelled["same_medium"] = same.astype("boolean").where(answered, pd.NA)
 
-    replied = answered & labelled["reply_text"].notna()
+    replied = _replied(labelled)
     labelled["reply_parts"] = replied.astype(int)
-    if messages is not None:
+    if read is None and messages is not None:
         # The replies and complaints were prepared once, in the messages table.
-        whole, complaint, counted = whole_replies(labelled, replied, messages)
-        labelled.loc[replied, "reply_parts"] = counted
-        text_labels = _label_prepared(whole, complaint)
+        read = read_replies(labelled, messages)
+    if read is not None:
+        read.check_for(labelled)
+        labelled.loc[replied, "reply_parts"] = read.part_counts
+        text_labels = _label_prepared(read.prepared, read.complaints, features=read.features)
     else:
         text_labels = label_texts(
             labelled.loc[replied, "reply_text"], labelled.loc[replied, "text"]

@@ -417,9 +417,13 @@ def _prepared_inputs(reply: pd.Series, complaint: pd.Series | None) -> pd.DataFr
     return _inputs_of_prepared(prepared, context).set_axis(reply.index)
 
 
-def _inputs_of_prepared(prepared: pd.DataFrame, context: pd.Series) -> pd.DataFrame:
-    """The model's input for replies already through the text stage and their masked complaints."""
-    rubric_features = rubric_rules_lib.features(prepared, context)
+def _inputs_of_prepared(
+    prepared: pd.DataFrame, context: pd.Series, rubric_features: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The model's input for replies already through the text stage and their masked complaints;
+    `rubric_features` are their `rubric_rules.features` when already computed."""
+    if rubric_features is None:
+        rubric_features = rubric_rules_lib.features(prepared, context)
     inputs = rubric_model_lib.model_inputs(prepared, rubric_features)
     tone = tone_features(prepared, rubric_features)
     return pd.concat([inputs, tone], axis=1)
@@ -559,19 +563,27 @@ def build_pipeline(C: float = 4.0, chars: bool = True) -> Pipeline:
     return model.set_params(features__transformers=blocks)
 
 
-# Replies scored per model call: the character n-grams of a whole run's replies at once would
-# take gigabytes (4 GB at 158,000 replies); in chunks the memory stays that of one chunk.
+# Replies featured and scored at a time (`_score`, `_score_whole_replies`): the character
+# n-grams of a whole run's replies at once would take gigabytes (4 GB at 158,000 replies); in
+# chunks the memory stays that of one chunk.
 SCORING_CHUNK = 20_000
 
 
+def _chunks(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """`frame` in consecutive pieces of `SCORING_CHUNK` rows (one empty piece when it is empty)."""
+    return [
+        frame.iloc[start : start + SCORING_CHUNK]
+        for start in range(0, max(len(frame), 1), SCORING_CHUNK)
+    ]
+
+
 def _probabilities(model: Pipeline, inputs: pd.DataFrame) -> pd.DataFrame:
+    """The model's probability per tone label of each input row, in one call: the callers
+    bound the rows (`SCORING_CHUNK`)."""
     if len(inputs) == 0:
         return pd.DataFrame(np.empty((0, len(TONE_LABELS))), columns=list(TONE_LABELS))
-    chunks = []
-    for start in range(0, len(inputs), SCORING_CHUNK):
-        part = inputs.iloc[start : start + SCORING_CHUNK]
-        chunks.append(np.column_stack([proba[:, 1] for proba in model.predict_proba(part)]))
-    return pd.DataFrame(np.vstack(chunks), columns=list(TONE_LABELS), index=inputs.index)
+    proba = np.column_stack([label[:, 1] for label in model.predict_proba(inputs)])
+    return pd.DataFrame(proba, columns=list(TONE_LABELS), index=inputs.index)
 
 
 def fit(labels: pd.DataFrame, inputs: pd.DataFrame | None = None) -> Pipeline:
@@ -618,8 +630,17 @@ def _labellers(labeller: str | dict[str, str]) -> dict[str, str]:
 def _score(
     replies: pd.Series, complaints: pd.Series, labellers: dict[str, str], model=None
 ) -> pd.DataFrame:
-    """Per reply `<label>` (0/1) and `<label>_proba`, by the labeller named per label."""
-    return _score_inputs(_prepared_inputs(replies, complaints), labellers, model)
+    """Per reply `<label>` (0/1) and `<label>_proba`, by the labeller named per label; replies
+    are prepared, featured and scored a chunk at a time, so the memory is that of one chunk."""
+    pairs = pd.DataFrame(
+        {"reply": replies.to_numpy(dtype=object), "complaint": complaints.to_numpy(dtype=object)},
+        index=replies.index,
+    )
+    parts = [
+        _score_inputs(_prepared_inputs(part["reply"], part["complaint"]), labellers, model)
+        for part in _chunks(pairs)
+    ]
+    return pd.concat(parts)
 
 
 def _score_inputs(inputs: pd.DataFrame, labellers: dict[str, str], model=None) -> pd.DataFrame:
@@ -654,17 +675,17 @@ PARALLEL_CHUNK = 4 * SCORING_CHUNK
 def _score_whole_replies(
     pairs: pd.DataFrame, labellers: dict[str, str], model=None
 ) -> pd.DataFrame:
-    """`_score_inputs` of whole prepared replies with their prepared complaint (`_COMPLAINT`),
-    features and scores a chunk at a time, so the memory is that of one chunk."""
-    parts = [
-        _score_inputs(
-            _inputs_of_prepared(part.drop(columns=_COMPLAINT), part[_COMPLAINT]), labellers, model
-        )
-        for part in (
-            pairs.iloc[start : start + SCORING_CHUNK]
-            for start in range(0, max(len(pairs), 1), SCORING_CHUNK)
-        )
-    ]
+    """`_score_inputs` of whole prepared replies with their prepared complaint (`_COMPLAINT`)
+    and, when given, their rubric rule features (`rubric_rules.FEATURE_NAMES` columns, else
+    computed here): features and scores a chunk at a time, so the memory is that of one chunk."""
+    rubric_columns = list(rubric_rules_lib.FEATURE_NAMES)
+    given = set(rubric_columns) <= set(pairs.columns)
+    prepared_columns = [c for c in pairs.columns if c != _COMPLAINT and c not in rubric_columns]
+    parts = []
+    for part in _chunks(pairs):
+        rubric_features = part[rubric_columns] if given else None
+        inputs = _inputs_of_prepared(part[prepared_columns], part[_COMPLAINT], rubric_features)
+        parts.append(_score_inputs(inputs, labellers, model))
     return pd.concat(parts)
 
 
@@ -673,6 +694,7 @@ def label_tone(
     labeller: str | dict[str, str] = "chosen",
     model=None,
     messages: pd.DataFrame | None = None,
+    read: rubric_lib.RepliesRead | None = None,
 ) -> pd.DataFrame:
     """Exchanges plus `dismissive_or_hostile` and `canned_policy_reply` (nullable boolean, NA
     where there is no reply to read) and their `_proba` (0-1, NaN there).
@@ -681,15 +703,23 @@ def label_tone(
     fitted `build_pipeline` (default `trained_model()`). Each distinct (reply, complaint) pair is
     scored once: a template sent to a thousand customers with the same complaint is one row.
     With `messages` (a run's), the reply is read whole (a split reply's parts joined) from the
-    text stage's prepared columns, as the rubric reads it: nothing is prepared again."""
+    text stage's prepared columns, as the rubric reads it: nothing is prepared again. `read` is
+    `rubric.read_replies` of the same exchanges (what a run gave `rubric.label_exchanges`): the
+    whole replies and their rubric rule features are then read from it, not computed again."""
     labellers = _labellers(labeller)
     labelled = exchanges.copy()
     replied = labelled["answered"].fillna(False).astype(bool) & labelled["reply_text"].notna()
-    if messages is not None:
-        whole, complaint, _ = rubric_lib.whole_replies(labelled, replied, messages)
+    if read is not None or messages is not None:
+        if read is not None:
+            read.check_for(labelled)
+            pairs = pd.concat(
+                [read.prepared, read.complaints.rename(_COMPLAINT), read.features], axis=1
+            )
+        else:
+            whole, complaint, _ = rubric_lib.whole_replies(labelled, replied, messages)
+            pairs = whole.assign(**{_COMPLAINT: complaint})
         if model is None and set(labellers.values()) - {"rules"}:
             model = trained_model()  # here, not once in every process
-        pairs = whole.assign(**{_COMPLAINT: complaint})
         score = partial(_score_whole_replies, labellers=labellers, model=model)
         scored = pd.concat(parallel.map_chunks(score, pairs, chunk_size=PARALLEL_CHUNK)).set_axis(
             pairs.index
