@@ -174,6 +174,17 @@ def lesson_effects(
 def lesson_evidence(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """`lesson_effects` beside the raw `outcome_rates` of the same lesson and outcome."""
     rate_options = {k: v for k, v in options.items() if k in ("lessons", "outcomes")}
+    # Both halves read the lessons, outcomes and denominators as floats (NA as NaN): converted
+    # once here, so the conversions each half makes again are of float columns (cheap).
+    read = [
+        *options.get("lessons", LESSONS),
+        *options.get("outcomes", OUTCOMES),
+        ANSWERED_COLUMN,
+        FOLLOW_UP_COLUMN,
+    ]
+    frame = frame.assign(
+        **{c: frame[c].astype("Float64").astype(float) for c in dict.fromkeys(read) if c in frame}
+    )
     return lesson_effects(frame, **options).merge(
         outcome_rates(frame, **rate_options), on=["lesson", "outcome"], how="left"
     )
