@@ -142,3 +142,14 @@ def test_empty_and_blank_texts_give_empty_rows_and_no_texts_fail_as_in_scikit_le
     assert_same_matrix(vectorizer, ["", "  \t", "", "Sorry"])
     with pytest.raises(ValueError, match="0 sample"):
         vectorizer.transform([])
+
+
+def test_a_word_repeated_within_and_across_texts_counts_every_time() -> None:
+    """Each distinct word is counted once and its n-grams spread to every text it is in, as often
+    as it is there (and a final sigma lowers as in the whole text)."""
+    texts = ["no no no", "no", "ΟΔΟΣ ΟΔΟΣ", "ΟΔΟΣ\u3000no", "yes no yes"]
+    vectorizer = _fitted(texts, min_df=1)
+    assert_same_matrix(vectorizer, texts)
+    counts = vectorizer._counter().counts(texts)
+    no = vectorizer.vocabulary_[" no "]
+    assert counts[[0, 1, 3, 4], [no] * 4].tolist() == [3, 1, 1, 1]
