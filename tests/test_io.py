@@ -288,3 +288,27 @@ def test_twcs_times_read_from_their_digits_are_what_strptime_reads() -> None:
         twcs._created_at(unreadable),
         pd.to_datetime(unreadable, format=twcs.TIME_FORMAT, errors="coerce", utc=True),
     )
+    # The twcs reader hands it Arrow-backed strings (NaN where missing): the same times.
+    pd.testing.assert_series_equal(twcs._created_at(column.astype("str")), expected)
+    assert twcs._created_at(column.astype("str").iloc[:0]).empty
+
+
+def test_arrow_backed_read_is_the_python_read_in_one_chunk_per_column(tmp_path):
+    # Over 16 MB, pyarrow parses the file in several blocks: each column still comes as one
+    # array (the text stage's kernels take one), with the values the object read gives.
+    from analysis.io.common import read_csv_as_strings
+
+    path = tmp_path / "big.csv"
+    rows = 60_000
+    text = pd.Series(np.arange(rows)).astype(str) + " " + "x" * 300
+    pd.DataFrame({"tweet_id": np.arange(rows), "text": text, "empty": ""}).to_csv(path, index=False)
+    assert path.stat().st_size > 1 << 24
+    arrow_read, _ = read_csv_as_strings(path, python_strings=False)
+    python_read, _ = read_csv_as_strings(path)
+    for column in ("tweet_id", "text", "empty"):
+        assert arrow_read[column].dtype == "str"
+        assert python_read[column].dtype == object
+        assert arrow_read[column].array._pa_array.num_chunks == 1
+        assert arrow_read[column].tolist() == python_read[column].tolist()
+    assert arrow_read.loc[59_999, "text"].startswith("59999 x")
+    assert arrow_read["_row"].tolist() == python_read["_row"].tolist()

@@ -53,7 +53,8 @@ _FALSE = {"false", "0", "f", "no"}
 
 def read(path: Path) -> LoadResult:
     """Messages from a twcs.csv file: inbound authors are customers, the others are the brands."""
-    raw, malformed = read_csv_as_strings(path)
+    # Arrow-backed columns: each column is converted once, from Arrow, to what it becomes.
+    raw, malformed = read_csv_as_strings(path, python_strings=False)
     # `Tweet_ID` or ` author_id` is the twcs column it names (the file's spelling is not ours).
     found = find_columns(path, raw.columns.drop("_row"), COLUMNS)
     raw = raw.rename(columns={name: column for column, name in found.items()})
@@ -147,7 +148,10 @@ def read(path: Path) -> LoadResult:
 def _created_at(written: pd.Series) -> pd.Series:
     """Each created_at as a UTC time, NaT where unreadable: what
     `pd.to_datetime(written, format=TIME_FORMAT, errors="coerce", utc=True)` gives."""
-    fields = pc.extract_regex(pa.array(written.astype(object), pa.large_string()), _TWCS_TIME)
+    values = pa.array(written, pa.large_string())
+    if isinstance(values, pa.ChunkedArray):  # Arrow-backed strings (of no rows: no chunk)
+        values = values.combine_chunks()
+    fields = pc.extract_regex(values, _TWCS_TIME)
     shaped = fields.is_valid()
     number = {
         name: pc.cast(pc.if_else(shaped, fields.field(name), "0"), pa.int64()).to_numpy()
