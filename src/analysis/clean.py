@@ -129,6 +129,5 @@ def split_duplicates(messages: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
 
 def clean_messages(messages: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """Cleaned text and no repeated message ids; returns the repeats as rejected records."""
-    messages = messages.copy()
-    messages["text"] = clean_text(messages["text"])
-    return split_duplicates(messages)
+    # A new frame sharing every other column (copy-on-write), not a deep copy of the table.
+    return split_duplicates(messages.assign(text=clean_text(messages["text"])))

@@ -47,7 +47,10 @@ def run(
         )
     steps = Steps(source.name, total=4, shown=progress)
     threaded = load_threaded(source, data_format, mapping, timezone, dayfirst, steps)
-    messages, tickets = threaded.messages, threaded.tickets
+    messages, tickets, rejected = threaded.messages, threaded.tickets, threaded.rejected
+    read_format, rows_read, notes = threaded.format, threaded.rows_read, threaded.notes
+    # The threaded frame goes as soon as the text stage replaces it, not at the end of the run.
+    del threaded
     with steps.step("text stage and exchanges"):
         # A helpdesk names a ticket's team, priority, ... once: every message of it carries them.
         messages = groups.conversation_fields(messages)
@@ -61,15 +64,15 @@ def run(
     tables = Tables(
         messages=messages,
         exchanges=exchanges,
-        rejected=threaded.rejected,
+        rejected=rejected,
         summary={},
         path=source,
-        format=threaded.format,
+        format=read_format,
         tickets=tickets,
-        notes=threaded.notes,
+        notes=notes,
     )
     with steps.step("checking"):
-        tables.summary = summarise(tables, rows_read=threaded.rows_read)
+        tables.summary = summarise(tables, rows_read=rows_read)
     steps.close()
     return tables
 
