@@ -124,3 +124,39 @@ def test_a_notebook_opened_alone_builds_its_run_then_reuses_it(cache, tmp_path, 
         assert printed.startswith("twcs_small.csv read as twcs")
     assert len(trace.read_text().splitlines()) == 1, "the second opening read the cached run"
     assert [p for p in cache.iterdir() if store.is_complete(p)]
+
+
+def test_a_page_reads_only_the_columns_it_asks_for(small_run):
+    whole = small_run.exchanges
+    assert small_run.columns("exchanges") == list(whole.columns)
+    assert small_run.row_count("exchanges") == len(whole)
+    asked = small_run.table("exchanges", columns=["answered", "reply_text", "brand", "brand"])
+    # The table's own column order, each once, the rows as they are in the whole table.
+    in_order = [c for c in whole.columns if c in {"answered", "reply_text", "brand"}]
+    assert len(in_order) == 3 and in_order != ["answered", "reply_text", "brand"]
+    pd.testing.assert_frame_equal(asked, whole[in_order])
+    with pytest.raises(KeyError, match="exchanges has no column planet"):
+        small_run.table("exchanges", columns=["brand", "planet"])
+    with pytest.raises(KeyError, match="latency_by_planet"):
+        small_run.columns("latency_by_planet")
+
+
+def test_a_rated_message_export_gives_the_tickets_of_its_whole_exchanges(tmp_path, fixtures):
+    import yaml
+
+    from analysis import helpdesk
+
+    mapping = yaml.safe_load((fixtures / "zendesk_tickets.yaml").read_text())
+    run = analyze.run(
+        fixtures / "zendesk_tickets.csv",
+        settings.from_values(data_format="messages-csv", data_mapping=mapping),
+        out_dir=tmp_path / "run",
+    )
+    assert run.tickets is None
+    expected = helpdesk.rated_tickets(None, run.exchanges)
+    assert expected is not None and expected["satisfaction"].notna().any()
+    pd.testing.assert_frame_equal(run.rated_tickets, expected)
+
+
+def test_an_unrated_message_export_has_no_rated_tickets(small_run):
+    assert small_run.rated_tickets is None

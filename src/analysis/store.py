@@ -5,9 +5,10 @@
     RUN/<table>.parquet       messages, exchanges, replies, next_replies, rejected, tickets
     RUN/<scorecard>.parquet   latency_by_brand, rubric_by_brand, ... (and the same as .csv)
 
-`Run(folder)` reads it lazily, a table at a time. `open_run` is what a notebook calls: the folder
-the report made, or, for a notebook opened on its own, the cached run for the same file content,
-settings and code (computed the first time by `analyze.run`).
+`Run(folder)` reads it lazily, a table at a time; a page asks `Run.table` for only the columns it
+draws (parquet is read by column, so the texts stay on disk). `open_run` is what a notebook calls:
+the folder the report made, or, for a notebook opened on its own, the cached run for the same file
+content, settings and code (computed the first time by `analyze.run`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.dataset
 
 from analysis import settings as settings_lib
 from analysis.io import InputError
@@ -63,12 +66,34 @@ class Run:
         """The data file's name (never its folder: pages are shared)."""
         return self.params["data_file"]
 
-    def table(self, name: str) -> pd.DataFrame:
-        """One table or scorecard of the run, by name."""
+    def table(self, name: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        """One table or scorecard of the run, by name: every column, or only `columns` (in the
+        table's own order; the others are never read from disk)."""
+        path = self._path(name)
+        if columns is None:
+            return pd.read_parquet(path)
+        wanted = set(columns)
+        stored = self.columns(name)
+        missing = sorted(wanted.difference(stored))
+        if missing:
+            raise KeyError(
+                f"{name} has no column {', '.join(missing)} (it has {', '.join(stored)})"
+            )
+        return pd.read_parquet(path, columns=[c for c in stored if c in wanted])
+
+    def columns(self, name: str) -> list[str]:
+        """The column names of one table or scorecard, from its parquet schema (no rows read)."""
+        return _dataset(self._path(name)).schema.names
+
+    def row_count(self, name: str) -> int:
+        """The rows of one table or scorecard, from its parquet metadata (no rows read)."""
+        return _dataset(self._path(name)).count_rows()
+
+    def _path(self, name: str) -> Path:
         known = [*self.params["tables"], *self.params["scorecards"]]
         if name not in known:
             raise KeyError(f"{name!r} is not in this run (it has {', '.join(sorted(known))})")
-        return pd.read_parquet(table_path(self.folder, name))
+        return table_path(self.folder, name)
 
     @cached_property
     def messages(self) -> pd.DataFrame:
@@ -106,7 +131,19 @@ class Run:
         export's rated conversations (`helpdesk.rated_tickets`); None when there is neither."""
         from analysis import helpdesk
 
-        return helpdesk.rated_tickets(self.tickets, self.exchanges)
+        if self.tickets is not None:
+            return self.tickets
+        # A message export: its exchanges' ratings, and only the columns a conversation's ticket
+        # is made of (helpdesk.conversations_as_tickets), so the texts stay on disk.
+        stored = self.columns("exchanges")
+        if "satisfaction" not in stored:
+            return None
+        if helpdesk.satisfied(self.table("exchanges", columns=["satisfaction"])) is None:
+            return None
+        wanted = {"conversation_id", "created_at", "reply_at", "satisfaction"}
+        wanted |= {"agent" if c == "agent_id" else c for c in helpdesk.GROUP_COLUMNS}
+        exchanges = self.table("exchanges", columns=wanted.intersection(stored))
+        return helpdesk.rated_tickets(None, exchanges)
 
     def scorecard(self, name: str) -> pd.DataFrame | None:
         """A scorecard by name, or None when this run has none of that name (e.g. no tickets)."""
@@ -131,7 +168,7 @@ class Run:
         conversation carries it (brand, channel, team, ...), else brand (an agent is not known
         for a customer's message)."""
         by = self.compare_by
-        return by if by != "agent" and by in self.messages else "brand"
+        return by if by != "agent" and by in self.columns("messages") else "brand"
 
     def compared(self, measure: str) -> pd.DataFrame | None:
         """A scorecard of the compared grouping: `compared("latency")` is latency_by_brand, or
@@ -170,6 +207,11 @@ def open_run(
     from analysis import analyze  # analyze writes run folders; this module only reads them
 
     return analyze.run(data_path, settings_lib.from_values(given))
+
+
+def _dataset(path: Path) -> pyarrow.dataset.Dataset:
+    """A table's parquet file, or the folder of parts the Dask engine writes, as one dataset."""
+    return pyarrow.dataset.dataset(path, format="parquet")
 
 
 def is_complete(folder: Path) -> bool:
