@@ -468,6 +468,31 @@ def test_next_reply_takes_the_first_of_two_replies_and_covers_every_customer_tur
     assert turns["customer_messages"].iat[0] == 4
 
 
+@pytest.mark.parametrize("given", ["2018-01-10 14:00", "2018-01-10 15:00+01:00"])
+def test_next_reply_waits_are_censored_at_the_time_given(given):
+    # A part of a file (one Dask partition) is censored at the whole file's last time, 14:00
+    # UTC (naive times read as UTC), not at its own last message (12:30).
+    messages = _messages(
+        [
+            ("m1", "c1", None, "customer", None, "2018-01-10 10:00"),
+            ("r1", "c1", "m1", "agent", "ann", "2018-01-10 10:20"),
+            ("m4", "c2", None, "customer", None, "2018-01-10 12:30"),
+        ]
+    )
+    own = latency.next_reply_times(messages).set_index("message_id")
+    told = latency.next_reply_times(messages, observed_until=pd.Timestamp(given))
+    told = told.set_index("message_id")
+    assert own.loc["m4", "duration_seconds"] == 0
+    assert told.loc["m4", "duration_seconds"] == 5400
+    assert told.loc["m1", "duration_seconds"] == own.loc["m1", "duration_seconds"] == 1200
+    assert (told["observed_until"] == pd.Timestamp("2018-01-10 14:00", tz="UTC")).all()
+    assert told["observed_until"].dtype == own["observed_until"].dtype
+    pd.testing.assert_frame_equal(
+        told.drop(columns=["observed_until", "duration_seconds"]),
+        own.drop(columns=["observed_until", "duration_seconds"]),
+    )
+
+
 # --- Resolution (tickets) ------------------------------------------------------------------------
 
 

@@ -642,7 +642,9 @@ def survival_by_brand(exchanges: pd.DataFrame, *, confidence: float = 0.95) -> p
 # --- Next reply on every customer turn -----------------------------------------------------------
 
 
-def next_reply_times(messages: pd.DataFrame) -> pd.DataFrame:
+def next_reply_times(
+    messages: pd.DataFrame, *, observed_until: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """For every customer message, the time until the next agent message in its conversation.
 
     The next agent message need not be a direct reply (is_direct_reply says whether it is); an
@@ -651,12 +653,21 @@ def next_reply_times(messages: pd.DataFrame) -> pd.DataFrame:
     who wrote three times in a row three times. Columns: message_id, conversation_id, brand,
     channel, author_id, created_at, next_agent_message_id, next_agent_id, next_agent_at,
     next_reply_seconds (null when no agent wrote afterwards), replied, is_direct_reply,
-    turn_first, observed_until (the last message time in the table), duration_seconds (the reply
-    time, or the wait until observed_until when censored: ready for kaplan_meier with `replied`),
-    excluded_reason ('message_time_unknown' or null). Rows are in conversation and time order.
+    turn_first, observed_until (the last message time in the table, or `observed_until` when
+    given: a part of a file is censored at the whole file's last time), duration_seconds (the
+    reply time, or the wait until observed_until when censored: ready for kaplan_meier with
+    `replied`), excluded_reason ('message_time_unknown' or null). Rows are in conversation and
+    time order.
     """
     created = pd.to_datetime(messages["created_at"], utc=True)
-    observed_until = created.max()
+    if observed_until is None:
+        observed_until = created.max()
+    else:
+        # In UTC and the time unit of the messages' column, as its own last time would be.
+        observed_until = pd.Timestamp(observed_until)
+        if observed_until.tzinfo is None:
+            observed_until = observed_until.tz_localize("UTC")
+        observed_until = observed_until.tz_convert("UTC").as_unit(created.dt.unit)
     base_columns = [
         c
         for c in ("message_id", "conversation_id", "brand", "channel", "author_id")

@@ -98,7 +98,7 @@ def analyse_partition(
         template_similarity=settings.template_similarity,
     )
     exchanges = latency.add_business_first_response(exchanges, settings.schedule())
-    next_replies = _censored_at(latency.next_reply_times(messages), whole.observed_until)
+    next_replies = latency.next_reply_times(messages, observed_until=whole.observed_until)
     exchanges = rubric.label_exchanges(
         exchanges, sla_hours=settings.lesson_sla_hours, messages=messages
     )
@@ -112,22 +112,6 @@ def analyse_partition(
         for name, table in labelled.items()
     }
     return {"messages": messages, **labelled}
-
-
-def _censored_at(next_replies: pd.DataFrame, observed_until: pd.Timestamp) -> pd.DataFrame:
-    """Next replies censored at the whole file's last time, not the partition's: next_reply_times
-    takes the last time of the messages it is given (it has no parameter for it)."""
-    observed = pd.Timestamp(observed_until)
-    observed = observed.tz_localize("UTC") if observed.tzinfo is None else observed
-    # In the unit next_reply_times gives (the reader's time unit may differ from the column's).
-    observed = pd.Series(observed, index=next_replies.index).astype(
-        next_replies["observed_until"].dtype
-    )
-    waited = (observed - next_replies["created_at"]).dt.total_seconds()
-    return next_replies.assign(
-        observed_until=observed,
-        duration_seconds=next_replies["next_reply_seconds"].where(next_replies["replied"], waited),
-    )
 
 
 def template_keys(replies: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
