@@ -747,3 +747,26 @@ def test_the_whole_report_runs_on_real_tweets_and_masks_their_authors(real_sampl
         assert "AmazonHelp" in html or nb.stem == "01_data_quality" or "AppleSupport" in html
         leaked = {c for c in customers if f"@{c}" in _text(html)}
         assert not leaked, f"{nb.stem}: customer handles left unmasked: {sorted(leaked)[:5]}"
+
+
+@pytest.mark.parametrize(
+    ("data", "values"),
+    [
+        ("twcs_small.csv", {}),
+        ("kaggle_tickets.csv", {}),
+        ("helpdesk_messages.csv", {"data_format": "messages-csv", "data_mapping": "helpdesk"}),
+    ],
+)
+def test_the_redactor_learns_the_same_identities_from_the_columns_the_report_reads(
+    data, values, tmp_path
+):
+    from analysis import analyze
+    from analysis import redact as redaction
+    from tests.conftest import FIXTURES, HELPDESK_MAPPING
+
+    if values.get("data_mapping") == "helpdesk":
+        values = {**values, "data_mapping": HELPDESK_MAPPING}
+    run = analyze.run(FIXTURES / data, settings.from_values(values), out_dir=tmp_path / "run")
+    whole = redaction.identities_from_tables(run)
+    assert whole.handles or whole.names, "the fixture names someone to mask"
+    assert redaction.identities_from_tables(report._identity_tables(run)) == whole

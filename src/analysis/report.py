@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import nbformat
@@ -32,7 +33,7 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 
 import analysis
-from analysis import analyze, paths, tables
+from analysis import analyze, paths, store, tables
 from analysis import redact as redaction
 from analysis import settings as settings_lib
 from analysis.io import InputError
@@ -160,7 +161,7 @@ def build_report(
             f"{data.name}: none of its {run.summary['rows_read']} rows could be used, so there "
             f"is nothing to report; each is in {run.folder / 'rejected.csv'} with its reason"
         )
-    identities = redaction.identities_from_tables(run) if redact else None
+    identities = redaction.identities_from_tables(_identity_tables(run)) if redact else None
     summary = run.summary
     metadata = RunMetadata(
         data_file=run.data_file,
@@ -196,6 +197,26 @@ def build_report(
             raise error
     steps.close()
     return write_index(out_dir, metadata)
+
+
+# The messages columns `redact.identities_from_tables` learns who to mask from (the ones a table
+# lacks are left out, as it leaves them out); the prepared text columns are never read.
+_IDENTITY_COLUMNS = (
+    "brand",
+    "role",
+    "author_id",
+    "author_name",
+    "customer_name",
+    "agent_id",
+    "text",
+    "addressed_name",
+)
+
+
+def _identity_tables(run: store.Run) -> SimpleNamespace:
+    """The run's messages (only the columns identities come from) and tickets, for the redactor."""
+    columns = set(_IDENTITY_COLUMNS).intersection(run.columns("messages"))
+    return SimpleNamespace(messages=run.table("messages", columns=columns), tickets=run.tickets)
 
 
 def notebook_parameters(notebook: Path) -> dict[str, dict]:
