@@ -588,3 +588,39 @@ def test_shingles_are_hashingvectorizers_matrix_entry_for_entry() -> None:
         np.testing.assert_array_equal(got.indptr, expected.indptr)
         np.testing.assert_array_equal(got.indices, expected.indices)
         np.testing.assert_array_equal(got.data, expected.data)
+
+
+def test_measure_replies_is_score_replies_without_the_templates() -> None:
+    # The Dask engine measures replies per partition and clusters each brand's apart.
+    rows = [("c1", None, "555", "customer", None, "@Brand my parcel from Leeds is late")]
+    rows += [
+        (f"a{i}", "c1", "Brand", "agent", "Brand", f"@555 Sorry, we will check the parcel {i}")
+        for i in range(3)
+    ]
+    rows += [("a9", None, "Other", "agent", None, "Thanks for your patience ^JK")]
+    messages = _messages(rows)
+    measured = personalisation.measure_replies(messages, _no_exchanges())
+    scored = personalisation.score_replies(messages, _no_exchanges(), min_template_size=3)
+    assert list(measured.columns) == personalisation.MEASURE_COLUMNS
+    pd.testing.assert_frame_equal(measured, scored[personalisation.MEASURE_COLUMNS])
+    assert scored["is_template"].tolist() == [True, True, True, False]
+    assert personalisation.brand_key(measured["brand"]).tolist()[-1] == "unknown"
+    empty = personalisation.measure_replies(_messages(rows[:1]), _no_exchanges())
+    assert empty.empty and list(empty.columns) == personalisation.MEASURE_COLUMNS
+
+
+def test_with_templates_flags_templates_and_puts_the_columns_in_order() -> None:
+    measured = pd.DataFrame({"message_id": ["a", "b"], "extra": [1, 2]})
+    clustered = pd.DataFrame(
+        {"template_distance": [0.0, 0.1], "template_id": ["B#1", "B#2"], "template_size": [5, 4]}
+    )
+    flagged = personalisation.with_templates(measured.join(clustered), min_template_size=5)
+    assert list(flagged.columns) == [
+        "message_id",
+        "template_id",
+        "template_size",
+        "template_distance",
+        "is_template",
+        "extra",
+    ]
+    assert flagged["is_template"].tolist() == [True, False]

@@ -38,7 +38,7 @@ def test_template_key_matches_re_on_awkward_texts() -> None:
         ],
         dtype="str",
     )
-    pd.testing.assert_series_equal(personalisation._template_key(texts), _template_key_by_re(texts))
+    pd.testing.assert_series_equal(personalisation.template_key(texts), _template_key_by_re(texts))
 
 
 def test_template_key_matches_re_on_every_character() -> None:
@@ -49,12 +49,12 @@ def test_template_key_matches_re_on_every_character() -> None:
         ["a" + "a".join(map(chr, points[i : i + 64])) + "z" for i in range(0, len(points), 64)],
         dtype="str",
     )
-    pd.testing.assert_series_equal(personalisation._template_key(texts), _template_key_by_re(texts))
+    pd.testing.assert_series_equal(personalisation.template_key(texts), _template_key_by_re(texts))
 
 
 def test_template_key_keeps_missing_texts_missing() -> None:
     texts = pd.Series(["Hello, World", None], dtype="str")
-    got = personalisation._template_key(texts)
+    got = personalisation.template_key(texts)
     assert got.iloc[0] == "hello world" and pd.isna(got.iloc[1])
 
 

@@ -1,6 +1,6 @@
 """Personalisation: is a reply written for this customer, or canned?
 
-Per agent reply (`score_replies`):
+Per agent reply (`score_replies`: `measure_replies`, then `cluster_templates` per brand):
 
 - `uses_handle`: the customer's @handle appears in the reply body. The leading @handles Twitter
   puts on every reply do not count; they are reported apart as `handle_in_prefix`.
@@ -73,6 +73,9 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from analysis import names, parallel, prepare, schema, scorecard, text
 
 REPLY_COLUMNS = schema.REPLY_COLUMNS
+# What templates add to a reply; the other columns are the reply's own (`measure_replies`).
+TEMPLATE_COLUMNS = ["template_id", "template_size", "template_distance", "is_template"]
+MEASURE_COLUMNS = [c for c in REPLY_COLUMNS if c not in TEMPLATE_COLUMNS]
 
 UNKNOWN_BRAND = "unknown"
 
@@ -142,10 +145,25 @@ def score_replies(
     template_similarity: float = 0.6,
 ) -> pd.DataFrame:
     """Score every agent message: handle and name use, signature, specificity and template."""
+    replies = measure_replies(messages, exchanges)
+    if replies.empty:
+        return _empty_replies()
+    templates = cluster_templates(
+        brand_key(replies["brand"]),
+        template_key(replies["masked_text"]),
+        similarity=template_similarity,
+    )
+    return with_templates(replies.join(templates), min_template_size)
+
+
+def measure_replies(messages: pd.DataFrame, exchanges: pd.DataFrame) -> pd.DataFrame:
+    """Every agent message with what it and its complaint alone tell: handle and name use,
+    signature, specificity, first-response time (score_replies without the templates, which
+    need the brand's other replies)."""
     messages = prepare.ensure_prepared(messages)
     replies = _agent_replies(messages)
     if replies.empty:
-        return _empty_replies()
+        return _empty_replies()[MEASURE_COLUMNS]
     replies["signed"] = replies["agent_signature"].notna().to_numpy()
     prefix = text.reply_prefix(replies["text"])
     replies["handle_in_prefix"] = _mentions(prefix, replies["customer_id"])
@@ -158,17 +176,24 @@ def score_replies(
     replies = replies.join(
         _specificity(replies["masked_text"], replies["complaint_masked"], replies["complaint_id"])
     )
-
-    key = _template_key(replies["masked_text"])
-    brand_key = replies["brand"].fillna(UNKNOWN_BRAND).astype(str)
-    templates = cluster_templates(brand_key, key, similarity=template_similarity)
-    replies = replies.join(templates)
-    replies["is_template"] = replies["template_size"] >= min_template_size
-
     first = exchanges.loc[exchanges["reply_id"].notna(), ["reply_id", "first_response_seconds"]]
     first = first.drop_duplicates("reply_id").set_index("reply_id")["first_response_seconds"]
     replies["first_response_seconds"] = replies["message_id"].map(first).astype(float)
-    return replies[REPLY_COLUMNS]
+    return replies[MEASURE_COLUMNS]
+
+
+def brand_key(brand: pd.Series) -> pd.Series:
+    """The brand whose replies a reply is clustered with: a missing brand is `UNKNOWN_BRAND`."""
+    return brand.fillna(UNKNOWN_BRAND).astype(str)
+
+
+def with_templates(replies: pd.DataFrame, min_template_size: int = 5) -> pd.DataFrame:
+    """Replies holding `cluster_templates`' columns, with `is_template` (a template of at least
+    `min_template_size` replies), in REPLY_COLUMNS order, then any other columns."""
+    size = replies["template_size"].astype(int)
+    replies = replies.assign(template_size=size, is_template=size >= min_template_size)
+    ordered = [c for c in REPLY_COLUMNS if c in replies.columns]
+    return replies[ordered + [c for c in replies.columns if c not in ordered]]
 
 
 def by_group(replies: pd.DataFrame, by: str = "brand") -> pd.DataFrame:
@@ -608,7 +633,7 @@ def _mentions(part: pd.Series, customer_id: pd.Series) -> np.ndarray:
 _SEPARATOR = "\x00"
 
 
-def _template_key(masked_text: pd.Series) -> pd.Series:
+def template_key(masked_text: pd.Series) -> pd.Series:
     """The normalised form replies are grouped on: lowercase words and mask tokens only."""
     # The runs of word characters and "<>" of the lowercased text without apostrophes, one space
     # apart; in RE2 over the whole column, with `re`'s own \w (`_python_word_class`).

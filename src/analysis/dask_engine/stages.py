@@ -31,7 +31,7 @@ from analysis.settings import Settings
 
 # The tables each partition gives, in analyze.write_run's names.
 PARTITION_TABLES = ("messages", "exchanges", "replies", "next_replies")
-# The template columns score_replies gives per partition and the group-by-brand step replaces.
+# The template columns the group-by-brand step gives each reply (cluster_templates').
 TEMPLATE_COLUMNS = ["template_id", "template_size", "template_distance"]
 # A message's place in the file: its input row, read off `source` ("file:row N").
 FILE_ROW = "_file_row"
@@ -78,7 +78,7 @@ def analyse_partition(
     threaded: pd.DataFrame, whole: WholeFile, settings: Settings
 ) -> dict[str, pd.DataFrame]:
     """The messages, exchanges, replies and next replies of whole conversations, as the pandas
-    engine makes them (replies' template columns are redone by `templates_by_brand`)."""
+    engine makes them (replies without their templates: `templates_by_brand` finds them)."""
     # pipeline.run after threading, on the partition's messages in file order.
     order = np.argsort(file_row(threaded["source"]).to_numpy(dtype=float), kind="stable")
     messages = groups.conversation_fields(threaded.iloc[order].reset_index(drop=True))
@@ -91,12 +91,7 @@ def analyse_partition(
         exchanges = threads.exchanges_from_tickets(exchanges, whole.tickets)
     exchanges = schema.EXCHANGES.validate(exchanges)
     # analyze.run_all's labelling stages, in its order.
-    replies = personalisation.score_replies(
-        messages,
-        exchanges,
-        min_template_size=settings.min_template_size,
-        template_similarity=settings.template_similarity,
-    )
+    replies = personalisation.measure_replies(messages, exchanges)
     exchanges = latency.add_business_first_response(exchanges, settings.schedule())
     next_replies = latency.next_reply_times(messages, observed_until=whole.observed_until)
     exchanges = rubric.label_exchanges(
@@ -115,16 +110,16 @@ def analyse_partition(
 
 
 def template_keys(replies: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
-    """Per reply: its brand key and template key (score_replies' own), and its file row."""
+    """Per reply: its brand key and template key (as score_replies clusters them), and its file
+    row."""
     if replies.empty:
         return TEMPLATE_KEYS_META
     row_of = pd.Series(file_row(messages["source"]).to_numpy(), index=messages["message_id"])
     return pd.DataFrame(
         {
             "message_id": replies["message_id"].astype(str),
-            "brand_key": replies["brand"].fillna(personalisation.UNKNOWN_BRAND).astype(str),
-            # score_replies clusters on this key; it does not expose its template step apart.
-            "key": personalisation._template_key(replies["masked_text"]),
+            "brand_key": personalisation.brand_key(replies["brand"]),
+            "key": personalisation.template_key(replies["masked_text"]),
             FILE_ROW: replies["message_id"].map(row_of).to_numpy(dtype=float),
         }
     )
@@ -162,19 +157,10 @@ def _brand_templates(keys: pd.DataFrame, similarity: float) -> pd.DataFrame:
 def with_brand_templates(
     replies: dd.DataFrame, templates: dd.DataFrame, min_template_size: int
 ) -> dd.DataFrame:
-    """Replies with their brand's template columns (a join on message_id) in place of the ones
-    score_replies found within a partition."""
+    """Replies with their brand's template columns (a join on message_id) and is_template, in
+    score_replies' column order."""
     # Keyed as the replies are: a str key against an object key is a mismatch to Dask.
     templates = templates.astype({"message_id": replies["message_id"].dtype})
-    joined = replies.drop(columns=[*TEMPLATE_COLUMNS, "is_template"]).merge(
-        templates, on="message_id", how="left"
-    )
-    return joined.map_partitions(
-        _template_flags, min_template_size, list(replies.columns), meta=replies._meta
-    )
-
-
-def _template_flags(replies: pd.DataFrame, min_template_size: int, columns: list) -> pd.DataFrame:
-    """score_replies' is_template from the joined template size, in the replies' column order."""
-    size = replies["template_size"].astype(int)
-    return replies.assign(template_size=size, is_template=size >= min_template_size)[columns]
+    joined = replies.merge(templates, on="message_id", how="left")
+    meta = personalisation.with_templates(joined._meta, min_template_size)
+    return joined.map_partitions(personalisation.with_templates, min_template_size, meta=meta)
