@@ -341,6 +341,29 @@ def test_tone_reading_the_rubrics_replies_gives_the_same_labels(demo_tables, mon
         tone.label_tone(labelled.drop(index=read.prepared.index[:1]), read=read)
 
 
+def test_the_model_scores_each_distinct_input_once(hard_cases: pd.DataFrame) -> None:
+    """A repeated reply (a template) is scored once and every copy gets its probability: the
+    same, value for value, as scoring every row."""
+
+    class Counting:
+        def __init__(self, model):
+            self.model, self.rows = model, []
+
+        def predict_proba(self, inputs):
+            self.rows.append(len(inputs))
+            return self.model.predict_proba(inputs)
+
+    model = tone.trained_model()
+    inputs = tone._prepared_inputs(hard_cases["reply_text"], hard_cases["text"])
+    repeated = pd.concat([inputs, inputs.iloc[::-1], inputs]).reset_index(drop=True)
+    counting = Counting(model)
+    proba = tone._probabilities(counting, repeated)
+    assert counting.rows == [len(inputs)]
+    every_row = np.column_stack([label[:, 1] for label in model.predict_proba(repeated)])
+    np.testing.assert_array_equal(proba.to_numpy(), every_row)
+    assert proba.index.equals(repeated.index)
+
+
 def _with_scikit_learns_char_counting(model):
     """A copy of the fitted tone model whose character n-grams scikit-learn itself counts (the
     same fitted vocabulary and idf in a plain TfidfVectorizer)."""

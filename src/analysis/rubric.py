@@ -138,14 +138,22 @@ def _label_prepared(
     return pd.DataFrame(out, index=prepared.index)
 
 
+def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct rows of `frame` (in order of first appearance) and
+    the position of each distinct row's first appearance: `frame.iloc[positions].iloc[codes]`
+    is `frame` again, row for row."""
+    codes = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    return codes, first[np.argsort(codes[first])]
+
+
 def distinct_probabilities(
     model, inputs: pd.DataFrame, batch_rows: int = PREDICT_BATCH_ROWS
 ) -> pd.DataFrame:
     """The model's probabilities per label, computed once per distinct input row (a template
     sent a thousand times with the same overlap is one row) in batches, index of `inputs`."""
-    codes = inputs.groupby(list(inputs.columns), sort=False, dropna=False).ngroup().to_numpy()
-    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
-    distinct = inputs.iloc[first[np.argsort(codes[first])]]
+    codes, positions = distinct_rows(inputs)
+    distinct = inputs.iloc[positions]
     parts = [
         model_lib.probabilities(model, distinct.iloc[start : start + batch_rows])
         for start in range(0, len(distinct), batch_rows)

@@ -578,11 +578,14 @@ def _chunks(frame: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 def _probabilities(model: Pipeline, inputs: pd.DataFrame) -> pd.DataFrame:
-    """The model's probability per tone label of each input row, in one call: the callers
-    bound the rows (`SCORING_CHUNK`)."""
+    """The model's probability per tone label of each input row, each distinct row scored once
+    (a template with the same features is one row), in one call: the callers bound the rows
+    (`SCORING_CHUNK`)."""
     if len(inputs) == 0:
         return pd.DataFrame(np.empty((0, len(TONE_LABELS))), columns=list(TONE_LABELS))
-    proba = np.column_stack([label[:, 1] for label in model.predict_proba(inputs)])
+    codes, positions = rubric_lib.distinct_rows(inputs)
+    per_label = model.predict_proba(inputs.iloc[positions])
+    proba = np.column_stack([label[:, 1] for label in per_label])[codes]
     return pd.DataFrame(proba, columns=list(TONE_LABELS), index=inputs.index)
 
 
