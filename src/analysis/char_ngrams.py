@@ -116,9 +116,10 @@ class CharWbCounter:
         word_counts = np.fromiter(map(len, words_of_texts), dtype=np.int64, count=len(lowered))
         words = np.array(list(chain.from_iterable(words_of_texts)), dtype=object)
         word_codes, distinct_words = pd.factorize(words, sort=False)
-        text_of_word = np.repeat(np.arange(len(lowered)), word_counts)
+        # The texts' words in order are a csr matrix as they stand (a word twice in a text is
+        # two entries, which the product adds).
         occurrences = sp.csr_array(
-            (np.ones(len(word_codes)), (text_of_word, word_codes)),
+            (np.ones(len(word_codes)), word_codes, np.concatenate([[0], np.cumsum(word_counts)])),
             shape=(len(lowered), len(distinct_words)),
         )
         counts = sp.csr_array(occurrences @ self._counts_of_lowered(list(distinct_words)))
