@@ -474,6 +474,21 @@ def test_findings_name_the_extremes_and_the_most_copied_reply() -> None:
     assert floored[-1].startswith("2 brands with fewer than 3 agent replies are not ranked")
 
 
+def test_findings_name_the_compared_groups_when_comparing_agents() -> None:
+    # The page compared by agent ranked its extremes by the brand column, which a table grouped
+    # by agent does not have (KeyError: 'brand').
+    scored = _small_replies().assign(
+        agent=pd.Series(["Ann", "Bob", "Ann", "Bob", None], dtype="string"),
+        template_size=[2, 2, 1, 1, 1],
+        masked_text=["Please DM us."] * 2 + ["x", "y", "z"],
+    )
+    lines = personalisation.findings(
+        personalisation.by_group(scored, by="agent"), personalisation.top_templates(scored)
+    )
+    assert lines[0].endswith("by agent from 0% (unknown) to 50% (Bob).")
+    assert lines[3].endswith("from 0.10 (Bob) to 0.35 (Ann).")
+
+
 # -- figures -----------------------------------------------------------------------------------
 
 

@@ -762,8 +762,8 @@ def findings(
         if not several:
             return format(high[column], fmt)
         return (
-            f"from {format(low[column], fmt)} ({low['brand']}) "
-            f"to {format(high[column], fmt)} ({high['brand']})"
+            f"from {format(low[column], fmt)} ({low[key]}) "
+            f"to {format(high[column], fmt)} ({high[key]})"
         )
 
     template_replies = float((everyone["template_share"] * everyone["replies"]).sum())
