@@ -86,12 +86,14 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
         exchanges = latency.add_business_first_response(tables.exchanges, settings.schedule())
         next_replies = latency.next_reply_times(tables.messages)
     with steps.step("rubric labels"):
+        # The whole replies and their rule features are read once, for the rubric and tone.
+        read = rubric.read_replies(exchanges, tables.messages)
         exchanges = rubric.label_exchanges(
-            exchanges, sla_hours=settings.lesson_sla_hours, messages=tables.messages
+            exchanges, sla_hours=settings.lesson_sla_hours, messages=tables.messages, read=read
         )
     with steps.step("outcomes and tone"):
         exchanges = outcomes.label_outcomes(exchanges, tables.messages)
-        exchanges = tone.label_tone(exchanges, messages=tables.messages)
+        exchanges = tone.label_tone(exchanges, messages=tables.messages, read=read)
     with steps.step("scorecards"):
         exchanges, replies, next_replies, scorecards, compare_by = aggregate(
             tables, settings, exchanges, replies, next_replies

@@ -94,11 +94,12 @@ def analyse_partition(
     replies = personalisation.measure_replies(messages, exchanges)
     exchanges = latency.add_business_first_response(exchanges, settings.schedule())
     next_replies = latency.next_reply_times(messages, observed_until=whole.observed_until)
+    read = rubric.read_replies(exchanges, messages)
     exchanges = rubric.label_exchanges(
-        exchanges, sla_hours=settings.lesson_sla_hours, messages=messages
+        exchanges, sla_hours=settings.lesson_sla_hours, messages=messages, read=read
     )
     exchanges = outcomes.label_outcomes(exchanges, messages)
-    exchanges = tone.label_tone(exchanges, messages=messages)
+    exchanges = tone.label_tone(exchanges, messages=messages, read=read)
     # analyze.aggregate's grouping columns: conversation fields, whole in a partition.
     per_conversation = groups.conversations(messages)
     labelled = {"exchanges": exchanges, "replies": replies, "next_replies": next_replies}
