@@ -194,3 +194,32 @@ def test_the_helpdesk_report_compares_channels_with_no_warning_or_masked_prose(t
     assert re.search(r"to 4 channels", summary_page)
     assert "Not in this export" in summary_page
     assert "0% (0–0%)" not in summary_page
+
+
+@pytest.mark.notebooks
+def test_every_page_renders_an_export_compared_by_agent(tmp_path, fixtures):
+    """Page 03's headlines once ranked agents by a brand column the agent table lacks."""
+    import nbformat
+
+    from analysis import report
+
+    out = tmp_path / "report"
+    report.build_report(
+        out,
+        data_path=fixtures / "zendesk_tickets.csv",
+        settings=settings.from_values(
+            data_format="messages-csv",
+            data_mapping=_mapping(fixtures / "zendesk_tickets.yaml"),
+            compare_by="agent",
+            min_messages_per_brand=1,  # the fixture's agents have 35 replies between them
+        ),
+        progress=False,
+    )
+    pages = sorted(out.glob("0*.ipynb"))
+    assert len(pages) == 6
+    for page in pages:
+        executed = nbformat.read(page, as_version=4)
+        outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for o in outputs if o.output_type == "error"], page.name
+        assert not [o for o in outputs if o.get("name") == "stderr"], f"{page.name}: a warning"
+    assert "by agent from" in (out / "03_personalisation.html").read_text(encoding="utf-8")
