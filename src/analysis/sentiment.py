@@ -13,6 +13,8 @@ lexicons, rules and floating-point steps in the same order and skips that work:
   0.0, decided by one set check: VADER's rules only adjust a scored word's valence;
 - the idiom check runs only when one of the words it reads starts an idiom or a booster phrase.
 
+The rules it keeps are vaderSentiment's own (C.J. Hutto's, MIT licence), read from its source and
+called where they are not copied.
 `tests/test_sentiment.py` checks it against the stock analyser on the real samples and on
 generated texts, so a vaderSentiment release that changes a rule fails there first.
 """
