@@ -185,14 +185,14 @@ def test_batched_readers_match_the_one_text_readers_on_generated_texts(documents
 
 
 def test_split_words_codes_each_distinct_word_once():
-    text_of, codes, distinct = rubric_rules.split_words(np.array(["a b\ta", "", "  b\n"]))
+    text_of, codes, distinct = text.split_words(np.array(["a b\ta", "", "  b\n"]))
     words = [(int(t), distinct[c]) for t, c in zip(text_of, codes, strict=True) if distinct[c]]
     assert words == [(0, "a"), (0, "b"), (0, "a"), (2, "b")]
     assert sorted(distinct) == ["", "a", "b"]  # (the empty pieces between two spaces)
 
 
 def test_spread_lists_each_items_values_in_order():
-    item, values = rubric_rules.spread(np.array([1, 0, 1, 2]), [[7], [8, 9], []])
+    item, values = text.spread(np.array([1, 0, 1, 2]), [[7], [8, 9], []])
     np.testing.assert_array_equal(item, [0, 0, 1, 2, 2])
     np.testing.assert_array_equal(values, [8, 9, 7, 8, 9])
 

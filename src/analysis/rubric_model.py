@@ -164,7 +164,7 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
             return super().transform(raw_documents)
         if arrow.null_count:  # scikit-learn's own error for a missing document
             return super().transform(raw_documents)
-        document_of, word, distinct_words = rules.split_words(arrow)
+        document_of, word, distinct_words = textlib.split_words(arrow)
         counts = self._counts(document_of, word, distinct_words, len(documents))
         if counts is None:  # too many distinct tokens to number the n-grams in int64
             return super().transform(raw_documents)
@@ -189,7 +189,7 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
         self, document_of: np.ndarray, word: np.ndarray, distinct_words: list[str], n_documents: int
     ) -> csr_matrix | None:
         """`CountVectorizer.transform`: counts of the vocabulary's n-grams per document, from
-        the words of the documents (`rubric_rules.split_words`)."""
+        the words of the documents (`text.split_words`)."""
         analyse = self.build_tokenizer()
         preprocess = self.build_preprocessor()
         token_id: dict[str, int] = {}
@@ -197,7 +197,7 @@ class BatchedTfidfVectorizer(TfidfVectorizer):
             [token_id.setdefault(t, len(token_id)) for t in analyse(preprocess(w))]
             for w in distinct_words
         ]
-        occurrence, token = rules.spread(word, tokens_of_word)
+        occurrence, token = textlib.spread(word, tokens_of_word)
         document = document_of[occurrence]
         low, high = self.ngram_range
         if len(token_id) ** high >= np.iinfo(np.int64).max:

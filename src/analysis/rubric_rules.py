@@ -561,11 +561,6 @@ def prepare_contexts(contexts: pd.Series | None, index: pd.Index) -> pd.Series:
     return prepare_lib.prepare_texts(contexts, replies=False)["masked_text"]
 
 
-# The word splitting the rubric model's n-grams use too (rubric_model reads them here).
-split_words = textlib.split_words
-spread = textlib.spread
-
-
 def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
     """Distinct content stems shared by each reply and its complaint (generic support words left
     out): each distinct reply and complaint tokenised and stemmed once, then a sparse product."""
