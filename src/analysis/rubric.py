@@ -259,8 +259,9 @@ def whole_replies(
     return whole, complaint, count.fillna(1).astype(int).set_axis(rows.index)
 
 
-def _replied(exchanges: pd.DataFrame) -> pd.Series:
-    """The exchanges with a reply text to read (answered, the reply's text known)."""
+def replied_rows(exchanges: pd.DataFrame) -> pd.Series:
+    """The exchanges with a reply text to read (answered, the reply's text known): the rows the
+    rubric and the tone labels read."""
     return exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_text"].notna()
 
 
@@ -277,7 +278,7 @@ class RepliesRead:
 
     def check_for(self, exchanges: pd.DataFrame) -> None:
         """Raise unless these are the replies of `exchanges` (the same replied rows and index)."""
-        if not self.prepared.index.equals(exchanges.index[_replied(exchanges).to_numpy()]):
+        if not self.prepared.index.equals(exchanges.index[replied_rows(exchanges).to_numpy()]):
             raise ValueError(
                 "analysis: the replies read (rubric.read_replies) are not those of these "
                 "exchanges: read them from the same exchanges table"
@@ -288,7 +289,7 @@ def read_replies(exchanges: pd.DataFrame, messages: pd.DataFrame) -> RepliesRead
     """The whole replies of the replied exchanges (`whole_replies`, from the prepared columns of
     `messages`), their prepared complaints and their rubric rule features: what `label_exchanges`
     and `tone.label_tone` both read, so a run computes it once and gives it to both."""
-    prepared, complaints, part_counts = whole_replies(exchanges, _replied(exchanges), messages)
+    prepared, complaints, part_counts = whole_replies(exchanges, replied_rows(exchanges), messages)
     features = rules.features(prepared, complaints)
     return RepliesRead(prepared, complaints, part_counts, features)
 
@@ -320,7 +321,7 @@ def label_exchanges(
     )
     labelled["same_medium"] = same.astype("boolean").where(answered, pd.NA)
 
-    replied = _replied(labelled)
+    replied = replied_rows(labelled)
     labelled["reply_parts"] = replied.astype(int)
     if read is None and messages is not None:
         # The replies and complaints were prepared once, in the messages table.

@@ -679,15 +679,13 @@ def _score_whole_replies(
     pairs: pd.DataFrame, labellers: dict[str, str], model=None
 ) -> pd.DataFrame:
     """`_score_inputs` of whole prepared replies with their prepared complaint (`_COMPLAINT`)
-    and, when given, their rubric rule features (`rubric_rules.FEATURE_NAMES` columns, else
-    computed here): features and scores a chunk at a time, so the memory is that of one chunk."""
+    and their rubric rule features (`rubric_rules.FEATURE_NAMES` columns): inputs and scores a
+    chunk at a time, so the memory is that of one chunk."""
     rubric_columns = list(rubric_rules_lib.FEATURE_NAMES)
-    given = set(rubric_columns) <= set(pairs.columns)
     prepared_columns = [c for c in pairs.columns if c != _COMPLAINT and c not in rubric_columns]
     parts = []
     for part in _chunks(pairs):
-        rubric_features = part[rubric_columns] if given else None
-        inputs = _inputs_of_prepared(part[prepared_columns], part[_COMPLAINT], rubric_features)
+        inputs = _inputs_of_prepared(part[prepared_columns], part[_COMPLAINT], part[rubric_columns])
         parts.append(_score_inputs(inputs, labellers, model))
     return pd.concat(parts)
 
@@ -711,16 +709,14 @@ def label_tone(
     whole replies and their rubric rule features are then read from it, not computed again."""
     labellers = _labellers(labeller)
     labelled = exchanges.copy()
-    replied = labelled["answered"].fillna(False).astype(bool) & labelled["reply_text"].notna()
-    if read is not None or messages is not None:
-        if read is not None:
-            read.check_for(labelled)
-            pairs = pd.concat(
-                [read.prepared, read.complaints.rename(_COMPLAINT), read.features], axis=1
-            )
-        else:
-            whole, complaint, _ = rubric_lib.whole_replies(labelled, replied, messages)
-            pairs = whole.assign(**{_COMPLAINT: complaint})
+    replied = rubric_lib.replied_rows(labelled)
+    if read is None and messages is not None:
+        read = rubric_lib.read_replies(labelled, messages)
+    if read is not None:
+        read.check_for(labelled)
+        pairs = pd.concat(
+            [read.prepared, read.complaints.rename(_COMPLAINT), read.features], axis=1
+        )
         if model is None and set(labellers.values()) - {"rules"}:
             model = trained_model()  # here, not once in every process
         score = partial(_score_whole_replies, labellers=labellers, model=model)
