@@ -156,8 +156,7 @@ def _quantile_table(
     over distinct group sizes (for the order-statistic ranks)."""
     keep = np.isfinite(values) & (codes >= 0)
     values, codes = values[keep], codes[keep]
-    order = np.lexsort((values, codes))
-    ordered = values[order]
+    ordered = values[_order_by_group_then_value(codes, values)]
     counts = np.bincount(codes, minlength=n_groups)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
     present = counts > 0
@@ -183,6 +182,13 @@ def _quantile_table(
                 high[groups] = ordered[offsets[groups] + upper_rank - 1]
         result[probability] = (point, low, high)
     return result
+
+
+def _order_by_group_then_value(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The order sorting by group code, then by value: the value sort, then a stable sort of the
+    codes (twice as fast as np.lexsort on two keys; equal values may swap, which no caller sees)."""
+    by_value = np.argsort(values)
+    return by_value[np.argsort(codes[by_value], kind="stable")]
 
 
 # --- Kaplan-Meier --------------------------------------------------------------------------------
@@ -474,33 +480,87 @@ def _km_per_group(
     sla_hours: tuple[float, ...] | list[float],
     confidence: float,
 ) -> dict[object, np.ndarray]:
-    """KM median with its interval, and 1 - S(h) per SLA threshold, for each group (a loop over
-    groups, not rows)."""
+    """KM median with its interval, and 1 - S(h) per SLA threshold, for each group: every group's
+    curve at once, as _km_arrays draws one (a row at time 0 and at each distinct duration)."""
     out: dict[object, np.ndarray] = {
         name: np.full(n_groups, np.nan) for name in ("median", "low", "high", *sla_hours)
     }
     duration = measures["duration"].to_numpy(float)
     usable = ~np.isnan(duration)
     group_codes = codes[usable]
-    order = np.argsort(group_codes, kind="stable")
-    durations = duration[usable][order]
-    events = measures["event"].to_numpy(bool)[usable][order]
-    bounds = np.searchsorted(group_codes[order], np.arange(n_groups + 1))
-    for group in range(n_groups):
-        start, stop = bounds[group], bounds[group + 1]
-        if stop == start:
-            continue
-        arrays = _km_arrays(durations[start:stop], events[start:stop].astype(float))
-        times, survival = arrays["time_seconds"], arrays["survival"]
-        low, high = _log_log_bands(survival, arrays["greenwood_sum"], confidence)
-        median, median_low, median_high = _median_and_interval(times, survival, low, high)
-        out["median"][group], out["low"][group], out["high"][group] = (
-            median,
-            median_low,
-            median_high,
+    present = np.flatnonzero(np.bincount(group_codes, minlength=n_groups))
+    if not len(present):
+        return out
+    # Each present group gets a row at time 0 that nobody leaves at, as _km_arrays prepends.
+    row_codes = np.concatenate([present, group_codes])
+    row_durations = np.concatenate([np.zeros(len(present)), duration[usable]])
+    row_events = np.concatenate(
+        [np.zeros(len(present)), measures["event"].to_numpy(bool)[usable].astype(float)]
+    )
+    row_leaving = np.concatenate(
+        [np.zeros(len(present), np.int64), np.ones(len(group_codes), np.int64)]
+    )
+    order = _order_by_group_then_value(row_codes, row_durations)
+    row_codes, row_durations = row_codes[order], row_durations[order]
+    new_time = np.ones(len(order), dtype=bool)
+    new_time[1:] = (row_codes[1:] != row_codes[:-1]) | (row_durations[1:] != row_durations[:-1])
+    time_index = np.cumsum(new_time) - 1
+    n_times = int(time_index[-1]) + 1
+    times, time_group = row_durations[new_time], row_codes[new_time]
+    event_count = np.bincount(time_index, weights=row_events[order], minlength=n_times)
+    leaving = np.bincount(time_index, weights=row_leaving[order], minlength=n_times).astype(
+        np.int64
+    )
+    starts = np.flatnonzero(np.r_[True, time_group[1:] != time_group[:-1]])
+    lengths = np.diff(np.r_[starts, n_times])
+    left_before = np.cumsum(leaving) - leaving  # all groups' earlier rows: minus the group's own
+    left_before -= np.repeat(left_before[starts], lengths)
+    at_risk = np.bincount(group_codes, minlength=n_groups)[time_group] - left_before
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(at_risk > 0, 1 - event_count / at_risk, 1.0)
+        greenwood_terms = np.where(
+            event_count > 0, event_count / (at_risk * (at_risk - event_count)), 0.0
         )
-        for hours in sla_hours:
-            out[hours][group] = 1 - _survival_at(times, survival, hours * 3600)
+    survival = _accumulate_per_group(np.multiply, step, starts, lengths)
+    greenwood = _accumulate_per_group(np.add, greenwood_terms, starts, lengths)
+    low, high = _log_log_bands(survival, greenwood, confidence)
+    for name, curve in (
+        ("median", survival),
+        ("low", np.nan_to_num(low, nan=0.0)),
+        ("high", np.nan_to_num(high, nan=1.0)),
+    ):
+        # The first time per group at or below one half (NaN where the curve never gets there).
+        hit = curve <= 0.5 + _MEDIAN_TOLERANCE
+        first = np.minimum.reduceat(np.where(hit, np.arange(n_times), n_times), starts)
+        out[name][present] = np.where(
+            first < n_times, times[np.minimum(first, n_times - 1)], np.nan
+        )
+    for hours in sla_hours:
+        # S at the last time at or before h (times rise within a group); 1 before the first.
+        reached = np.add.reduceat((times <= hours * 3600).astype(np.int64), starts)
+        at_hours = np.where(reached > 0, survival[starts + np.maximum(reached, 1) - 1], 1.0)
+        out[hours][present] = 1 - at_hours
+    return out
+
+
+def _accumulate_per_group(
+    ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """ufunc.accumulate restarted at each group's start, bit for bit as on each group's slice.
+
+    Groups of similar length (up to the next power of two) are stacked as the rows of one array,
+    accumulated along its rows: a loop over a few widths, not over groups.
+    """
+    out = np.empty_like(values)
+    widths = np.left_shift(1, np.ceil(np.log2(lengths)).astype(np.int64))
+    for width in np.unique(widths):
+        stacked = np.flatnonzero(widths == width)
+        columns = np.arange(width)
+        inside = columns < lengths[stacked, None]
+        positions = (starts[stacked, None] + columns)[inside]
+        grid = np.zeros((len(stacked), width))
+        grid[inside] = values[positions]
+        out[positions] = ufunc.accumulate(grid, axis=1)[inside]
     return out
 
 
