@@ -411,3 +411,19 @@ def test_mentions_match_the_pattern_on_any_texts(texts) -> None:
     positions, handles = text.mentions(pd.Series(texts, dtype=object))
     got = list(zip(positions.tolist(), handles.tolist(), strict=True))
     assert got == _mentions_one_by_one(texts)
+
+
+def test_content_stem_codes_number_stems_by_first_use_across_chunks() -> None:
+    """Read a few documents at a time, the codes are those of one pass and of pd.factorize of
+    the stems (first use in the whole corpus), and each chunk's positions are the corpus's."""
+    documents = np.array(AWKWARD_DOCUMENTS * 2 + ["order orders ordering", "café"], dtype=object)
+    positions, stems = text.content_stem_rows(documents)
+    expected_codes, expected_vocabulary = pd.factorize(stems)
+    for chunk_size in (1, 3, len(documents)):
+        got_positions, codes, vocabulary = text.content_stem_codes(documents, chunk_size=chunk_size)
+        np.testing.assert_array_equal(got_positions, positions)
+        np.testing.assert_array_equal(codes, expected_codes)
+        assert vocabulary == list(expected_vocabulary)
+    assert list(zip(positions.tolist(), stems.tolist(), strict=True)) == _stem_rows_one_by_one(
+        documents, text.STOP_WORDS
+    )

@@ -444,19 +444,53 @@ def content_stem_rows(
     """(document position, stem) of every content stem, in document and word order: exactly
     `content_stems(document, stop_words)` of each document, with one `content_stems` call per
     distinct word rather than per document (templates and common words repeat)."""
+    document_of, stem_code, vocabulary = content_stem_codes(documents, stop_words)
+    stems = np.empty(len(vocabulary), dtype=object)
+    stems[:] = vocabulary
+    return document_of, stems[stem_code]
+
+
+# Documents split into words at a time in `content_stem_codes`: a chunk's words, positions and
+# codes are a few arrays of its own size, whatever the size of the corpus.
+STEM_CHUNK_DOCUMENTS = 200_000
+
+
+def content_stem_codes(
+    documents: np.ndarray | pa.Array,
+    stop_words: frozenset[str] = STOP_WORDS,
+    chunk_size: int = STEM_CHUNK_DOCUMENTS,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """`content_stem_rows` as codes: each content stem's document position and its code in the
+    vocabulary, the stems numbered in the order the corpus first uses them (as `pd.factorize` of
+    the stems would number them). Read `chunk_size` documents at a time, each distinct word
+    stemmed once for the whole corpus."""
     # A token never spans whitespace, and str.lower reads a space as it reads the end of a text
     # (the final sigma looks no further), so the stems of the pieces between spaces, in order,
     # are the text's own.
-    document_of, piece, distinct_pieces = split_words(documents)
     stem_id: dict[str, int] = {}
-    stems_of_piece = [
-        [stem_id.setdefault(stem, len(stem_id)) for stem in content_stems(word, stop_words)]
-        for word in distinct_pieces
-    ]
-    occurrence, stem = spread(piece, stems_of_piece)
-    vocabulary = np.empty(len(stem_id), dtype=object)
-    vocabulary[:] = list(stem_id)
-    return document_of[occurrence], vocabulary[stem]
+    stems_of_word: dict[str, list[int]] = {}
+
+    def stem_codes(word: str) -> list[int]:
+        codes = [stem_id.setdefault(s, len(stem_id)) for s in content_stems(word, stop_words)]
+        stems_of_word[word] = codes
+        return codes
+
+    document_parts, code_parts = [], []
+    for start in range(0, len(documents), max(chunk_size, 1)):
+        chunk = documents[start : start + chunk_size]
+        document_of, piece, distinct_pieces = split_words(chunk)
+        # Chunks are read in order and each chunk's words in the order it first uses them, so
+        # new stems are numbered in the order of their first use in the whole corpus.
+        stems_of_piece = [
+            stems_of_word[word] if word in stems_of_word else stem_codes(word)
+            for word in distinct_pieces
+        ]
+        occurrence, stem_code = spread(piece, stems_of_piece)
+        document_parts.append(document_of[occurrence] + start)
+        code_parts.append(stem_code)
+    if not document_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+    return np.concatenate(document_parts), np.concatenate(code_parts), list(stem_id)
 
 
 # An @mention: "@" and a handle's word characters, not after a word character or another "@"
