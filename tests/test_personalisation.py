@@ -639,3 +639,19 @@ def test_with_templates_flags_templates_and_puts_the_columns_in_order() -> None:
         "extra",
     ]
     assert flagged["is_template"].tolist() == [True, False]
+
+
+def test_specificity_is_the_same_whatever_the_chunk_of_pairs(monkeypatch) -> None:
+    """Pairs are compared a chunk at a time: chunks of one pair give the very scores one pass
+    gives (a reply answering the same complaint as another, a reply with no complaint)."""
+    replies = pd.Series(
+        ["your order ships today", "sorry about the late order", "thanks", "router reset now"]
+    )
+    complaints = pd.Series(["my order is late", "my order is late", None, "router keeps failing"])
+    complaint_ids = pd.Series(["c1", "c1", None, "c2"])
+    whole = personalisation._specificity(replies, complaints, complaint_ids)
+    monkeypatch.setattr(personalisation, "_SPECIFICITY_CHUNK", 1)
+    chunked = personalisation._specificity(replies, complaints, complaint_ids)
+    pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
+    assert whole["specificity"].notna().tolist() == [True, True, False, True]
+    assert whole.loc[3, "overlap_share"] == 0.5  # "router" of "router", "reset"

@@ -135,6 +135,7 @@ _ROWS_PER_BAND = 3
 _PRIME = np.int64(2_147_483_647)  # 2**31 - 1
 _CHUNK_KEYS = 20_000  # keys per regex pass in `_shingles`
 _MAX_ROUNDS = 10
+_SPECIFICITY_CHUNK = 200_000  # (reply, complaint) pairs compared at a time in `_specificity`
 
 
 def score_replies(
@@ -540,14 +541,16 @@ def _jaccard(shingles: csr_matrix, left: np.ndarray, right: np.ndarray) -> np.nd
 
 def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
     """Agent messages with the complaint they answer and the customer they answer."""
-    # Every look-up by id is one get_indexer into the messages' positions, then takes.
+    # Ids are looked up once (each message's parent, one hash of the message ids); every other
+    # look-up follows those positions.
     ids = pd.Index(messages["message_id"].astype(str))
     is_customer = (messages["role"] == "customer").fillna(False).to_numpy(dtype=bool)
     parent_of = ids.get_indexer(messages["parent_id"].astype("string"))
 
     # Only the columns a reply reads are taken from the agents' rows (not the sentences, ...).
+    is_agent = (messages["role"] == "agent").fillna(False).to_numpy(dtype=bool)
     agents = messages.loc[
-        messages["role"] == "agent", [c for c in messages.columns if c in _AGENT_COLUMNS]
+        is_agent, [c for c in messages.columns if c in _AGENT_COLUMNS]
     ].reset_index(drop=True)
     replies = pd.DataFrame(
         {
@@ -565,7 +568,7 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
         }
     )
     parent_id = agents["parent_id"].astype("string")
-    parent = ids.get_indexer(parent_id)
+    parent = parent_of[is_agent]
     parent_is_customer = np.where(parent >= 0, is_customer[parent], False)
     replies["complaint_id"] = parent_id.where(parent_is_customer)
     replies["complaint_text"] = _take(messages["text"], parent).where(parent_is_customer)
@@ -582,20 +585,16 @@ def _agent_replies(messages: pd.DataFrame) -> pd.DataFrame:
         found[open_rows[hit]] = current[open_rows[hit]]
         moved = open_rows[~hit]
         current[moved] = parent_of[current[moved]]
-    customer = pd.Series(
-        ids.astype("string").array.take(found, allow_fill=True), index=replies.index
+    customers = messages.loc[is_customer, ["conversation_id", "created_at"]].assign(
+        position=np.flatnonzero(is_customer)
     )
-    customers = messages.loc[
-        messages["role"] == "customer", ["conversation_id", "created_at", "message_id"]
-    ]
     first_customer = (
         customers.sort_values("created_at", kind="stable", na_position="last")
         .drop_duplicates("conversation_id")
-        .set_index("conversation_id")["message_id"]
-        .astype(str)
+        .set_index("conversation_id")["position"]
     )
-    customer = customer.fillna(replies["conversation_id"].map(first_customer).astype("string"))
-    position = ids.get_indexer(customer)
+    fallback = replies["conversation_id"].map(first_customer).fillna(-1).to_numpy(dtype=np.int64)
+    position = np.where(found >= 0, found, fallback)
     replies["customer_id"] = _take(messages["author_id"], position)
     replies["customer_name"] = (
         _take(_column(messages, "author_name"), position).str.strip().replace("", pd.NA)
@@ -668,7 +667,7 @@ def _specificity(reply: pd.Series, complaint: pd.Series, complaint_id: pd.Series
     complaints = complaint[first_answer].astype(str)
     documents = pd.concat([reply, complaints], ignore_index=True)
     codes, uniques = pd.factorize(documents)
-    counts = _stem_counts(np.asarray(uniques, dtype=object), SPECIFICITY_STOP_WORDS)
+    counts = _stem_counts(text.to_arrow(pd.Series(uniques)), SPECIFICITY_STOP_WORDS)
     occurrences = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
     present = counts.copy()
     present.data[:] = 1.0
@@ -682,9 +681,15 @@ def _specificity(reply: pd.Series, complaint: pd.Series, complaint_id: pd.Series
     reply_rows = codes[: len(reply)][answered]
     complaint_code = pd.Series(codes[len(reply) :], index=complaint_id[first_answer].to_numpy())
     complaint_rows = complaint_id[answered].map(complaint_code).to_numpy(dtype=np.int64)
-    cosine = np.asarray(weights[reply_rows].multiply(weights[complaint_rows]).sum(axis=1)).ravel()
-    shared = np.asarray(present[reply_rows].multiply(present[complaint_rows]).sum(axis=1)).ravel()
-    reply_size = np.asarray(present[reply_rows].sum(axis=1)).ravel()
+    cosine, shared, reply_size = (np.zeros(len(reply_rows)) for _ in range(3))
+    # A pair's sums are its rows' own, so pairs are taken a chunk at a time: the rows gathered
+    # for one chunk, not for every reply at once.
+    for start in range(0, len(reply_rows), _SPECIFICITY_CHUNK):
+        pair = slice(start, start + _SPECIFICITY_CHUNK)
+        mine, theirs = reply_rows[pair], complaint_rows[pair]
+        cosine[pair] = _row_sums(weights[mine].multiply(weights[theirs]))
+        shared[pair] = _row_sums(present[mine].multiply(present[theirs]))
+        reply_size[pair] = _row_sums(present[mine])
     overlap = np.where(reply_size > 0, shared / np.maximum(reply_size, 1), 0.0)
     cosine = np.clip(cosine, 0.0, 1.0)
     out.loc[answered, "overlap_share"] = overlap
@@ -693,15 +698,19 @@ def _specificity(reply: pd.Series, complaint: pd.Series, complaint_id: pd.Series
     return out
 
 
-def _stem_counts(documents: np.ndarray, stop_words: frozenset[str]) -> csr_matrix:
+def _row_sums(matrix) -> np.ndarray:
+    """Each row's sum of a sparse matrix, as a flat array."""
+    return np.asarray(matrix.sum(axis=1)).ravel()
+
+
+def _stem_counts(documents: np.ndarray | pa.Array, stop_words: frozenset[str]) -> csr_matrix:
     """Document x stem counts of `text.content_stems` of each document, as scikit-learn's
     CountVectorizer with that analyzer builds them (columns in alphabetical order of the stems,
     each row's entries in the order the corpus first used its stems), without a Python call per
     document; one column of zeros when no document has a content word."""
-    rows, stems = text.content_stem_rows(documents, stop_words)
-    if len(stems) == 0:
+    rows, first_seen, vocabulary = text.content_stem_codes(documents, stop_words)
+    if len(first_seen) == 0:
         return csr_matrix((len(documents), 1))
-    first_seen, vocabulary = pd.factorize(stems)
     width = len(vocabulary)
     cells, cell_counts = _sorted_unique(rows * width + first_seen)
     alphabetical = np.empty(width, dtype=np.int64)
