@@ -117,3 +117,39 @@ def test_quantiles_are_each_groups_own_with_ties_and_nulls():
         assert table[0.5][0][group] == np.quantile(own, 0.5)
         assert table[0.9][0][group] == np.quantile(own, 0.9)
     assert np.isnan(table[0.5][0][7])  # a group without rows
+
+
+def _next_replies(seconds: list[float], durations: list[float], replied: list[bool]):
+    n = len(seconds)
+    return pd.DataFrame(
+        {
+            "brand": ["a"] * n,
+            "created_at": pd.Timestamp("2024-01-01", tz="UTC"),
+            "replied": replied,
+            "next_reply_seconds": seconds,
+            "duration_seconds": durations,
+            "turn_first": True,
+        }
+    )
+
+
+def test_next_reply_quantiles_read_the_reply_times_even_when_durations_differ():
+    # A hand-made table whose durations are not its reply times: quantiles of the reply times,
+    # the Kaplan-Meier median of the durations.
+    frame = _next_replies([60.0, 120.0, 180.0], [600.0, 700.0, 800.0], [True, True, True])
+    table = latency.next_reply_by_group(frame, "brand", (1,))
+    assert table.loc[0, "median_next_reply_seconds"] == 120
+    assert table.loc[0, "km_median_next_reply_seconds"] == 700
+
+
+def test_negative_durations_come_before_the_curves_time_zero_row():
+    frame = _next_replies(
+        [np.nan, 30.0, 30.0, np.nan], [-50.0, 30.0, 30.0, 90.0], [False, True, True, False]
+    )
+    table = latency.next_reply_by_group(frame, "brand", (0.01,))
+    durations = frame["duration_seconds"].to_numpy()
+    curve = latency._km_arrays(durations, frame["replied"].to_numpy(float))
+    assert curve["time_seconds"].tolist() == [-50, 0, 30, 90]
+    expected_median = curve["time_seconds"][np.flatnonzero(curve["survival"] <= 0.5)[0]]
+    assert table.loc[0, "km_median_next_reply_seconds"] == expected_median == 30
+    assert table.loc[0, "km_within_0.01h_share"] == 1 - curve["survival"][2]

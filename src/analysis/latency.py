@@ -120,6 +120,12 @@ def add_time_of_week(
 # --- Quantiles with exact intervals --------------------------------------------------------------
 
 
+@lru_cache(maxsize=32)
+def _log_factorials(size: int) -> np.ndarray:
+    """log(k!) for k = 0..size; a running sum, so its first n + 1 entries are those for n."""
+    return np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, size + 1)))])
+
+
 @lru_cache(maxsize=4096)
 def _order_statistic_ranks(n: int, probability: float, confidence: float) -> tuple[int, int]:
     """1-based ranks (lower, upper) of the exact distribution-free interval for a quantile.
@@ -130,7 +136,7 @@ def _order_statistic_ranks(n: int, probability: float, confidence: float) -> tup
     this sample size.
     """
     k = np.arange(n + 1)
-    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    log_factorial = _log_factorials(1 << n.bit_length())[: n + 1]
     log_pmf = (
         log_factorial[n]
         - log_factorial[k]
@@ -158,6 +164,17 @@ def _quantile_table(
     values, codes = values[keep], codes[keep]
     ordered = values[_order_by_group_then_value(codes, values)]
     counts = np.bincount(codes, minlength=n_groups)
+    return _quantiles_of_ordered(ordered, counts, probabilities, confidence)
+
+
+def _quantiles_of_ordered(
+    ordered: np.ndarray,
+    counts: np.ndarray,
+    probabilities: tuple[float, ...],
+    confidence: float,
+) -> dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """_quantile_table of values already sorted by group, then value (`counts` rows per group)."""
+    n_groups = len(counts)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
     present = counts > 0
     result = {}
@@ -188,7 +205,11 @@ def _order_by_group_then_value(codes: np.ndarray, values: np.ndarray) -> np.ndar
     """The order sorting by group code, then by value: the value sort, then a stable sort of the
     codes (twice as fast as np.lexsort on two keys; equal values may swap, which no caller sees)."""
     by_value = np.argsort(values)
-    return by_value[np.argsort(codes[by_value], kind="stable")]
+    group = codes[by_value]
+    small = np.iinfo(np.int16)
+    if len(group) and group.min() >= small.min and group.max() <= small.max:
+        group = group.astype(np.int16)  # numpy sorts 16-bit integers stably by radix, in O(n)
+    return by_value[np.argsort(group, kind="stable")]
 
 
 # --- Kaplan-Meier --------------------------------------------------------------------------------
@@ -415,7 +436,7 @@ def _summarise(
     metric = names["metric"]
 
     def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(codes, weights=mask.astype(float), minlength=n_groups).astype(np.int64)
+        return np.bincount(codes[mask], minlength=n_groups).astype(np.int64)
 
     answered = measures["answered"].to_numpy(bool)
     eligible = measures["eligible"].to_numpy(bool)
@@ -423,7 +444,22 @@ def _summarise(
     total = np.bincount(codes, minlength=n_groups).astype(np.int64)
     answered_count = count(answered)
     eligible_count = count(eligible)
-    quantiles = _quantile_table(latency, codes, n_groups, (0.5, 0.9), confidence)
+    duration = measures["duration"].to_numpy(float)
+    usable = ~np.isnan(duration)
+    by_duration = _order_by_group_then_value(codes[usable], duration[usable])
+    measured = np.isfinite(latency)
+    if usable[measured].all() and np.array_equal(duration[measured], latency[measured]):
+        # A latency is its message's KM duration: the durations' sort orders the latencies too.
+        sorted_latency = duration[usable][by_duration]
+        ordered_latency = sorted_latency[np.isfinite(latency[usable][by_duration])]
+        quantiles = _quantiles_of_ordered(
+            ordered_latency,
+            np.bincount(codes[measured], minlength=n_groups),
+            (0.5, 0.9),
+            confidence,
+        )
+    else:
+        quantiles = _quantile_table(latency, codes, n_groups, (0.5, 0.9), confidence)
 
     table[names["count"]] = total
     table[names["answered"]] = answered_count
@@ -453,7 +489,14 @@ def _summarise(
         table[f"{sla_column(hours)}_low"] = low
         table[f"{sla_column(hours)}_high"] = high
 
-    km = _km_per_group(measures, codes, n_groups, sla_hours, confidence)
+    km = _km_per_group(
+        codes[usable][by_duration],
+        duration[usable][by_duration],
+        measures["event"].to_numpy(bool)[usable][by_duration],
+        n_groups,
+        sla_hours,
+        confidence,
+    )
     table[f"km_median_{metric}_seconds"] = km["median"]
     table[f"km_median_{metric}_low_seconds"] = km["low"]
     table[f"km_median_{metric}_high_seconds"] = km["high"]
@@ -474,48 +517,45 @@ def _summarise(
 
 
 def _km_per_group(
-    measures: pd.DataFrame,
-    codes: np.ndarray,
+    group_codes: np.ndarray,
+    durations: np.ndarray,
+    events: np.ndarray,
     n_groups: int,
     sla_hours: tuple[float, ...] | list[float],
     confidence: float,
 ) -> dict[object, np.ndarray]:
     """KM median with its interval, and 1 - S(h) per SLA threshold, for each group: every group's
-    curve at once, as _km_arrays draws one (a row at time 0 and at each distinct duration)."""
+    curve at once, as _km_arrays draws one (a row at time 0 and at each distinct duration).
+
+    The rows are the known durations, sorted by group code, then duration.
+    """
     out: dict[object, np.ndarray] = {
         name: np.full(n_groups, np.nan) for name in ("median", "low", "high", *sla_hours)
     }
-    duration = measures["duration"].to_numpy(float)
-    usable = ~np.isnan(duration)
-    group_codes = codes[usable]
-    present = np.flatnonzero(np.bincount(group_codes, minlength=n_groups))
+    group_size = np.bincount(group_codes, minlength=n_groups)
+    present = np.flatnonzero(group_size)
     if not len(present):
         return out
-    # Each present group gets a row at time 0 that nobody leaves at, as _km_arrays prepends.
-    row_codes = np.concatenate([present, group_codes])
-    row_durations = np.concatenate([np.zeros(len(present)), duration[usable]])
-    row_events = np.concatenate(
-        [np.zeros(len(present)), measures["event"].to_numpy(bool)[usable].astype(float)]
-    )
-    row_leaving = np.concatenate(
-        [np.zeros(len(present), np.int64), np.ones(len(group_codes), np.int64)]
-    )
-    order = _order_by_group_then_value(row_codes, row_durations)
-    row_codes, row_durations = row_codes[order], row_durations[order]
-    new_time = np.ones(len(order), dtype=bool)
+    # Each present group gets a row at time 0 that nobody leaves at, as _km_arrays prepends,
+    # after the group's negative durations (if any), so the rows stay sorted.
+    negative = np.bincount(group_codes, weights=durations < 0, minlength=n_groups)
+    at_zero = (np.cumsum(group_size) - group_size + negative.astype(np.int64))[present]
+    row_codes = np.insert(group_codes, at_zero, present)
+    row_durations = np.insert(durations, at_zero, 0.0)
+    row_events = np.insert(events.astype(float), at_zero, 0.0)
+    row_leaving = np.insert(np.ones(len(group_codes), np.int64), at_zero, 0)
+    new_time = np.ones(len(row_codes), dtype=bool)
     new_time[1:] = (row_codes[1:] != row_codes[:-1]) | (row_durations[1:] != row_durations[:-1])
     time_index = np.cumsum(new_time) - 1
     n_times = int(time_index[-1]) + 1
     times, time_group = row_durations[new_time], row_codes[new_time]
-    event_count = np.bincount(time_index, weights=row_events[order], minlength=n_times)
-    leaving = np.bincount(time_index, weights=row_leaving[order], minlength=n_times).astype(
-        np.int64
-    )
+    event_count = np.bincount(time_index, weights=row_events, minlength=n_times)
+    leaving = np.bincount(time_index, weights=row_leaving, minlength=n_times).astype(np.int64)
     starts = np.flatnonzero(np.r_[True, time_group[1:] != time_group[:-1]])
     lengths = np.diff(np.r_[starts, n_times])
     left_before = np.cumsum(leaving) - leaving  # all groups' earlier rows: minus the group's own
     left_before -= np.repeat(left_before[starts], lengths)
-    at_risk = np.bincount(group_codes, minlength=n_groups)[time_group] - left_before
+    at_risk = group_size[time_group] - left_before
     with np.errstate(divide="ignore", invalid="ignore"):
         step = np.where(at_risk > 0, 1 - event_count / at_risk, 1.0)
         greenwood_terms = np.where(
