@@ -51,8 +51,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import ModelWarning, PerfectSeparationError
 from threadpoolctl import threadpool_limits
 
 from analysis import rubric, scorecard
@@ -264,7 +262,9 @@ def _design(
     lesson_values: pd.DataFrame, covariates: pd.DataFrame, brands: pd.Series
 ) -> pd.DataFrame:
     """The regression's columns: a constant, the covariates, brand dummies, then the lessons."""
-    parts = [sm.add_constant(covariates, has_constant="add")]
+    with_constant = covariates.copy()
+    with_constant.insert(0, "const", 1.0)  # as statsmodels' add_constant puts it
+    parts = [with_constant]
     if brands.nunique() > 1:
         parts.append(pd.get_dummies(brands, prefix="brand", drop_first=True, dtype=float))
     return pd.concat([*parts, lesson_values], axis=1)
@@ -365,6 +365,11 @@ def _fit_logit(
     happened: pd.Series, design: pd.DataFrame, fit_options: dict[str, Any]
 ) -> tuple[Any, str]:
     """The fitted Logit and "", or None and the problem that stopped it, warnings included."""
+    # statsmodels is imported here, at the first fit, not with the module: importing it costs a
+    # second or two, and the report's pages import this module only for its tables.
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ModelWarning, PerfectSeparationError
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

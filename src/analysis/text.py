@@ -17,14 +17,12 @@ Not signatures: "^^", "1/2", a URL ending in "/AB", "- see link", "- Please DM u
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from analysis import clean, names
@@ -147,8 +145,6 @@ _CLOSING_KEEP_RE2 = r"\1\3\5"
 RE2_MIN_ROWS = 5_000
 
 TOKEN_PATTERN = r"<\w+>|[a-z]+(?:['\u2019][a-z]+)*"
-_TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)
-_STEMMER = SnowballStemmer("english")
 _APOSTROPHE_RE = re.compile(r"['\u2019]")
 # sklearn's list plus the pieces contractions leave behind ("we'd" -> "we", "don't" -> "don").
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(
@@ -389,13 +385,29 @@ def mask(
 
 def tokenise(text: str) -> list[str]:
     """Lowercase word tokens of one text; mask tokens such as "<url>" stay whole."""
-    return _TOKENIZER.tokenize(text.lower())
+    return _tokenizer().tokenize(text.lower())
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem of one lowercase word, cached."""
-    return _STEMMER.stem(word)
+    return _stemmer().stem(word)
+
+
+# NLTK is imported when a text is first tokenised or stemmed, not with this module: importing
+# it costs a second or two, and the report's pages import the library only for its tables.
+@cache
+def _tokenizer():
+    from nltk.tokenize import RegexpTokenizer
+
+    return RegexpTokenizer(TOKEN_PATTERN)
+
+
+@cache
+def _stemmer():
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
 
 
 @lru_cache(maxsize=400_000)
