@@ -76,3 +76,30 @@ def test_stopped_workers_are_gone_and_new_ones_start_when_needed() -> None:
     for pid in workers:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_an_arrow_kernel_in_threads_gives_the_one_call_result(monkeypatch, chunked) -> None:
+    """Sliced over threads, a replace, a match and an extract give the values of one call, in
+    order, nulls and non-ASCII text included, and a chunked column comes back in one chunk."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = ["Hi @Dana, order 123 ships", None, "", "café naïve 42", "x" * 50, "@a @b 7"] * 7
+    values = pa.chunked_array([texts[:10], texts[10:]]) if chunked else pa.array(texts)
+    monkeypatch.setenv(parallel.JOBS_ENV, "3")
+    monkeypatch.setattr(parallel, "MIN_THREADED_VALUES", 4)
+    for kernel, args in [
+        (pc.replace_substring_regex, (r"\d+", "<num>")),
+        (pc.match_substring_regex, (r"@\w+",)),
+        (pc.extract_regex, (r"(?P<handle>@\w+)",)),
+    ]:
+        threaded = parallel.arrow_kernel(kernel, values, *args)
+        expected = kernel(values, *args)
+        assert threaded.equals(
+            expected if not chunked else pa.chunked_array([expected.combine_chunks()])
+        )
+        if chunked:
+            assert threaded.num_chunks == 1
+    monkeypatch.setenv(parallel.JOBS_ENV, "1")
+    assert parallel.arrow_kernel(pc.utf8_lower, values).equals(pc.utf8_lower(values))

@@ -11,6 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis import parallel
+
 # Byte sequences that appear when UTF-8 was decoded as Latin-1/Windows-1252 ("Ã©", "â€™").
 # Written without `\\u` escapes (the range is the same), so pandas runs it in pyarrow, not row by row.
 _MOJIBAKE_HINT = r"[ÃÂâ][\x80-\xbf€™œ˜žŸ]|â€"
@@ -91,7 +93,9 @@ def clean_text(text: pd.Series) -> pd.Series:
     """HTML entities decoded, mojibake repaired, quotes straightened, whitespace folded."""
     normalised = normalise_text(text)
     # Every run of whitespace is one space now, so stripping is dropping a space at either end.
-    folded = pc.replace_substring_regex(_arrow(normalised), _WHITESPACE_RUN, " ")
+    folded = parallel.arrow_kernel(
+        pc.replace_substring_regex, _arrow(normalised), _WHITESPACE_RUN, " "
+    )
     folded = pc.utf8_trim(folded, " ")
     return pd.Series(folded, index=normalised.index, dtype=normalised.dtype)
 

@@ -33,6 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis import parallel
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -164,7 +166,7 @@ def vocative_names(
         if not open_rows.any():
             break
         # pyarrow extracts the first match per text: a later match of the same shape is not tried.
-        extracted = pc.extract_regex(values, pattern)
+        extracted = parallel.arrow_kernel(pc.extract_regex, values, pattern)
         matched = extracted.is_valid().to_numpy(zero_copy_only=False)
         name = pd.Series(
             extracted.field("name").to_numpy(zero_copy_only=False), index=cased.index, dtype=object

@@ -4,6 +4,10 @@ One definition of how many processes a stage may use (`job_count`: `SUPPORT_QUAL
 the cores of `os.sched_getaffinity`) and of how work is spread (`map_chunks`: joblib's loky
 processes, which ship with scikit-learn). Work is sent to the processes as plain lists of
 strings (or small frames), never a whole run's tables: pickling is the price of a process.
+
+A pyarrow compute kernel over a whole column (the text stage's regular expressions) needs no
+process: pyarrow releases the GIL while it runs, so `arrow_kernel` runs it on slices of the
+column in threads, one a core, with nothing copied but the results.
 """
 
 from __future__ import annotations
@@ -12,14 +16,20 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import TypeVar
 
+import pyarrow as pa
 from joblib import Parallel, delayed
 
 JOBS_ENV = "SUPPORT_QUALITY_JOBS"
 # Below this many items a stage stays in this process: starting processes and pickling costs
 # more than a second core gives back.
 MIN_PARALLEL_ITEMS = 50_000
+# Below this many values a kernel runs in one call: each slice compiles its pattern again
+# (20-50 ms for the text stage's), the time RE2 takes for tens of thousands of texts.
+MIN_THREADED_VALUES = 100_000
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -88,3 +98,29 @@ def stop_workers() -> None:
     from joblib.externals.loky import get_reusable_executor
 
     get_reusable_executor().shutdown(wait=True)
+
+
+def arrow_kernel(
+    kernel: Callable[..., pa.Array | pa.ChunkedArray],
+    values: pa.Array | pa.ChunkedArray,
+    *args: object,
+    **kwargs: object,
+) -> pa.Array | pa.ChunkedArray:
+    """`kernel(values, *args, **kwargs)` of an element-wise pyarrow compute function (a regex
+    replace, match or extract), run on `job_count()` slices of `values` in threads when there
+    are at least `MIN_THREADED_VALUES`: the same values, in one chunk when `values` is chunked."""
+    jobs = job_count()
+    if jobs <= 1 or len(values) < MIN_THREADED_VALUES:
+        return kernel(values, *args, **kwargs)
+    whole = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    size = math.ceil(len(whole) / jobs)
+    slices = [whole.slice(start, size) for start in range(0, len(whole), size)]
+    parts = list(_threads(jobs).map(lambda part: kernel(part, *args, **kwargs), slices))
+    joined = pa.concat_arrays(parts)
+    return pa.chunked_array([joined]) if isinstance(values, pa.ChunkedArray) else joined
+
+
+@cache
+def _threads(jobs: int) -> ThreadPoolExecutor:
+    """One pool of `jobs` threads per process, kept for every kernel (threads are cheap to keep)."""
+    return ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="arrow-kernel")

@@ -639,7 +639,9 @@ def template_key(masked_text: pd.Series) -> pd.Series:
     lowered = pa.array(masked_text.str.lower())
     for apostrophe in ("'", "\u2019"):
         lowered = pc.replace_substring(lowered, apostrophe, "")
-    spaced = pc.replace_substring_regex(lowered, f"[^{_python_word_class()}<>]+", " ")
+    spaced = parallel.arrow_kernel(
+        pc.replace_substring_regex, lowered, f"[^{_python_word_class()}<>]+", " "
+    )
     return pd.Series(pc.utf8_trim(spaced, " "), index=masked_text.index, dtype=masked_text.dtype)
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import clean, names, schema, text
+from analysis import clean, names, parallel, schema, text
 
 PREPARED_COLUMNS = schema.PREPARED_COLUMNS
 
@@ -93,8 +93,10 @@ def prepare_texts(
     cased = text.replace(text.replace(body, SIGN_OFF_BLOCK, r"\1"), SIGN_OFF_LINE, "")
     cased = text.mask_handles(text.mask_emails(text.mask_urls(cased)))
     arrow = text.to_arrow(cased)
-    arrow = pc.replace_substring_regex(arrow, text.PART_MARKER_PATTERN, " ")
-    arrow = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow, _BLANK_RUN, " "))
+    arrow = parallel.arrow_kernel(pc.replace_substring_regex, arrow, text.PART_MARKER_PATTERN, " ")
+    arrow = pc.utf8_trim_whitespace(
+        parallel.arrow_kernel(pc.replace_substring_regex, arrow, _BLANK_RUN, " ")
+    )
     cased = pd.Series(arrow, index=raw.index, dtype=raw.dtype)
 
     addressed = pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -103,8 +105,10 @@ def prepare_texts(
         addressed[is_reply] = names.vocative_names(cased[is_reply], groups, signature[is_reply])
 
     sentences = pc.utf8_lower(arrow)
-    sentences = pc.replace_substring_regex(sentences, r"([.!?;]+)\s+", "\\1\n")
-    sentences = pc.replace_substring_regex(sentences, r"\s*\n\s*", "\n")
+    sentences = parallel.arrow_kernel(
+        pc.replace_substring_regex, sentences, r"([.!?;]+)\s+", "\\1\n"
+    )
+    sentences = parallel.arrow_kernel(pc.replace_substring_regex, sentences, r"\s*\n\s*", "\n")
     masked = text.mask_numbers(_mask_names(cased, addressed))
     masked = text.replace(masked, _SPACE_RUN, " ").str.strip()
     return pd.DataFrame(
@@ -158,8 +162,11 @@ def _mask_known_words(cased: pd.Series, known: frozenset[str]) -> pd.Series:
     bracketed by RE2 (the words `re` would match), the texts split at the brackets, the words
     whose lowercase is known replaced, the pieces joined again. Python sees only the distinct
     words (lowercased as `str.lower` does)."""
-    marked = pc.replace_substring_regex(
-        pa.array(cased, pa.large_string()), _CAPITALISED_WORD, f"{_WORD_START}\\1{_WORD_END}"
+    marked = parallel.arrow_kernel(
+        pc.replace_substring_regex,
+        pa.array(cased, pa.large_string()),
+        _CAPITALISED_WORD,
+        f"{_WORD_START}\\1{_WORD_END}",
     )
     pieces = pc.split_pattern(marked, _WORD_START)
     # A text's first piece is what comes before its first word; each other piece is a word,

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from analysis import clean, names
+from analysis import clean, names, parallel
 
 URL_TOKEN = "<url>"
 EMAIL_TOKEN = "<email>"
@@ -186,7 +186,9 @@ def replace(text: pd.Series, pattern: str, replacement: str) -> pd.Series:
     groups): about ten times faster than Python's `re` row by row on millions of texts."""
     values = _as_str(text)
     # Arrow-backed strings (pandas' default `str`) go to pyarrow and back without a copy.
-    replaced = pc.replace_substring_regex(pa.array(values), pattern, replacement)
+    replaced = parallel.arrow_kernel(
+        pc.replace_substring_regex, pa.array(values), pattern, replacement
+    )
     return pd.Series(replaced, index=values.index, dtype=values.dtype)
 
 
@@ -281,7 +283,9 @@ def reads_alike(text: pd.Series) -> np.ndarray:
     without a non-ASCII letter or digit, where RE2's ASCII classes are Python's Unicode ones."""
     if len(text) == 0:
         return np.zeros(0, dtype=bool)
-    other = pc.match_substring_regex(pa.array(_as_str(text)), _non_ascii_word_class())
+    other = parallel.arrow_kernel(
+        pc.match_substring_regex, pa.array(_as_str(text)), _non_ascii_word_class()
+    )
     return ~other.to_numpy(zero_copy_only=False)
 
 
@@ -308,7 +312,7 @@ def _first_match(
         {group: pd.Series(pd.NA, index=text.index, dtype="string") for group in groups}
     )
     if alike.any():
-        extracted = pc.extract_regex(pa.array(text[alike]), re2_pattern)
+        extracted = parallel.arrow_kernel(pc.extract_regex, pa.array(text[alike]), re2_pattern)
         for group, fields in groups.items():
             values = [
                 pc.if_else(pc.equal(extracted.field(f), ""), None, extracted.field(f))
@@ -531,8 +535,11 @@ def mentions(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     positions, handles = [], []
     if fast.any():
         fast_positions = np.flatnonzero(fast)
-        marked = pc.replace_substring_regex(
-            values.take(pa.array(fast_positions)), _MENTION_RE2, f"{_HANDLE_START}\\1{_HANDLE_END}"
+        marked = parallel.arrow_kernel(
+            pc.replace_substring_regex,
+            values.take(pa.array(fast_positions)),
+            _MENTION_RE2,
+            f"{_HANDLE_START}\\1{_HANDLE_END}",
         )
         pieces = pc.split_pattern(marked, _HANDLE_START)
         # A text's first piece is what comes before its first mention; each other piece starts
