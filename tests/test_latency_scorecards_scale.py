@@ -153,3 +153,28 @@ def test_negative_durations_come_before_the_curves_time_zero_row():
     expected_median = curve["time_seconds"][np.flatnonzero(curve["survival"] <= 0.5)[0]]
     assert table.loc[0, "km_median_next_reply_seconds"] == expected_median == 30
     assert table.loc[0, "km_within_0.01h_share"] == 1 - curve["survival"][2]
+
+
+def _ranks_over_whole_range(n: int, probability: float, confidence: float) -> tuple[int, int]:
+    """The order-statistic ranks from the Binomial CDF over all of 0..n (the reference)."""
+    k = np.arange(n + 1)
+    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    log_pmf = (
+        log_factorial[n]
+        - log_factorial[k]
+        - log_factorial[n - k]
+        + k * np.log(probability)
+        + (n - k) * np.log1p(-probability)
+    )
+    cdf = np.cumsum(np.exp(log_pmf))
+    alpha = 1 - confidence
+    lower = int(np.searchsorted(cdf, alpha / 2 + 1e-12, side="right"))
+    upper = int(np.searchsorted(cdf, 1 - alpha / 2 - 1e-12, side="left")) + 1
+    return lower, upper
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 17, 400, 1601, 1602, 65_536, 300_001])
+@pytest.mark.parametrize("probability", [0.5, 0.9, 0.99])
+def test_order_statistic_ranks_summed_near_the_mean_equal_the_whole_sum(n, probability):
+    expected = _ranks_over_whole_range(n, probability, 0.95)
+    assert latency._order_statistic_ranks.__wrapped__(n, probability, 0.95) == expected

@@ -135,19 +135,29 @@ def _order_statistic_ranks(n: int, probability: float, confidence: float) -> tup
     smallest with B(u-1) >= 1 - alpha/2. A rank of 0 (or n+1) means the bound does not exist at
     this sample size.
     """
-    k = np.arange(n + 1)
-    log_factorial = _log_factorials(1 << n.bit_length())[: n + 1]
-    log_pmf = (
-        log_factorial[n]
-        - log_factorial[k]
-        - log_factorial[n - k]
-        + k * np.log(probability)
-        + (n - k) * np.log1p(-probability)
-    )
-    cdf = np.cumsum(np.exp(log_pmf))
+    # The Binomial pmf is below exp(-800) (so exp gives exactly 0) farther than 20 sqrt(n) from
+    # n p (Chernoff with Pinsker: P(X = k) <= exp(-2 (k - n p)^2 / n)): the CDF is summed over
+    # that window only, which starts with exact zeros like the whole sum, so it is bit for bit
+    # the same there. The whole range is the fallback when the window does not hold the ranks.
+    spread = 20 * np.sqrt(n) + 1
+    first = max(0, int(np.floor(n * probability - spread)))
+    last = min(n, int(np.ceil(n * probability + spread)))
     alpha = 1 - confidence
-    lower = int(np.searchsorted(cdf, alpha / 2 + 1e-12, side="right"))
-    upper = int(np.searchsorted(cdf, 1 - alpha / 2 - 1e-12, side="left")) + 1
+    for start, stop in ((first, last), (0, n)):
+        k = np.arange(start, stop + 1)
+        log_factorial = _log_factorials(1 << n.bit_length())
+        log_pmf = (
+            log_factorial[n]
+            - log_factorial[k]
+            - log_factorial[n - k]
+            + k * np.log(probability)
+            + (n - k) * np.log1p(-probability)
+        )
+        cdf = np.cumsum(np.exp(log_pmf))
+        if (start == 0 or log_pmf[0] < -800) and cdf[-1] >= 1 - alpha / 2 - 1e-12:
+            break
+    lower = start + int(np.searchsorted(cdf, alpha / 2 + 1e-12, side="right"))
+    upper = start + int(np.searchsorted(cdf, 1 - alpha / 2 - 1e-12, side="left")) + 1
     return lower, upper
 
 
@@ -204,12 +214,11 @@ def _quantiles_of_ordered(
 def _order_by_group_then_value(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
     """The order sorting by group code, then by value: the value sort, then a stable sort of the
     codes (twice as fast as np.lexsort on two keys; equal values may swap, which no caller sees)."""
-    by_value = np.argsort(values)
-    group = codes[by_value]
     small = np.iinfo(np.int16)
-    if len(group) and group.min() >= small.min and group.max() <= small.max:
-        group = group.astype(np.int16)  # numpy sorts 16-bit integers stably by radix, in O(n)
-    return by_value[np.argsort(group, kind="stable")]
+    if len(codes) and codes.min() >= small.min and codes.max() <= small.max:
+        codes = codes.astype(np.int16)  # numpy sorts 16-bit integers stably by radix, in O(n)
+    by_value = np.argsort(values)
+    return by_value[np.argsort(codes[by_value], kind="stable")]
 
 
 # --- Kaplan-Meier --------------------------------------------------------------------------------
@@ -244,15 +253,22 @@ def _log_log_bands(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise bands on the log(-log S) scale: S ** exp(+-z * sqrt(greenwood) / |log S|)."""
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    # In place, as the scorecards draw every group's curve at once: three arrays, not eight.
     with np.errstate(divide="ignore", invalid="ignore"):
-        spread = z * np.sqrt(greenwood) / np.abs(np.log(survival))
-        low = survival ** np.exp(spread)
-        high = survival ** np.exp(-spread)
+        spread = np.sqrt(greenwood)
+        spread *= z
+        log_survival = np.log(survival)
+        spread /= np.abs(log_survival, out=log_survival)
+        del log_survival
+        low = np.power(survival, np.exp(spread))
+        high = np.power(survival, np.exp(np.negative(spread, out=spread), out=spread), out=spread)
     untouched = survival >= 1  # no event yet: the curve is exactly 1
-    low = np.where(untouched, 1.0, low)
-    high = np.where(untouched, 1.0, high)
+    low[untouched] = 1.0
+    high[untouched] = 1.0
     emptied = survival <= 0  # the last one at risk had the event: 0 below, nothing known above
-    return np.where(emptied, 0.0, low), np.where(emptied, np.nan, high)
+    low[emptied] = 0.0
+    high[emptied] = np.nan
+    return low, high
 
 
 def kaplan_meier(
@@ -444,22 +460,32 @@ def _summarise(
     total = np.bincount(codes, minlength=n_groups).astype(np.int64)
     answered_count = count(answered)
     eligible_count = count(eligible)
+    # The known KM durations sorted by group, then duration (once, for the curves and latencies).
     duration = measures["duration"].to_numpy(float)
     usable = ~np.isnan(duration)
-    by_duration = _order_by_group_then_value(codes[usable], duration[usable])
     measured = np.isfinite(latency)
-    if usable[measured].all() and np.array_equal(duration[measured], latency[measured]):
-        # A latency is its message's KM duration: the durations' sort orders the latencies too.
-        sorted_latency = duration[usable][by_duration]
-        ordered_latency = sorted_latency[np.isfinite(latency[usable][by_duration])]
+    # A latency is its message's KM duration, so the durations' sort orders the latencies too
+    # (checked: a hand-made table may differ, and its latencies are then sorted on their own).
+    latency_is_duration = bool(usable[measured].all()) and np.array_equal(
+        duration[measured], latency[measured]
+    )
+    measured_count = np.bincount(codes[measured], minlength=n_groups)
+    usable_codes, usable_durations = codes[usable], duration[usable]
+    usable_count = np.bincount(usable_codes, minlength=n_groups)
+    by_duration = _order_by_group_then_value(usable_codes, usable_durations)
+    del usable_codes
+    sorted_durations = usable_durations[by_duration]
+    del usable_durations
+    sorted_events = measures["event"].to_numpy(bool)[usable][by_duration]
+    sorted_measured = measured[usable][by_duration] if latency_is_duration else None
+    del duration, usable, by_duration, measured
+    if latency_is_duration:
         quantiles = _quantiles_of_ordered(
-            ordered_latency,
-            np.bincount(codes[measured], minlength=n_groups),
-            (0.5, 0.9),
-            confidence,
+            sorted_durations[sorted_measured], measured_count, (0.5, 0.9), confidence
         )
     else:
         quantiles = _quantile_table(latency, codes, n_groups, (0.5, 0.9), confidence)
+    del sorted_measured
 
     table[names["count"]] = total
     table[names["answered"]] = answered_count
@@ -489,14 +515,8 @@ def _summarise(
         table[f"{sla_column(hours)}_low"] = low
         table[f"{sla_column(hours)}_high"] = high
 
-    km = _km_per_group(
-        codes[usable][by_duration],
-        duration[usable][by_duration],
-        measures["event"].to_numpy(bool)[usable][by_duration],
-        n_groups,
-        sla_hours,
-        confidence,
-    )
+    km = _km_per_group(usable_count, sorted_durations, sorted_events, sla_hours, confidence)
+    del sorted_durations, sorted_events
     table[f"km_median_{metric}_seconds"] = km["median"]
     table[f"km_median_{metric}_low_seconds"] = km["low"]
     table[f"km_median_{metric}_high_seconds"] = km["high"]
@@ -517,67 +537,94 @@ def _summarise(
 
 
 def _km_per_group(
-    group_codes: np.ndarray,
+    group_size: np.ndarray,
     durations: np.ndarray,
     events: np.ndarray,
-    n_groups: int,
     sla_hours: tuple[float, ...] | list[float],
     confidence: float,
 ) -> dict[object, np.ndarray]:
     """KM median with its interval, and 1 - S(h) per SLA threshold, for each group: every group's
     curve at once, as _km_arrays draws one (a row at time 0 and at each distinct duration).
 
-    The rows are the known durations, sorted by group code, then duration.
+    The rows are the known durations sorted by group, then duration: group_size[g] of them are
+    group g's.
     """
+    n_groups = len(group_size)
     out: dict[object, np.ndarray] = {
         name: np.full(n_groups, np.nan) for name in ("median", "low", "high", *sla_hours)
     }
-    group_size = np.bincount(group_codes, minlength=n_groups)
     present = np.flatnonzero(group_size)
     if not len(present):
         return out
-    # Each present group gets a row at time 0 that nobody leaves at, as _km_arrays prepends,
-    # after the group's negative durations (if any), so the rows stay sorted.
-    negative = np.bincount(group_codes, weights=durations < 0, minlength=n_groups)
-    at_zero = (np.cumsum(group_size) - group_size + negative.astype(np.int64))[present]
-    row_codes = np.insert(group_codes, at_zero, present)
-    row_durations = np.insert(durations, at_zero, 0.0)
-    row_events = np.insert(events.astype(float), at_zero, 0.0)
-    row_leaving = np.insert(np.ones(len(group_codes), np.int64), at_zero, 0)
-    new_time = np.ones(len(row_codes), dtype=bool)
-    new_time[1:] = (row_codes[1:] != row_codes[:-1]) | (row_durations[1:] != row_durations[:-1])
-    time_index = np.cumsum(new_time) - 1
-    n_times = int(time_index[-1]) + 1
-    times, time_group = row_durations[new_time], row_codes[new_time]
-    event_count = np.bincount(time_index, weights=row_events, minlength=n_times)
-    leaving = np.bincount(time_index, weights=row_leaving, minlength=n_times).astype(np.int64)
+    # The distinct (group, duration) pairs: the curves' times, with their events and leavers.
+    group_rows = (np.cumsum(group_size) - group_size)[present]
+    new_time = np.ones(len(durations), dtype=bool)
+    new_time[1:] = durations[1:] != durations[:-1]
+    new_time[group_rows] = True
+    time_count = np.zeros(n_groups, dtype=np.int64)
+    time_count[present] = np.add.reduceat(new_time, group_rows, dtype=np.int64)
+    first_rows = np.flatnonzero(new_time)
+    del new_time
+    times, time_group = durations[first_rows], np.repeat(np.arange(n_groups), time_count)
+    event_count = np.add.reduceat(events, first_rows, dtype=np.int64)
+    leaving = np.diff(np.r_[first_rows, len(durations)])
+    del first_rows
+    # Each group's curve has a row at time 0 (as _km_arrays prepends) that nobody leaves at,
+    # after its negative times: added where the group has no duration of exactly 0.
+    before_zero = np.bincount(time_group, weights=times < 0, minlength=n_groups).astype(np.int64)
+    group_first_time = np.cumsum(time_count) - time_count
+    at_zero = (group_first_time + before_zero)[present]
+    inside = at_zero < len(times)
+    has_zero = np.zeros(len(present), dtype=bool)
+    has_zero[inside] = (times[at_zero[inside]] == 0) & (
+        time_group[at_zero[inside]] == present[inside]
+    )
+    at_zero, missing = at_zero[~has_zero], present[~has_zero]
+    times = np.insert(times, at_zero, 0.0)
+    time_group = np.insert(time_group, at_zero, missing)
+    event_count = np.insert(event_count, at_zero, 0).astype(float)
+    leaving = np.insert(leaving, at_zero, 0)
+    n_times = len(times)
     starts = np.flatnonzero(np.r_[True, time_group[1:] != time_group[:-1]])
     lengths = np.diff(np.r_[starts, n_times])
     left_before = np.cumsum(leaving) - leaving  # all groups' earlier rows: minus the group's own
     left_before -= np.repeat(left_before[starts], lengths)
     at_risk = group_size[time_group] - left_before
+    del leaving, left_before, time_group
+    # _km_arrays' step and Greenwood terms, in place (the same operations on the same operands).
     with np.errstate(divide="ignore", invalid="ignore"):
-        step = np.where(at_risk > 0, 1 - event_count / at_risk, 1.0)
-        greenwood_terms = np.where(
-            event_count > 0, event_count / (at_risk * (at_risk - event_count)), 0.0
-        )
+        step = np.divide(event_count, at_risk)
+        np.subtract(1, step, out=step)
+        step[at_risk <= 0] = 1.0
+        greenwood_terms = np.subtract(at_risk, event_count)
+        greenwood_terms *= at_risk
+        np.divide(event_count, greenwood_terms, out=greenwood_terms)
+        greenwood_terms[event_count <= 0] = 0.0
+    del event_count, at_risk
     survival = _accumulate_per_group(np.multiply, step, starts, lengths)
+    del step
     greenwood = _accumulate_per_group(np.add, greenwood_terms, starts, lengths)
+    del greenwood_terms
     low, high = _log_log_bands(survival, greenwood, confidence)
-    for name, curve in (
-        ("median", survival),
-        ("low", np.nan_to_num(low, nan=0.0)),
-        ("high", np.nan_to_num(high, nan=1.0)),
+    del greenwood
+    level = 0.5 + _MEDIAN_TOLERANCE
+    position = np.arange(n_times, dtype=np.int32 if n_times < 2**31 else np.int64)
+    for name, hit in (
+        ("median", survival <= level),
+        # A low band unknown counts as 0 and a high one as 1, as _median_and_interval reads them.
+        ("low", (low <= level) | np.isnan(low)),
+        ("high", high <= level),
     ):
         # The first time per group at or below one half (NaN where the curve never gets there).
-        hit = curve <= 0.5 + _MEDIAN_TOLERANCE
-        first = np.minimum.reduceat(np.where(hit, np.arange(n_times), n_times), starts)
+        first = np.minimum.reduceat(np.where(hit, position, n_times), starts)
+        del hit
         out[name][present] = np.where(
             first < n_times, times[np.minimum(first, n_times - 1)], np.nan
         )
+    del position, low, high
     for hours in sla_hours:
         # S at the last time at or before h (times rise within a group); 1 before the first.
-        reached = np.add.reduceat((times <= hours * 3600).astype(np.int64), starts)
+        reached = np.add.reduceat(times <= hours * 3600, starts, dtype=np.int64)
         at_hours = np.where(reached > 0, survival[starts + np.maximum(reached, 1) - 1], 1.0)
         out[hours][present] = 1 - at_hours
     return out
@@ -594,13 +641,13 @@ def _accumulate_per_group(
     out = np.empty_like(values)
     widths = np.left_shift(1, np.ceil(np.log2(lengths)).astype(np.int64))
     for width in np.unique(widths):
-        stacked = np.flatnonzero(widths == width)
-        columns = np.arange(width)
-        inside = columns < lengths[stacked, None]
-        positions = (starts[stacked, None] + columns)[inside]
-        grid = np.zeros((len(stacked), width))
-        grid[inside] = values[positions]
-        out[positions] = ufunc.accumulate(grid, axis=1)[inside]
+        stacked = widths == width
+        # The groups' values in order (they are contiguous), and their cells in the stacked rows.
+        member = np.repeat(stacked, lengths)
+        inside = np.arange(width) < lengths[stacked, None]
+        grid = np.zeros(inside.shape)
+        grid[inside] = values[member]
+        out[member] = ufunc.accumulate(grid, axis=1, out=grid)[inside]
     return out
 
 
