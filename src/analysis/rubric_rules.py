@@ -16,8 +16,9 @@ you on?", "don't share your order details") are cut out first.
 
 Everything is vectorised: the patterns run as pyarrow's RE2 kernels over one row per distinct
 sentence (they are written for RE2: no look-arounds, no back-references) and are counted back per
-reply with `np.bincount`; the complaint-reply overlap stems each distinct word once and is one
-sparse product. The 158,000 replies of a 350,000-tweet file take about 10 CPU seconds with the
+reply with `np.bincount`; the complaint-reply overlap stems each distinct word of a chunk of texts
+once and is a sparse product, a chunk of replies at a time. The texts stay in Arrow: at full scale
+a Python string per reply, or a whole-column copy per pattern, is gigabytes. The 158,000 replies of a 350,000-tweet file take about 10 CPU seconds with the
 model.
 """
 
@@ -533,19 +534,29 @@ class _Sentences:
         """Per reply, how many of its sentences are flagged."""
         return np.bincount(self.reply, weights=flags.astype(float), minlength=self.n).astype(int)
 
-    def join(self, values: pa.Array) -> np.ndarray:
+    def join(self, values: pa.Array) -> pa.Array:
         """Per reply, its sentences (as changed in `values`) joined again, one per line."""
         lists = pa.LargeListArray.from_arrays(self.offsets, values)
         separator = pa.scalar("\n", type=values.type)
-        return pc.binary_join(lists, separator).to_numpy(zero_copy_only=False)
+        return pc.binary_join(lists, separator)
 
 
-def _split_sentences(lower: pd.Series) -> _Sentences:
-    lists = pc.split_pattern(_arrow(lower), "\n")
+def _split_sentences(lower: pa.Array) -> _Sentences:
+    lists = pc.split_pattern(lower, "\n")
     text = pc.list_flatten(lists)
     reply = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
     offsets = pa.array(np.asarray(lists.offsets) - np.asarray(lists.offsets)[0], type=pa.int64())
     return _Sentences(text=text, reply=reply, n=len(lower), offsets=offsets)
+
+
+def _distinct_texts(texts: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Each text's code and the distinct texts the codes index (missing texts read as ""), in
+    Arrow: `pd.factorize(texts.fillna("").astype(str))` without a Python string per text."""
+    values = _arrow(texts)
+    if isinstance(values, pa.ChunkedArray):  # an Arrow-backed column of several chunks, or none
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(pc.fill_null(values, ""))
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
 
 
 def prepare(texts: pd.Series) -> pd.DataFrame:
@@ -561,33 +572,73 @@ def prepare_contexts(contexts: pd.Series | None, index: pd.Index) -> pd.Series:
     return prepare_lib.prepare_texts(contexts, replies=False)["masked_text"]
 
 
+# Replies whose complaint overlap is multiplied out at a time: the two stem matrices a product
+# reads are a chunk's rows, not the whole run's.
+OVERLAP_CHUNK_ROWS = 100_000
+# Replies and complaints split into words and stemmed at a time: their words, positions and
+# stems are a few arrays of a chunk's size; only the 0/1 stem matrix is the whole run's.
+STEM_CHUNK_DOCUMENTS = 50_000
+
+
 def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
     """Distinct content stems shared by each reply and its complaint (generic support words left
     out): each distinct reply and complaint tokenised and stemmed once, then a sparse product."""
-    n = len(replies)
-    if n == 0:
-        return np.zeros(0, dtype=int)
     # Each distinct reply and complaint is tokenised once (templates repeat), rows index them.
-    reply_codes, distinct_replies = pd.factorize(replies.fillna("").astype(str), sort=False)
-    context_codes, distinct_contexts = pd.factorize(contexts.fillna("").astype(str), sort=False)
-    both = np.concatenate([np.asarray(distinct_replies), np.asarray(distinct_contexts)])
-    split = len(distinct_replies)
-    document_of, stems = textlib.content_stem_rows(both, OVERLAP_STOP_WORDS)
-    stem_code, vocabulary = pd.factorize(stems)
-    generic = np.fromiter(
-        (s in GENERIC_STEMS for s in vocabulary), dtype=bool, count=len(vocabulary)
+    reply_codes, distinct_replies = _distinct_texts(replies)
+    context_codes, distinct_contexts = _distinct_texts(contexts)
+    return _shared_stem_count(reply_codes, distinct_replies, context_codes, distinct_contexts)
+
+
+def _stem_matrix(documents: pa.Array) -> csr_matrix:
+    """Documents by content stems (generic support words left out), 1 where the document uses
+    the stem: read `STEM_CHUNK_DOCUMENTS` documents at a time, the stems numbered as first met."""
+    stem_id: dict[str, int] = {}
+    stem_counts, stem_columns = [], []
+    for start in range(0, len(documents), STEM_CHUNK_DOCUMENTS):
+        chunk = documents.slice(start, STEM_CHUNK_DOCUMENTS)
+        # the chunk's own stem numbers, renumbered as the whole corpus first meets them
+        document_of, code, vocabulary = textlib.content_stem_codes(chunk, OVERLAP_STOP_WORDS)
+        column = np.fromiter(
+            (-1 if s in GENERIC_STEMS else stem_id.setdefault(s, len(stem_id)) for s in vocabulary),
+            dtype=np.int64,
+            count=len(vocabulary),
+        )[code]
+        kept = column >= 0
+        # One (document, stem) pair however often the document uses the stem, sorted by document
+        # then stem: the rows of a canonical CSR matrix.
+        width = max(len(stem_id), 1)
+        pairs = np.sort(document_of[kept] * width + column[kept])
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])[: len(pairs)]]  # np.unique hashes
+        stem_counts.append(np.bincount(pairs // width, minlength=len(chunk)))
+        stem_columns.append((pairs % width).astype(np.int32))
+    columns = np.concatenate([np.zeros(0, dtype=np.int32), *stem_columns])
+    stems_per_document = np.concatenate([np.zeros(0, dtype=np.int64), *stem_counts])
+    indptr = np.append(0, np.cumsum(stems_per_document))
+    return csr_matrix(
+        (np.ones(len(columns)), columns, indptr), shape=(len(documents), len(stem_id))
     )
-    kept = ~generic[stem_code]
-    if not kept.any():
+
+
+def _shared_stem_count(
+    reply_codes: np.ndarray,
+    distinct_replies: pa.Array,
+    context_codes: np.ndarray,
+    distinct_contexts: pa.Array,
+) -> np.ndarray:
+    """`_overlap_count` of the rows whose reply and complaint are given by their codes into the
+    distinct replies and complaints."""
+    n = len(reply_codes)
+    stemmed = _stem_matrix(pa.concat_arrays([distinct_replies, distinct_contexts]))
+    if stemmed.nnz == 0:
         return np.zeros(n, dtype=int)
-    stemmed = csr_matrix(
-        (np.ones(int(kept.sum())), (document_of[kept], stem_code[kept])),
-        shape=(len(both), len(vocabulary)),
-    )
-    stemmed.data[:] = 1  # a stem a text uses twice is one shared stem
-    reply_stems = stemmed[:split][reply_codes]
-    context_stems = stemmed[split:][context_codes]
-    return np.asarray(reply_stems.multiply(context_stems).sum(axis=1)).ravel().astype(int)
+    split = len(distinct_replies)
+    reply_rows, context_rows = stemmed[:split], stemmed[split:]
+    shared = np.empty(n, dtype=int)
+    for start in range(0, n, OVERLAP_CHUNK_ROWS):
+        rows = slice(start, start + OVERLAP_CHUNK_ROWS)
+        both_use = reply_rows[reply_codes[rows]].multiply(context_rows[context_codes[rows]])
+        shared[rows] = np.asarray(both_use.sum(axis=1)).ravel()
+    return shared
 
 
 GENERIC_STEMS = frozenset(textlib.stem(w) for w in GENERIC_WORDS)
@@ -668,15 +719,36 @@ def _sentence_cues(text: pa.Array) -> dict[str, np.ndarray | pa.Array]:
     }
 
 
-def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
-    """The features read from the reply's own sentences (not the complaint), per reply."""
-    sentences = _split_sentences(sentences_text)
+# Distinct sentences the patterns read at a time: each pattern's rewritten copy of the sentences
+# is a chunk's size, not the whole run's.
+CUE_CHUNK_SENTENCES = 100_000
+
+
+def _chunked_sentence_cues(text: pa.Array) -> dict[str, np.ndarray | pa.Array]:
+    """`_sentence_cues` of `text`, read `CUE_CHUNK_SENTENCES` sentences at a time."""
+    parts = [
+        _sentence_cues(text.slice(start, CUE_CHUNK_SENTENCES))
+        # one (empty) chunk when there are no sentences, for the cues' types
+        for start in range(0, max(len(text), 1), CUE_CHUNK_SENTENCES)
+    ]
+    return {
+        name: pa.concat_arrays([part[name] for part in parts])
+        if isinstance(values, pa.Array)
+        else np.concatenate([part[name] for part in parts])
+        for name, values in parts[0].items()
+    }
+
+
+def _text_features(texts: pa.Array) -> tuple[dict[str, np.ndarray], pa.Array]:
+    """The features read from the reply's own sentences (not the complaint), per reply, and what
+    the complaint overlap reads: the reply without its privacy and diagnostic templates."""
+    sentences = _split_sentences(texts)
     # The patterns read each distinct sentence once: replies share their template lines.
     encoded = pc.dictionary_encode(sentences.text)
     which = encoded.indices.to_numpy(zero_copy_only=False)
     cues = {
         name: values.take(encoded.indices) if isinstance(values, pa.Array) else values[which]
-        for name, values in _sentence_cues(encoded.dictionary).items()
+        for name, values in _chunked_sentence_cues(encoded.dictionary).items()
     }
     # only a reply's last sentence closes it ("Thank you. Let's take a look ..." opens with thanks)
     # (or the one before a signature the text stage left on its own line, "^kartika")
@@ -704,11 +776,9 @@ def _text_features(sentences_text: pd.Series) -> pd.DataFrame:
         "specific_weak_terms": sentences.count(cues["specific_weak"]),
         "question_sentences": sentences.count(cues["question"]),
         "sentence_count": sentences.count(np.ones(len(sentences.text), dtype=bool)),
-        "has_link": _contains(_arrow(sentences_text), "<url>").astype(int),
-        # what the complaint overlap reads: the reply without its privacy and diagnostic templates
-        "overlap_text": sentences.join(cues["specific_text"]),
+        "has_link": _contains(texts, "<url>").astype(int),
     }
-    return pd.DataFrame(columns)
+    return columns, sentences.join(cues["specific_text"])
 
 
 def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
@@ -717,14 +787,18 @@ def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
 
     The patterns run once per distinct reply text (templates repeat: a brand's canned lines are
     read once however often they were sent); only the complaint overlap is per reply."""
-    codes, distinct = pd.factorize(prepared["sentences"].fillna("").astype(str), sort=False)
-    own = _text_features(pd.Series(distinct, dtype=object)).take(codes).reset_index(drop=True)
+    # The texts stay in Arrow throughout: a Python string per reply is gigabytes at full scale.
+    codes, distinct = _distinct_texts(prepared["sentences"])
+    own, overlap_text = _text_features(distinct)
+    context_codes, distinct_contexts = _distinct_texts(context_text)
+    columns = {name: values[codes] for name, values in own.items()}
+    columns["complaint_overlap"] = _shared_stem_count(
+        codes, overlap_text, context_codes, distinct_contexts
+    )
     context_text = context_text.fillna("").astype(str)
-    overlap = _overlap_count(own["overlap_text"], context_text.reset_index(drop=True))
-    own["complaint_overlap"] = overlap
-    own["has_context"] = (context_text.str.strip() != "").to_numpy(dtype=int)
-    own["name_cues"] = prepared["addressed_name"].notna().to_numpy(dtype=int)
-    return own[list(FEATURE_NAMES)].set_axis(prepared.index)
+    columns["has_context"] = (context_text.str.strip() != "").to_numpy(dtype=int)
+    columns["name_cues"] = prepared["addressed_name"].notna().to_numpy(dtype=int)
+    return pd.DataFrame({name: columns[name] for name in FEATURE_NAMES}, index=prepared.index)
 
 
 def labels_from_features(features: pd.DataFrame) -> pd.DataFrame:
