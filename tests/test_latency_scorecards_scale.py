@@ -157,20 +157,17 @@ def test_negative_durations_come_before_the_curves_time_zero_row():
 
 def _ranks_over_whole_range(n: int, probability: float, confidence: float) -> tuple[int, int]:
     """The order-statistic ranks from the Binomial CDF over all of 0..n (the reference)."""
-    k = np.arange(n + 1)
-    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
-    log_pmf = (
-        log_factorial[n]
-        - log_factorial[k]
-        - log_factorial[n - k]
-        + k * np.log(probability)
-        + (n - k) * np.log1p(-probability)
-    )
-    cdf = np.cumsum(np.exp(log_pmf))
+    cdf = np.cumsum(np.exp(latency._binomial_log_pmf(n, probability, 0, n)))
     alpha = 1 - confidence
     lower = int(np.searchsorted(cdf, alpha / 2 + 1e-12, side="right"))
     upper = int(np.searchsorted(cdf, 1 - alpha / 2 - 1e-12, side="left")) + 1
     return lower, upper
+
+
+@pytest.mark.parametrize("n", [1, 7, 1000, 65_536, 65_537])
+def test_log_factorial_table_begins_with_each_smaller_ones_sum(n):
+    own = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    np.testing.assert_array_equal(latency._log_factorials(1 << 17)[: n + 1], own)
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 17, 400, 1601, 1602, 65_536, 300_001])

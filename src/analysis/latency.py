@@ -126,6 +126,19 @@ def _log_factorials(size: int) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, size + 1)))])
 
 
+def _binomial_log_pmf(n: int, probability: float, start: int, stop: int) -> np.ndarray:
+    """log P(X = k) for X ~ Binomial(n, probability) and k = start..stop."""
+    k = np.arange(start, stop + 1)
+    log_factorial = _log_factorials(1 << n.bit_length())
+    return (
+        log_factorial[n]
+        - log_factorial[k]
+        - log_factorial[n - k]
+        + k * np.log(probability)
+        + (n - k) * np.log1p(-probability)
+    )
+
+
 @lru_cache(maxsize=4096)
 def _order_statistic_ranks(n: int, probability: float, confidence: float) -> tuple[int, int]:
     """1-based ranks (lower, upper) of the exact distribution-free interval for a quantile.
@@ -144,15 +157,7 @@ def _order_statistic_ranks(n: int, probability: float, confidence: float) -> tup
     last = min(n, int(np.ceil(n * probability + spread)))
     alpha = 1 - confidence
     for start, stop in ((first, last), (0, n)):
-        k = np.arange(start, stop + 1)
-        log_factorial = _log_factorials(1 << n.bit_length())
-        log_pmf = (
-            log_factorial[n]
-            - log_factorial[k]
-            - log_factorial[n - k]
-            + k * np.log(probability)
-            + (n - k) * np.log1p(-probability)
-        )
+        log_pmf = _binomial_log_pmf(n, probability, start, stop)
         cdf = np.cumsum(np.exp(log_pmf))
         if (start == 0 or log_pmf[0] < -800) and cdf[-1] >= 1 - alpha / 2 - 1e-12:
             break
