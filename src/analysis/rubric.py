@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import names, prepare, scorecard
 from analysis import rubric_model as model_lib
@@ -162,6 +164,73 @@ def distinct_probabilities(
     return table.iloc[codes].set_axis(inputs.index)
 
 
+def _positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """The position of each value among `keys` compared as text (the first, when a key repeats),
+    -1 where absent: hashed by pyarrow, without a Python string per key (a pandas index of the
+    message ids would make one per message)."""
+    found = pc.index_in(
+        pa.array(values.astype(str)).cast(pa.large_string()),
+        value_set=pa.array(keys.astype(str)).cast(pa.large_string()),
+    )
+    return found.fill_null(-1).to_numpy(zero_copy_only=False)
+
+
+def _part_rows(first: pd.DataFrame, messages: pd.DataFrame, window_seconds: float) -> pd.DataFrame:
+    """The parts of each first reply of `first` (message_id, reply_id, reply_author_id, reply_at:
+    `_part_ids`' definition) as positions: `first_row` in `first`, `message_row` in `messages`,
+    `_later` (not the first reply itself) and the part's `created_at`; in the merge's order,
+    unsorted, indexed by the position in that merge."""
+    agent = (messages["role"] == "agent") & messages["parent_id"].notna()
+    agent_rows = np.flatnonzero(agent.to_numpy(dtype=bool))
+    # Only the keys and row numbers go through the merge; the columns compared are taken after.
+    pairs = pd.DataFrame(
+        {"key": messages["parent_id"].iloc[agent_rows].array, "message_row": agent_rows}
+    ).merge(
+        pd.DataFrame({"key": first["message_id"].array, "first_row": np.arange(len(first))}),
+        on="key",
+        how="inner",
+    )
+    message_row = pairs["message_row"].to_numpy()
+    first_row = pairs["first_row"].to_numpy()
+
+    def taken(table: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:
+        return table[column].iloc[rows].reset_index(drop=True)
+
+    created_at = taken(messages, "created_at", message_row)
+    delay = (
+        pd.to_datetime(created_at, utc=True)
+        - pd.to_datetime(taken(first, "reply_at", first_row), utc=True)
+    ).dt.total_seconds()
+    same_author = taken(messages, "author_id", message_row).astype(str) == taken(
+        first, "reply_author_id", first_row
+    ).astype(str)
+    # The first reply is its own first part, even when its time is unknown.
+    is_first = taken(messages, "message_id", message_row).astype(str) == taken(
+        first, "reply_id", first_row
+    ).astype(str)
+    kept = np.flatnonzero(
+        (is_first | (same_author & delay.between(0, window_seconds))).to_numpy(dtype=bool)
+    )
+    return pd.DataFrame(
+        {
+            "first_row": first_row[kept],
+            "message_row": message_row[kept],
+            "_later": ~is_first.to_numpy(dtype=bool)[kept],
+            "created_at": created_at.iloc[kept].array,
+        },
+        index=kept,
+    )
+
+
+def _answered_first_replies(exchanges: pd.DataFrame) -> np.ndarray:
+    """The rows of `exchanges` whose first reply has parts to find: answered, the reply id known."""
+    answered = exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_id"].notna()
+    return np.flatnonzero(answered.to_numpy(dtype=bool))
+
+
+_FIRST_REPLY_COLUMNS = ["message_id", "reply_id", "reply_author_id", "reply_at"]
+
+
 def _part_ids(
     exchanges: pd.DataFrame, messages: pd.DataFrame, window_seconds: float
 ) -> pd.DataFrame:
@@ -169,24 +238,12 @@ def _part_ids(
     first reply itself and the direct replies to the same customer message from the same author
     sent within `window_seconds` after it. Keyed by reply_id: a customer message answered by two
     brands has two first replies, one per exchange row."""
-    first = exchanges.loc[
-        exchanges["answered"].fillna(False).astype(bool) & exchanges["reply_id"].notna(),
-        ["message_id", "reply_id", "reply_author_id", "reply_at"],
-    ]
-    agents = messages.loc[
-        (messages["role"] == "agent") & messages["parent_id"].notna(),
-        ["message_id", "parent_id", "author_id", "created_at"],
-    ].rename(columns={"message_id": "part_id"})
-    parts = agents.merge(first, left_on="parent_id", right_on="message_id", how="inner")
-    delay = (
-        pd.to_datetime(parts["created_at"], utc=True) - pd.to_datetime(parts["reply_at"], utc=True)
-    ).dt.total_seconds()
-    same_author = parts["author_id"].astype(str) == parts["reply_author_id"].astype(str)
-    # The first reply is its own first part, even when its time is unknown.
-    is_first = parts["part_id"].astype(str) == parts["reply_id"].astype(str)
-    parts = parts.assign(_later=~is_first)[
-        is_first | (same_author & delay.between(0, window_seconds))
-    ]
+    first = exchanges[_FIRST_REPLY_COLUMNS].iloc[_answered_first_replies(exchanges)]
+    parts = _part_rows(first, messages, window_seconds)
+    parts = parts.assign(
+        reply_id=first["reply_id"].iloc[parts["first_row"].to_numpy()].array,
+        part_id=messages["message_id"].iloc[parts["message_row"].to_numpy()].array,
+    )
     parts = parts.sort_values(["reply_id", "_later", "created_at", "part_id"], na_position="last")
     return parts[["reply_id", "part_id"]]
 
@@ -221,19 +278,40 @@ def whole_replies(
     """Per replied exchange: the prepared columns of its whole reply (a split reply's parts joined
     from their prepared columns, nothing prepared again), the prepared complaint, the part count."""
     prepared = prepare.ensure_prepared(messages)
-    prepared = prepared.set_index(prepared["message_id"].astype(str))
     columns = ["body", "sentences", "addressed_name"]
-    rows = labelled.loc[replied]
-    reply_ids = rows["reply_id"].astype(str)
-    parts = _part_ids(rows, messages, MULTIPART_WINDOW_SECONDS)
-    parts = parts.assign(reply_id=parts["reply_id"].astype(str))
-    # (only the columns read: reindexing every column of the messages table cost three seconds)
-    found = prepared[columns].reindex(parts["part_id"].astype(str)).set_axis(parts.index)
-    parts = parts.join(found)
-    several = parts["reply_id"].duplicated(keep=False)
-    single = parts[~several].set_index("reply_id")[columns]
+    # The replied rows as `labelled.loc[replied]` picks them, as positions: each column is read
+    # for them when needed instead of copying every column of every replied row.
+    selected = pd.Series(np.arange(len(labelled)), index=labelled.index).loc[replied].to_numpy()
+    index = labelled.index[selected]
+
+    def read(column: str) -> pd.Series:
+        return labelled[column].iloc[selected]
+
+    # A reply is its text id: rows sharing one read the same parts. codes[-1] stands for no id.
+    codes, reply_ids = pd.factorize(read("reply_id").astype(str))
+    with_parts = _answered_first_replies(labelled[["answered", "reply_id"]].iloc[selected])
+    first = labelled[_FIRST_REPLY_COLUMNS].iloc[selected[with_parts]]
+    parts = _part_rows(first, prepared, MULTIPART_WINDOW_SECONDS)
+    part_code = codes[with_parts][parts["first_row"].to_numpy()]
+    part_message = parts["message_row"].to_numpy()
+    # One more count, 0, for the rows without a reply id (code -1).
+    part_counts = np.append(np.bincount(part_code, minlength=len(reply_ids)), 0)
+    several = part_counts[part_code] > 1
+    # A reply in one part (nearly all) reads its message's columns: one take, in the rows' order.
+    message_of = np.full(len(reply_ids) + 1, -1)
+    message_of[part_code[~several]] = part_message[~several]
+    row_message = message_of[codes]
     # Split replies are a few percent of replies: joining their parts per group is cheap.
-    grouped = parts[several].groupby("reply_id", sort=False)
+    split = parts[several]
+    split = split.assign(
+        reply_id=first["reply_id"].iloc[split["first_row"].to_numpy()].array,
+        part_id=prepared["message_id"].iloc[split["message_row"].to_numpy()].array,
+    ).sort_values(["reply_id", "_later", "created_at", "part_id"], na_position="last")
+    split = split.assign(
+        reply_id=split["reply_id"].astype(str),
+        **{c: prepared[c].iloc[split["message_row"].to_numpy()].array for c in columns},
+    )
+    grouped = split.groupby("reply_id", sort=False)
     joined = pd.DataFrame(
         {
             "body": grouped["body"].agg(" ".join),
@@ -241,22 +319,36 @@ def whole_replies(
             "addressed_name": grouped["addressed_name"].first(),
         }
     )
-    whole = pd.concat([single, joined]).reindex(reply_ids)
-    count = parts.groupby("reply_id").size().reindex(reply_ids)
+    # The dtypes of single-part and joined columns together, as concatenating them would give.
+    dtypes = pd.concat([prepared[columns].iloc[:0], joined.iloc[:0]]).dtypes
+    split_rows = np.flatnonzero(part_counts[codes] > 1)
+    joined_rows = joined.index.get_indexer(reply_ids.take(codes[split_rows]))
+    whole = {}
+    for column in columns:
+        values = pd.Series(prepared[column].array.take(row_message, allow_fill=True), index=index)
+        if len(split_rows):
+            values.iloc[split_rows] = joined[column].to_numpy()[joined_rows]
+        whole[column] = values.astype(dtypes[column])
+    whole = pd.DataFrame(whole, index=index)
+    count = np.where(part_counts[codes] > 0, part_counts[codes], 1)
     # A reply the messages table does not hold (e.g. a ticket export's) is prepared here.
     missing = whole["sentences"].isna().to_numpy()
     if missing.any():
-        alone = prepare.prepare_texts(rows.loc[missing, "reply_text"])
+        alone = prepare.prepare_texts(read("reply_text").iloc[np.flatnonzero(missing)])
         whole.iloc[np.flatnonzero(missing)] = alone[columns].to_numpy()
-    whole = whole.set_axis(rows.index)
     whole["addressed_name"] = names.addressed_customer(
-        whole["body"], whole["addressed_name"].astype("string"), rows.get("author_name")
+        whole["body"],
+        whole["addressed_name"].astype("string"),
+        read("author_name") if "author_name" in labelled else None,
     )
-    complaint = prepared["masked_text"].reindex(rows["message_id"].astype(str)).set_axis(rows.index)
+    found = _positions_in(read("message_id"), prepared["message_id"])
+    complaint = pd.Series(
+        prepared["masked_text"].array.take(found, allow_fill=True), index=index, name="masked_text"
+    )
     unknown = complaint.isna().to_numpy()
     if unknown.any():
-        complaint[unknown] = rules.prepare_contexts(rows.loc[unknown, "text"], rows.index[unknown])
-    return whole, complaint, count.fillna(1).astype(int).set_axis(rows.index)
+        complaint[unknown] = rules.prepare_contexts(read("text").iloc[unknown], index[unknown])
+    return whole, complaint, pd.Series(count.astype(int), index=index)
 
 
 def replied_rows(exchanges: pd.DataFrame) -> pd.Series:
