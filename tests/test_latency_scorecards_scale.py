@@ -99,10 +99,10 @@ def test_accumulate_per_group_restarts_at_each_group_bit_for_bit(ufunc):
     lengths = np.array([1, 2, 3, 4, 5, 7, 8, 9, 130, 1, 33])
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     values = rng.uniform(0.9, 1.0, lengths.sum())
-    result = latency._accumulate_per_group(ufunc, values, starts, lengths)
     expected = np.concatenate(
         [ufunc.accumulate(values[s : s + n]) for s, n in zip(starts, lengths, strict=True)]
     )
+    result = latency._accumulate_per_group(ufunc, values, starts, lengths)
     np.testing.assert_array_equal(result, expected)
 
 

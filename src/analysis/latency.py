@@ -607,9 +607,8 @@ def _km_per_group(
         greenwood_terms[event_count <= 0] = 0.0
     del event_count, at_risk
     survival = _accumulate_per_group(np.multiply, step, starts, lengths)
-    del step
     greenwood = _accumulate_per_group(np.add, greenwood_terms, starts, lengths)
-    del greenwood_terms
+    del step, greenwood_terms  # now survival and greenwood
     low, high = _log_log_bands(survival, greenwood, confidence)
     del greenwood
     level = 0.5 + _MEDIAN_TOLERANCE
@@ -638,12 +637,13 @@ def _km_per_group(
 def _accumulate_per_group(
     ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, lengths: np.ndarray
 ) -> np.ndarray:
-    """ufunc.accumulate restarted at each group's start, bit for bit as on each group's slice.
+    """ufunc.accumulate restarted at each group's start, bit for bit as on each group's slice,
+    written over `values` (which it returns).
 
     Groups of similar length (up to the next power of two) are stacked as the rows of one array,
     accumulated along its rows: a loop over a few widths, not over groups.
     """
-    out = np.empty_like(values)
+    out = values
     widths = np.left_shift(1, np.ceil(np.log2(lengths)).astype(np.int64))
     for width in np.unique(widths):
         stacked = widths == width
