@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
 import platform
 import re
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,7 +35,7 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 
 import analysis
-from analysis import analyze, paths, store, tables
+from analysis import analyze, parallel, paths, store, tables
 from analysis import redact as redaction
 from analysis import settings as settings_lib
 from analysis.io import InputError
@@ -88,6 +90,11 @@ class ReportError(RuntimeError):
         error = f"{ename}: {evalue}" if evalue else ename
         partial = f"; partial output in {html_path}" if html_path else ""
         super().__init__(_one_line(f"{notebook} failed {where}: {error}{partial}"))
+
+    def __reduce__(self):  # noqa: ANN204 - pickle's own protocol
+        # A page runs in another process: its error comes back pickled, with its fields.
+        fields = (self.notebook, self.cell_index, self.cell_line, self.ename, self.evalue)
+        return (type(self), (*fields, self.html_path))
 
 
 @dataclass
@@ -183,20 +190,62 @@ def build_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     # Every page reads the one run folder: the data is loaded and analysed once per report.
     values = {"run_dir": str(run.folder), **params}
+    pages = [
+        (notebook, {k: v for k, v in values.items() if k in declared[notebook]})
+        for notebook in notebooks
+    ]
     steps = Steps("report", total=len(notebooks), unit="notebook", shown=progress)
-    for notebook in notebooks:
-        with steps.step(notebook.stem):
-            injected = {k: v for k, v in values.items() if k in declared[notebook]}
-            page, error = _run_notebook(
-                notebook, out_dir, injected, with_code, identities, progress
-            )
-        metadata.pages.append(page)
-        if error is not None:
-            steps.close()
-            write_index(out_dir, metadata)
-            raise error
+    jobs = min(parallel.job_count(), len(pages))
+    if jobs <= 1:
+        for notebook, injected in pages:
+            with steps.step(notebook.stem):
+                page, error = _run_notebook(
+                    notebook, out_dir, injected, with_code, identities, progress
+                )
+            _add_page(out_dir, metadata, steps, page, error)
+        steps.close()
+        return write_index(out_dir, metadata)
+    # The pages only read the run folder, so they run side by side, one a core: each page's
+    # kernel and its rendering are a process of their own. They are reported in order, and the
+    # first that fails ends the report as it does one page at a time: the pages not yet started
+    # do not start, and those after it that ran are removed (the report ends at the failure).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        running = [
+            pool.submit(_run_notebook, notebook, out_dir, injected, with_code, identities, False)
+            for notebook, injected in pages
+        ]
+        for position, ((notebook, _), future) in enumerate(zip(pages, running, strict=True)):
+            with steps.step(notebook.stem):
+                page, error = future.result()
+            if error is not None:
+                for later in running[position + 1 :]:
+                    later.cancel()
+                pool.shutdown(wait=True)
+                for later, _ in pages[position + 1 :]:
+                    for output in (
+                        out_dir / later.name,
+                        (out_dir / later.name).with_suffix(".html"),
+                    ):
+                        output.unlink(missing_ok=True)
+            _add_page(out_dir, metadata, steps, page, error)
     steps.close()
     return write_index(out_dir, metadata)
+
+
+def _add_page(
+    out_dir: Path,
+    metadata: RunMetadata,
+    steps: Steps,
+    page: NotebookPage,
+    error: ReportError | None,
+) -> None:
+    """List a run page in the index; when it failed, write the index so far and raise its error."""
+    metadata.pages.append(page)
+    if error is not None:
+        steps.close()
+        write_index(out_dir, metadata)
+        raise error
 
 
 # The messages columns `redact.identities_from_tables` learns who to mask from (the ones a table
