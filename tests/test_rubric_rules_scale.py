@@ -42,9 +42,10 @@ def _small_chunks(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     monkeypatch.setattr(rubric_rules, "CUE_CHUNK_SENTENCES", size)
     monkeypatch.setattr(rubric_rules, "STEM_CHUNK_DOCUMENTS", size)
     monkeypatch.setattr(rubric_rules, "OVERLAP_CHUNK_ROWS", size)
+    monkeypatch.setattr(rubric_rules, "TEXT_CHUNK_REPLIES", size)
 
 
-@pytest.mark.parametrize("size", [1, 2, 3])
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
 def test_features_do_not_depend_on_the_chunk_sizes(monkeypatch: pytest.MonkeyPatch, size: int):
     whole = rubric_rules.rule_features(REPLIES, COMPLAINTS)
     _small_chunks(monkeypatch, size)
@@ -90,7 +91,9 @@ def test_features_of_arrow_columns_of_several_chunks():
 
 
 def test_stem_matrix_marks_each_content_stem_once(monkeypatch: pytest.MonkeyPatch):
-    documents = pa.array(["orders order late", "help late", "", "late orders"], pa.large_string())
+    documents = pa.chunked_array(
+        [["orders order late", "help late"], [], ["", "late orders"]], pa.large_string()
+    )
     for size in (50_000, 1):
         monkeypatch.setattr(rubric_rules, "STEM_CHUNK_DOCUMENTS", size)
         matrix = rubric_rules._stem_matrix(documents)

@@ -589,13 +589,17 @@ def _overlap_count(replies: pd.Series, contexts: pd.Series) -> np.ndarray:
     return _shared_stem_count(reply_codes, distinct_replies, context_codes, distinct_contexts)
 
 
-def _stem_matrix(documents: pa.Array) -> csr_matrix:
+def _stem_matrix(documents: pa.ChunkedArray) -> csr_matrix:
     """Documents by content stems (generic support words left out), 1 where the document uses
     the stem: read `STEM_CHUNK_DOCUMENTS` documents at a time, the stems numbered as first met."""
     stem_id: dict[str, int] = {}
     stem_counts, stem_columns = [], []
-    for start in range(0, len(documents), STEM_CHUNK_DOCUMENTS):
-        chunk = documents.slice(start, STEM_CHUNK_DOCUMENTS)
+    chunks = (
+        part.slice(start, STEM_CHUNK_DOCUMENTS)
+        for part in documents.chunks
+        for start in range(0, len(part), STEM_CHUNK_DOCUMENTS)
+    )
+    for chunk in chunks:
         # the chunk's own stem numbers, renumbered as the whole corpus first meets them
         document_of, code, vocabulary = textlib.content_stem_codes(chunk, OVERLAP_STOP_WORDS)
         column = np.fromiter(
@@ -621,14 +625,16 @@ def _stem_matrix(documents: pa.Array) -> csr_matrix:
 
 def _shared_stem_count(
     reply_codes: np.ndarray,
-    distinct_replies: pa.Array,
+    distinct_replies: pa.Array | pa.ChunkedArray,
     context_codes: np.ndarray,
     distinct_contexts: pa.Array,
 ) -> np.ndarray:
     """`_overlap_count` of the rows whose reply and complaint are given by their codes into the
     distinct replies and complaints."""
     n = len(reply_codes)
-    stemmed = _stem_matrix(pa.concat_arrays([distinct_replies, distinct_contexts]))
+    # the replies' and complaints' texts side by side, not copied into one array
+    replies_chunks = getattr(distinct_replies, "chunks", [distinct_replies])
+    stemmed = _stem_matrix(pa.chunked_array([*replies_chunks, distinct_contexts]))
     if stemmed.nnz == 0:
         return np.zeros(n, dtype=int)
     split = len(distinct_replies)
@@ -781,6 +787,23 @@ def _text_features(texts: pa.Array) -> tuple[dict[str, np.ndarray], pa.Array]:
     return columns, sentences.join(cues["specific_text"])
 
 
+# Distinct replies read at a time: their sentences, the distinct ones and their cues are a few
+# arrays of a chunk's size, not the whole run's.
+TEXT_CHUNK_REPLIES = 100_000
+
+
+def _chunked_text_features(texts: pa.Array) -> tuple[dict[str, np.ndarray], pa.ChunkedArray]:
+    """`_text_features` of `texts`, read `TEXT_CHUNK_REPLIES` replies at a time (the overlap
+    texts stay the chunks' own arrays)."""
+    parts = [
+        _text_features(texts.slice(start, TEXT_CHUNK_REPLIES))
+        # one (empty) chunk when there are no replies, for the features' types
+        for start in range(0, max(len(texts), 1), TEXT_CHUNK_REPLIES)
+    ]
+    columns = {name: np.concatenate([part[name] for part, _ in parts]) for name in parts[0][0]}
+    return columns, pa.chunked_array([overlap_text for _, overlap_text in parts])
+
+
 def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
     """The rule features of prepared replies (`analysis.prepare` columns `sentences` and
     `addressed_name`) and the prepared complaints they answer (`masked_text`), index aligned.
@@ -789,7 +812,7 @@ def features(prepared: pd.DataFrame, context_text: pd.Series) -> pd.DataFrame:
     read once however often they were sent); only the complaint overlap is per reply."""
     # The texts stay in Arrow throughout: a Python string per reply is gigabytes at full scale.
     codes, distinct = _distinct_texts(prepared["sentences"])
-    own, overlap_text = _text_features(distinct)
+    own, overlap_text = _chunked_text_features(distinct)
     context_codes, distinct_contexts = _distinct_texts(context_text)
     columns = {name: values[codes] for name, values in own.items()}
     columns["complaint_overlap"] = _shared_stem_count(
