@@ -141,3 +141,15 @@ def test_no_replied_rows_give_empty_results():
         exchanges, rubric.replied_rows(exchanges), messages
     )
     assert len(whole) == len(complaints) == len(part_counts) == 0
+
+
+def test_key_pairs_are_an_inner_merge_in_its_order():
+    # Keys repeated on both sides, a key on one side only, a missing key on the right.
+    left = pd.Series(["b", "a", "z", "b", "c"])
+    right = pd.Series(["a", "b", None, "b", "c", "a"])
+    merged = pd.DataFrame({"key": left, "left": range(5)}).merge(
+        pd.DataFrame({"key": right, "right": range(6)}), on="key", how="inner"
+    )
+    left_rows, right_rows = rubric._equal_key_pairs(left, right)
+    assert left_rows.tolist() == merged["left"].tolist() == [0, 0, 1, 1, 3, 3, 4]
+    assert right_rows.tolist() == merged["right"].tolist()

@@ -175,6 +175,25 @@ def _positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False)
 
 
+def _equal_key_pairs(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The (left, right) row positions whose keys are equal as text, in the order of an inner
+    merge: by left row, then by right row. Each distinct right key is hashed once by pyarrow and
+    looked up with `_positions_in`; a key repeated on the right (a complaint answered by two
+    brands) pairs with each of its rows."""
+    right_codes, right_keys = pd.factorize(right.astype(str))
+    left_codes = _positions_in(left, pd.Series(right_keys.array))
+    known = np.flatnonzero(right_codes >= 0)
+    # The right rows grouped by key, each key's rows in their order, and where each key starts.
+    by_key = known[np.argsort(right_codes[known], kind="stable")]
+    counts = np.bincount(right_codes[known], minlength=len(right_keys))
+    starts = np.cumsum(counts) - counts
+    matched = np.flatnonzero(left_codes >= 0)
+    repeats = counts[left_codes[matched]]
+    within = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    right_rows = by_key[np.repeat(starts[left_codes[matched]], repeats) + within]
+    return np.repeat(matched, repeats), right_rows
+
+
 def _part_rows(first: pd.DataFrame, messages: pd.DataFrame, window_seconds: float) -> pd.DataFrame:
     """The parts of each first reply of `first` (message_id, reply_id, reply_author_id, reply_at:
     `_part_ids`' definition) as positions: `first_row` in `first`, `message_row` in `messages`,
@@ -182,16 +201,11 @@ def _part_rows(first: pd.DataFrame, messages: pd.DataFrame, window_seconds: floa
     unsorted, indexed by the position in that merge."""
     agent = (messages["role"] == "agent") & messages["parent_id"].notna()
     agent_rows = np.flatnonzero(agent.to_numpy(dtype=bool))
-    # Only the keys and row numbers go through the merge; the columns compared are taken after.
-    pairs = pd.DataFrame(
-        {"key": messages["parent_id"].iloc[agent_rows].array, "message_row": agent_rows}
-    ).merge(
-        pd.DataFrame({"key": first["message_id"].array, "first_row": np.arange(len(first))}),
-        on="key",
-        how="inner",
+    # Only the keys are joined; the columns compared are taken for the pairs after.
+    agent_pair, first_row = _equal_key_pairs(
+        messages["parent_id"].iloc[agent_rows], first["message_id"]
     )
-    message_row = pairs["message_row"].to_numpy()
-    first_row = pairs["first_row"].to_numpy()
+    message_row = agent_rows[agent_pair]
 
     def taken(table: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:
         return table[column].iloc[rows].reset_index(drop=True)
