@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -427,3 +428,20 @@ def test_content_stem_codes_number_stems_by_first_use_across_chunks() -> None:
     assert list(zip(positions.tolist(), stems.tolist(), strict=True)) == _stem_rows_one_by_one(
         documents, text.STOP_WORDS
     )
+
+
+def test_texts_concatenated_from_frames_are_prepared_as_one_column() -> None:
+    """A column put together from several frames is several Arrow chunks: the text stage reads
+    it as one array and prepares it as it prepares the same texts in one chunk."""
+    first_names = [f"{a}{b}{c}" for a in "DKMRT" for b in "aeiou" for c in ("na", "rk", "sie")]
+    replies = [
+        f"Hi {name}, your order ships today. ^AB" if i % 2 else f"Thanks, {name}! On it. -Jo"
+        for i, name in enumerate(first_names * 80)
+    ]
+    one_chunk = pd.Series(replies, dtype="str")
+    chunked = pd.concat([one_chunk[:2500], one_chunk[2500:]], ignore_index=True)
+    assert pa.array(chunked).num_chunks == 2
+    assert text.to_arrow(chunked).equals(text.to_arrow(one_chunk))
+    prepared = prepare.prepare_texts(chunked)
+    pd.testing.assert_frame_equal(prepared, prepare.prepare_texts(one_chunk))
+    assert prepared["addressed_name"].iloc[:2].tolist() == first_names[:2]

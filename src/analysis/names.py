@@ -30,7 +30,6 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import parallel
@@ -156,10 +155,9 @@ def vocative_names(
     `cased` is prepared text (no reply prefix, signature or links); `group` (e.g. the brand) is
     what a too-common "name" is counted within, all texts when None; `own` is each text's
     signature: an agent's own name is not the reader's ("Happy to help, Becky! -Becky")."""
-    if isinstance(cased.dtype, pd.StringDtype) and cased.dtype.storage == "pyarrow":
-        values = pa.array(cased, type=pa.large_string())  # already Arrow: no Python objects
-    else:
-        values = pa.array(cased.astype(object).to_numpy(), type=pa.large_string(), from_pandas=True)
+    from analysis import text  # (here: text imports this module)
+
+    values = text.to_arrow(cased)
     found = pd.Series(pd.NA, index=cased.index, dtype="string")
     for pattern, months in VOCATIVE_PATTERNS:
         open_rows = found.isna().to_numpy()

@@ -164,7 +164,7 @@ def _mask_known_words(cased: pd.Series, known: frozenset[str]) -> pd.Series:
     words (lowercased as `str.lower` does)."""
     marked = parallel.arrow_kernel(
         pc.replace_substring_regex,
-        pa.array(cased, pa.large_string()),
+        text.to_arrow(cased),
         _CAPITALISED_WORD,
         f"{_WORD_START}\\1{_WORD_END}",
     )

@@ -175,9 +175,12 @@ def _as_str(text: pd.Series) -> pd.Series:
 
 
 def to_arrow(values: pd.Series) -> pa.Array:
-    """A column of texts as a pyarrow large_string array (missing values stay null)."""
+    """A column of texts as one pyarrow large_string array (missing values stay null)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return pa.array(values, type=pa.large_string())  # already Arrow: no Python objects
+        arrow = pa.array(values, type=pa.large_string())  # already Arrow: no Python objects
+        # A column concatenated from frames holds several chunks; the kernels' callers read
+        # one array (struct fields, list offsets).
+        return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
     return pa.array(values.astype(object).to_numpy(), type=pa.large_string(), from_pandas=True)
 
 
@@ -312,7 +315,7 @@ def _first_match(
         {group: pd.Series(pd.NA, index=text.index, dtype="string") for group in groups}
     )
     if alike.any():
-        extracted = parallel.arrow_kernel(pc.extract_regex, pa.array(text[alike]), re2_pattern)
+        extracted = parallel.arrow_kernel(pc.extract_regex, to_arrow(text[alike]), re2_pattern)
         for group, fields in groups.items():
             values = [
                 pc.if_else(pc.equal(extracted.field(f), ""), None, extracted.field(f))
@@ -525,7 +528,7 @@ def mentions(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     are searched: by RE2 those it reads as Python's `re` does (`re2_rows`), by `re` the rest."""
     holding = np.flatnonzero(texts.str.contains("@", regex=False).fillna(False).to_numpy(bool))
     texts = _as_str(texts.iloc[holding])
-    values = pa.array(texts, pa.large_string())
+    values = to_arrow(texts)
     fast = re2_rows(texts)
     if fast.any():
         holds = pc.or_(
