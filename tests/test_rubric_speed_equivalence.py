@@ -80,7 +80,7 @@ def _overlap_one_text_at_a_time(replies: pd.Series, contexts: pd.Series) -> np.n
         ]
     )
     stems = np.array([text.stem(h) if k else "" for h, k in zip(heads, keep, strict=True)])
-    keep &= ~np.isin(stems, list(rubric_rules.GENERIC_STEMS))
+    keep &= ~np.isin(stems, list(rubric_rules.generic_stems()))
     if not keep.any():
         return np.zeros(len(replies), dtype=int)
     stem_ids, stem_index = np.unique(stems[keep], return_inverse=True)

@@ -25,6 +25,7 @@ model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -599,11 +600,12 @@ def _stem_matrix(documents: pa.ChunkedArray) -> csr_matrix:
         for part in documents.chunks
         for start in range(0, len(part), STEM_CHUNK_DOCUMENTS)
     )
+    generic = generic_stems()
     for chunk in chunks:
         # the chunk's own stem numbers, renumbered as the whole corpus first meets them
         document_of, code, vocabulary = textlib.content_stem_codes(chunk, OVERLAP_STOP_WORDS)
         column = np.fromiter(
-            (-1 if s in GENERIC_STEMS else stem_id.setdefault(s, len(stem_id)) for s in vocabulary),
+            (-1 if s in generic else stem_id.setdefault(s, len(stem_id)) for s in vocabulary),
             dtype=np.int64,
             count=len(vocabulary),
         )[code]
@@ -647,7 +649,12 @@ def _shared_stem_count(
     return shared
 
 
-GENERIC_STEMS = frozenset(textlib.stem(w) for w in GENERIC_WORDS)
+@cache
+def generic_stems() -> frozenset[str]:
+    """The stems of GENERIC_WORDS (at first use: stemming imports NLTK, which pages never need)."""
+    return frozenset(textlib.stem(w) for w in GENERIC_WORDS)
+
+
 # One object, not a new union per call: the stemmer's cache compares it on every word.
 OVERLAP_STOP_WORDS = textlib.STOP_WORDS | GENERIC_WORDS
 
