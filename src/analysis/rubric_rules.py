@@ -510,7 +510,6 @@ GENERIC_WORDS = frozenset(
 # ---------------------------------------------------------------------------------------------
 # Vectorised matching: pyarrow's RE2 kernels (linear time, ~100x faster than Python's re on these
 # long alternations), one row per sentence, then counted back per reply with bincount.
-_arrow = textlib.to_arrow
 
 
 def _contains(values: pa.Array, pattern: str) -> np.ndarray:
@@ -553,9 +552,7 @@ def _split_sentences(lower: pa.Array) -> _Sentences:
 def _distinct_texts(texts: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Each text's code and the distinct texts the codes index (missing texts read as ""), in
     Arrow: `pd.factorize(texts.fillna("").astype(str))` without a Python string per text."""
-    values = _arrow(texts)
-    if isinstance(values, pa.ChunkedArray):  # an Arrow-backed column of several chunks, or none
-        values = values.combine_chunks()
+    values = textlib.to_arrow(texts)  # one array, also for a column of several chunks
     encoded = pc.dictionary_encode(pc.fill_null(values, ""))
     return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
 
