@@ -20,6 +20,7 @@ from analysis.plots import (
     literal,
 )
 from analysis.plots import latency as latency_plots
+from analysis.plots import outcomes as outcome_plots
 from analysis.plots import personalisation as personalisation_plots
 from analysis.plots import quality as quality_plots
 from analysis.plots import rubric as rubric_plots
@@ -252,3 +253,43 @@ def test_bulk_time_range_keeps_every_message_of_small_or_even_data():
     span = quality.bulk_time_range(even)
     assert (span.start, span.end, span.messages_outside) == (even.iloc[0], even.iloc[-1], 0)
     assert quality.bulk_time_range(pd.Series([pd.NaT, pd.NaT])).messages_without_time == 2
+
+
+def test_forest_notes_a_missing_estimate_by_its_headline_within_the_panel():
+    """A lesson without an estimate says why in its panel, whole words that stay inside the
+    panel, however long the reason (the table under the figure gives all of it)."""
+    reasons = {
+        "lesson_1_react_quickly": "too little variation in the lesson: 73 exchanges with it, 3 "
+        "without (needs 5 of each)",
+        "lesson_2_same_medium": "separation: the outcome is the same for every exchange with "
+        "the lesson (or for every one without it)",
+        "lesson_3_acknowledge_specifics": "the regression did not converge in 100 iterations "
+        "(often a control that separates the outcome almost perfectly)",
+    }
+    effects = pd.DataFrame(
+        {
+            "lesson": [*reasons, "lesson_4_show_appreciation"],
+            "outcome": "customer_thanked",
+            "odds_ratio": [np.nan, np.nan, np.nan, 1.4],
+            "low": [np.nan, np.nan, np.nan, 0.7],
+            "high": [np.nan, np.nan, np.nan, 2.9],
+            "n": 76,
+            "reason": [*reasons.values(), ""],
+        }
+    )
+    fig = outcome_plots.forest(effects)
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    notes = [t for t in ax.texts if t.get_text().startswith("no estimate")]
+    assert [t.get_text() for t in notes[:2]] == [
+        "no estimate: too little variation in the lesson (see the table)",
+        "no estimate: separation (see the table)",
+    ]
+    long_note = notes[2].get_text()
+    assert long_note.endswith("…") and len(long_note) <= 80
+    assert "regression did not converge in 100 iterations" in long_note
+    panel = ax.get_window_extent(renderer)
+    for note in notes:
+        box = note.get_window_extent(renderer)
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1, note.get_text()

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
+from analysis import tables
 from analysis.plots import figure_note, literal, no_data
 from analysis.plots.rubric import LESSON_TITLES
 
@@ -17,10 +18,20 @@ OUTCOME_TITLES = {
     "customer_satisfied": "Customer rates it 4 or 5 (of 5)",
 }
 _ODDS_TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10)
+# A note longer than this would run past a panel's edges at the figure's width.
+_NOTE_CHARS = 80
 
 
 def _lesson_title(lesson: str) -> str:
     return LESSON_TITLES.get(lesson, lesson.replace("_", " ")).replace("\n", " ")
+
+
+def no_estimate_note(reason: object) -> str:
+    """A panel's short note for a lesson without an estimate: the reason's headline (before its
+    first colon; the table under the figure gives the whole reason), cut between words to fit."""
+    headline = str(reason).split(":", 1)[0].strip() if isinstance(reason, str) else ""
+    note = f"no estimate: {headline} (see the table)" if headline else "no estimate"
+    return str(tables.shorten(pd.Series([note]), _NOTE_CHARS).iloc[0])
 
 
 def forest(effects: pd.DataFrame, confidence: float = 0.95) -> Figure:
@@ -69,9 +80,8 @@ def forest(effects: pd.DataFrame, confidence: float = 0.95) -> Figure:
             capsize=3,
         )
         for row in np.flatnonzero(~known):
-            reason = str(rows["reason"].iloc[row] or "no estimate")
             ax.text(
-                1.0, y[row], literal(f"no estimate: {reason[:70]}"), fontsize=7.5,
+                1.0, y[row], literal(no_estimate_note(rows["reason"].iloc[row])), fontsize=7.5,
                 color="#555555", va="center", ha="center",
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
             )  # fmt: skip
