@@ -21,7 +21,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from analysis import paths, report, settings, summary, tables
 from analysis.io import TRACE_ENV, InputError
@@ -770,3 +770,44 @@ def test_the_redactor_learns_the_same_identities_from_the_columns_the_report_rea
     whole = redaction.identities_from_tables(run)
     assert whole.handles or whole.names, "the fixture names someone to mask"
     assert redaction.identities_from_tables(report._identity_tables(run)) == whole
+
+
+# Run on a rendered page: how the browser wraps the first printed line, and whether each printed
+# word keeps to one line (a word broken across lines has more than one client rectangle).
+_WRAP_CHECK = """<script>
+window.addEventListener("load", () => {
+  const pre = document.querySelector(".jp-OutputArea-output pre");
+  document.body.dataset.wordBreak = getComputedStyle(pre).wordBreak;
+  const text = pre.firstChild;
+  let broken = 0;
+  for (const match of text.textContent.matchAll(/\\S+/g)) {
+    const range = document.createRange();
+    range.setStart(text, match.index);
+    range.setEnd(text, match.index + match[0].length);
+    if (range.getClientRects().length > 1) broken += 1;
+  }
+  document.body.dataset.brokenWords = String(broken);
+});
+</script>"""
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_printed_findings_wrap_between_words_in_headless_chromium(tmp_path):
+    """A finding the page prints is a sentence: in the shared page it wraps between words."""
+    finding = (
+        "AmazonHelp is best at bonus – say sorry (44% against 9% for the other brands' median); "
+        "is worst at response rate (80% against 94% for the other brands' median). "
+    ) * 6
+    cell = new_code_cell("print(finding)")
+    cell.outputs = [new_output("stream", name="stdout", text=finding + "\n")]
+    nb = new_notebook(cells=[new_markdown_cell("# Summary"), cell])
+    page = tmp_path / "page.html"
+    html = report.render_html(nb, "Summary")
+    page.write_text(html.replace("</body>", _WRAP_CHECK + "</body>"), encoding="utf-8")
+    dom = _chromium(
+        page.as_uri(), tmp_path / "profile", "--dump-dom", "--window-size=800,1000",
+        "--virtual-time-budget=3000",
+    ).stdout  # fmt: skip
+    assert 'data-word-break="normal"' in dom
+    assert 'data-broken-words="0"' in dom

@@ -59,6 +59,15 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}{{ super() }}
+<style>
+/* Printed lines (findings, notes) are sentences: wrapped between words, in the page's own font.
+   JupyterLab's output style breaks them anywhere, mid-word ("media" / "n"). */
+.jp-OutputArea-output pre {
+  word-break: normal; overflow-wrap: break-word; font-family: var(--jp-content-font-family);
+  font-size: var(--jp-content-font-size1); line-height: 1.5; }
+</style>
+{%- endblock html_head_css -%}
 {%- block body_footer -%}
 </main>
 {{ resources.get("table_assets", "") }}
