@@ -94,6 +94,9 @@ def run_all(tables: Tables, settings: Settings | None = None, progress: bool = F
     with steps.step("outcomes and tone"):
         exchanges = outcomes.label_outcomes(exchanges, tables.messages)
         exchanges = tone.label_tone(exchanges, messages=tables.messages, read=read)
+        # The whole replies and their features are read by nothing after tone: at 2.8M tweets
+        # they are hundreds of MB the scorecards and regressions would otherwise sit on.
+        del read
     with steps.step("scorecards"):
         exchanges, replies, next_replies, scorecards, compare_by = aggregate(
             tables, settings, exchanges, replies, next_replies
