@@ -62,11 +62,6 @@ OUTCOMES = ("customer_thanked", "customer_still_unhappy", "customer_replied")
 FOLLOW_UP_OUTCOMES = ("customer_thanked", "customer_still_unhappy")
 FOLLOW_UP_COLUMN = "customer_replied"
 ANSWERED_COLUMN = "answered"
-# What `lesson_effects` holds fixed by default: the brand, the wait and the complaint's sentiment.
-GROUP_COLUMN = "brand"
-WAIT_COLUMN = "first_response_seconds"
-SENTIMENT_COLUMN = "complaint_sentiment"
-EFFECT_CONTROLS = (GROUP_COLUMN, WAIT_COLUMN, SENTIMENT_COLUMN)
 
 MIN_EXCHANGES = 50
 # About ten outcomes per estimated coefficient is the usual floor for a logistic regression;
@@ -133,9 +128,9 @@ def lesson_effects(
     frame: pd.DataFrame,
     lessons: Sequence[str] = LESSONS,
     outcomes: Sequence[str] = OUTCOMES,
-    group: str | None = GROUP_COLUMN,
-    wait_column: str | None = WAIT_COLUMN,
-    sentiment_column: str | None = SENTIMENT_COLUMN,
+    group: str | None = "brand",
+    wait_column: str | None = "first_response_seconds",
+    sentiment_column: str | None = "complaint_sentiment",
 ) -> pd.DataFrame:
     """Per lesson and outcome: the odds ratio adjusted for the other lessons, brand, wait and
     complaint sentiment, with a 95 % interval, or NaN and the reason it cannot be estimated."""
@@ -447,13 +442,10 @@ def evidence_from_exchanges(exchanges: pd.DataFrame) -> pd.DataFrame:
     from analysis import helpdesk  # it defines what a satisfied rating is
 
     outcomes = list(OUTCOMES)
-    # Only the columns the models and rates read: the exchanges' texts and other labels would be
-    # copied by every conversion and filter below (gigabytes at full twcs scale).
-    read = [*LESSONS, *OUTCOMES, ANSWERED_COLUMN, FOLLOW_UP_COLUMN, *EFFECT_CONTROLS]
-    frame = exchanges[[c for c in dict.fromkeys(read) if c in exchanges]]
+    frame = exchanges
     satisfied = helpdesk.satisfied(exchanges)
     if satisfied is not None:
-        frame = frame.assign(**{SATISFIED_OUTCOME: satisfied})
+        frame = exchanges.assign(**{SATISFIED_OUTCOME: satisfied})
         outcomes.append(SATISFIED_OUTCOME)
     present = [o for o in outcomes if o in frame]
     return lesson_evidence(frame, outcomes=tuple(present))
