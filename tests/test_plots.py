@@ -293,3 +293,4 @@ def test_forest_notes_a_missing_estimate_by_its_headline_within_the_panel():
     for note in notes:
         box = note.get_window_extent(renderer)
         assert panel.x0 <= box.x0 and box.x1 <= panel.x1, note.get_text()
+        assert panel.y0 <= box.y0 and box.y1 <= panel.y1, note.get_text()

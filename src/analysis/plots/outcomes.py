@@ -93,7 +93,9 @@ def forest(effects: pd.DataFrame, confidence: float = 0.95) -> Figure:
                 for lesson, n in zip(lessons, counts, strict=True)
             ],
         )
-        ax.invert_yaxis()
+        # Every row inside the panel, the first lesson on top: a row without an estimate has no
+        # point for the axis to make room for.
+        ax.set_ylim(len(lessons) - 0.5, -0.5)
         ax.axvline(1.0, color="#999999", linestyle="--", linewidth=1)
         ax.set_xscale("log")
         ax.set_xlim(left, right)
