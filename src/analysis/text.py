@@ -237,7 +237,9 @@ def parse_signatures(text: pd.Series) -> pd.DataFrame:
         {"sigil": ("caret", "sigil"), "mark": ("initials", "name")},
     )
     initials = found["mark"].str.fullmatch(r"[A-Z]{2,4}").fillna(False).astype(bool)
-    by_name = found["sigil"].isin(["-", "~", "\u2013", "\u2014"]).fillna(False).astype(bool)
+    # A name after any sigil but "/" and "*" (which initials follow: "/KL", "*TJ"): "-Becky",
+    # "~Sam", and "^Kristy", as AdobeCare, GoDaddyHelp and HPSupport sign.
+    by_name = found["sigil"].isin(["^", "-", "~", "\u2013", "\u2014"]).fillna(False).astype(bool)
     first_word = _first_word(found["mark"])
     valid = (initials & ~found["mark"].isin(NOT_INITIALS).fillna(False).astype(bool)) | (
         by_name & ~initials & names.is_name(first_word)
