@@ -101,8 +101,13 @@ CLOSING_SIGNATURE_PATTERN = (
     r"|(?P<regards_closing>(?i:kind regards|warm regards|regards|sincerely|best wishes),)[ \t]*"
     rf"(?P<regards_name>{_NAME}))" + _TAIL
 )
+# A caret straight before one capitalised word that `MARK_SIGNATURE_PATTERN` does not read as
+# initials or a name: a single initial or a run-together name ("^T", "^NKush", "^CharlesOpacki").
+# On Twitter a caret at the end of a reply is a sign-off whatever follows it.
+CARET_SIGNATURE_PATTERN = r"\^(?P<caret_mark>[A-Z][A-Za-z]*)" + _TAIL
 _CLOSING_HINT = r"(?i)\n|regards|sincerely|wishes"
 _MARK_RE = re.compile(MARK_SIGNATURE_PATTERN)
+_CARET_RE = re.compile(CARET_SIGNATURE_PATTERN)
 _CLOSING_RE = re.compile(CLOSING_SIGNATURE_PATTERN)
 
 # The two signature patterns for RE2 (pyarrow's kernels, over the whole column in C++), for the
@@ -131,6 +136,8 @@ _MARK_RE2 = (
     rf"|(?P<name>{_NAME}(?: [A-Z]\.?)?)(?P<name_tail>{_TAIL_RE2}))"
 )
 _MARK_KEEP_RE2 = r"\2\5\7"
+_CARET_RE2 = rf"\^(?P<caret_mark>[A-Z][A-Za-z]*)(?P<caret_tail>{_TAIL_RE2})"
+_CARET_KEEP_RE2 = r"\2"
 # Groups: 1 closing, 2 line_name, 3 regards_closing, 4 regards_name, 5 tail.
 _CLOSING_RE2 = (
     r"(?:(?P<closing>(?i:thanks|thank you|many thanks|cheers|best|best wishes|kind regards"
@@ -226,7 +233,8 @@ def strip_reply_prefix(text: pd.Series) -> pd.Series:
 
 
 def parse_signatures(text: pd.Series) -> pd.DataFrame:
-    """Per reply: the signature ("AB", "Becky") and which pattern found it ("mark", "closing")."""
+    """Per reply: the signature ("AB", "Becky") and which pattern found it ("mark", "caret",
+    "closing")."""
     text = _as_str(text)
     alike = re2_rows(text)
     found = _first_match(
@@ -246,6 +254,14 @@ def parse_signatures(text: pd.Series) -> pd.DataFrame:
     )
     signature = found["mark"].where(valid)
     kind = pd.Series(pd.NA, index=text.index, dtype="string").mask(valid, "mark")
+    careted = (signature.isna() & text.str.contains("^", regex=False)).to_numpy(bool)
+    if careted.any():
+        caret = _first_match(
+            text[careted], alike[careted], _CARET_RE, _CARET_RE2, {"caret_mark": ("caret_mark",)}
+        )["caret_mark"]
+        caret = caret.where(names.is_name(caret))
+        signature.loc[careted] = caret
+        kind.loc[caret[caret.notna()].index] = "caret"
     hinted = (signature.isna() & text.str.contains(_CLOSING_HINT, regex=True)).to_numpy(bool)
     if hinted.any():
         closing = _first_match(
@@ -347,6 +363,7 @@ def strip_signature(text: pd.Series, kind: pd.Series | None = None) -> pd.Series
     alike = None
     for name, pattern, keep, re2_pattern, re2_keep in (
         ("mark", _MARK_RE, r"\g<tail>", _MARK_RE2, _MARK_KEEP_RE2),
+        ("caret", _CARET_RE, r"\g<tail>", _CARET_RE2, _CARET_KEEP_RE2),
         (
             "closing",
             _CLOSING_RE,
