@@ -157,7 +157,8 @@ def test_figures_at_100_brands_draw_at_most_max_brands_plus_others(many, max_bra
         ax = fig.axes[0]
         title = ax.get_title() or (fig._suptitle.get_text() if fig._suptitle else "")
         assert title, name
-        assert ax.get_ylabel() and any(a.get_xlabel() for a in fig.axes), name
+        assert ax.get_ylabel(), name
+        assert any(a.get_xlabel() for a in fig.axes) or fig.get_supxlabel(), name
     # Distributions and survival curves pool the other 90 brands from their rows.
     assert OTHER_BRANDS in _series("survival_curves", figures["survival_curves"])
     assert OTHER_BRANDS in _series("specificity_by_brand", figures["specificity_by_brand"])
@@ -166,6 +167,27 @@ def test_figures_at_100_brands_draw_at_most_max_brands_plus_others(many, max_bra
     # Figures of per-brand values draw the top ones and say how many are only in the table.
     for name in ("template_share_by_brand", "lesson_heatmap", "scorecard_figure"):
         assert figures[name].get_supxlabel() == f"+{100 - max_brands} more brands in the table"
+
+
+@pytest.mark.parametrize("max_brands", [8, 10])
+def test_titles_and_axis_labels_never_run_into_each_other(many, max_brands):
+    """No axis label or title of a figure overlaps another, at any grid of panels (8 brands and
+    the others make a last row of two panels under three across)."""
+    for name, fig in _figures(many, max_brands=max_brands).items():
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        texts = [fig._suptitle, fig._supxlabel]
+        for ax in fig.axes:
+            if ax.axison:
+                texts += [ax.title, ax.xaxis.label, ax.yaxis.label]
+        boxes = [
+            (t.get_text(), t.get_window_extent(renderer))
+            for t in texts
+            if t is not None and t.get_visible() and t.get_text()
+        ]
+        for i, (text_a, box_a) in enumerate(boxes):
+            for text_b, box_b in boxes[i + 1 :]:
+                assert not box_a.overlaps(box_b), (name, text_a, text_b)
 
 
 def test_legends_never_cover_the_axes(many):

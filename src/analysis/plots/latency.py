@@ -157,13 +157,15 @@ def first_response_distribution(
             ),
             fontsize=8.5,
         )
-        _log_time_axis(ax, low, high, xlabel if index // columns == rows - 1 else "")
+        _log_time_axis(ax, low, high, "")
         _sla_lines(ax, sla_hours, low, high)
         if index % columns == 0:
             ax.set_ylabel("Share per bin")
         ax.tick_params(labelsize=8)
         ax.tick_params(axis="x", labelbottom=True)
     fig.suptitle(title + f" (grey: all {by.replace('_', ' ')}s pooled)")
+    # One label under the grid: a label per bottom panel ran into its neighbour's.
+    fig.supxlabel(xlabel, fontsize=10)
     return fig
 
 
