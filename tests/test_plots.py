@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import warnings
 
+import matplotlib
 import matplotlib.cbook as cbook
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from analysis.plots import (
     brand_colours,
     choose_brands,
     literal,
+    text_colour,
 )
 from analysis.plots import latency as latency_plots
 from analysis.plots import outcomes as outcome_plots
@@ -316,3 +318,26 @@ def test_forest_notes_a_missing_estimate_by_its_headline_within_the_panel():
         box = note.get_window_extent(renderer)
         assert panel.x0 <= box.x0 and box.x1 <= panel.x1, note.get_text()
         assert panel.y0 <= box.y0 and box.y1 <= panel.y1, note.get_text()
+
+
+def test_brand_names_written_in_their_colour_stay_readable_on_white(many):
+    """Every palette colour as text reaches WCAG's 4.5:1 contrast on white (the yellow brand is
+    darkened, a dark one kept), and the heatmaps' brand labels use those text colours."""
+    palette = list(brand_colours([f"B{i:02d}" for i in range(40)]).values())
+    for colour in palette:
+        shaded = text_colour(colour)
+        assert _contrast(_rgb(shaded)) >= 4.5, (colour, shaded)
+    assert text_colour("#0072B2") == "#0072b2"  # readable already: unchanged
+    assert text_colour("#F0E442") != "#f0e442"
+    for name in ("lesson_heatmap", "scorecard_figure"):
+        labels = _figures(many)[name].axes[0].get_yticklabels()
+        assert labels and all(
+            _contrast(matplotlib.colors.to_rgb(t.get_color())) >= 4.5 for t in labels
+        ), name
+
+
+def _contrast(rgb: tuple[float, float, float]) -> float:
+    """WCAG 2's contrast ratio against white, computed here independently of the library."""
+    channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return 1.05 / (luminance + 0.05)

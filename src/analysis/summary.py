@@ -33,6 +33,7 @@ from analysis.plots import (
     more_brands_note,
     new_figure,
     no_data,
+    text_colour,
 )
 from analysis.rubric import BONUS, LESSONS
 from analysis.scorecard import compared, rankable
@@ -422,7 +423,7 @@ def scorecard_figure(
     names = [str(b) for b in table.index]
     ax.set_yticks(range(len(table)), [literal(b) for b in names])
     for label, brand in zip(ax.get_yticklabels(), names, strict=True):
-        label.set_color(colours.get(brand, "black"))
+        label.set_color(text_colour(colours.get(brand, "black")))
         label.set_fontweight("bold")
     ax.spines[["left", "bottom"]].set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)

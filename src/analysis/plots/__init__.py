@@ -12,6 +12,7 @@ from typing import Any
 import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
@@ -51,6 +52,29 @@ def brand_colours(brands: Iterable[object]) -> dict[str, str]:
     colours["unknown"] = UNKNOWN_BRAND_COLOUR
     colours[OTHER_BRANDS] = OTHER_BRANDS_COLOUR
     return colours
+
+
+# WCAG's contrast for normal-size text: a brand's colour as text must reach it against white.
+TEXT_CONTRAST = 4.5
+
+
+def text_colour(colour: str) -> str:
+    """`colour` for text on white: as it is when it reads (WCAG contrast of `TEXT_CONTRAST`),
+    else darkened towards black, in its own hue, until it does (yellow brands become olive)."""
+    rgb = np.array(matplotlib.colors.to_rgb(colour))
+    for darkness in np.linspace(0, 1, 41):
+        # Checked as written (hex rounds each channel), so the colour drawn is the one that reads.
+        shaded = str(matplotlib.colors.to_hex(rgb * (1 - darkness)))
+        if _contrast_with_white(np.array(matplotlib.colors.to_rgb(shaded))) >= TEXT_CONTRAST:
+            return shaded
+    return "#000000"
+
+
+def _contrast_with_white(rgb: np.ndarray) -> float:
+    """WCAG 2's contrast ratio of an sRGB colour (0-1 channels) against white."""
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ [0.2126, 0.7152, 0.0722])
+    return 1.05 / (luminance + 0.05)
 
 
 def choose_brands(

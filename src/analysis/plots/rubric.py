@@ -19,6 +19,7 @@ from analysis.plots import (
     more_brands_note,
     new_figure,
     no_data,
+    text_colour,
 )
 
 # The lessons in rubric order, with short column titles (kept here so plots need no model import).
@@ -75,7 +76,7 @@ def lesson_heatmap(
     ax.set_yticks(range(len(brand_names)), [literal(b) for b in brand_names])
     colours = brand_colours(chosen)
     for tick, brand in zip(ax.get_yticklabels(), brand_names, strict=True):
-        tick.set_color(colours.get(brand, "black"))
+        tick.set_color(text_colour(colours.get(brand, "black")))
     ax.spines[["left", "bottom"]].set_visible(False)
     fig.colorbar(image, ax=ax, label="Share meeting the lesson (0-1)", shrink=0.8)
     figure_note(fig, more_brands_note(len(brand_names), table["brand"].nunique(), noun=noun))
