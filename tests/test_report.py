@@ -417,6 +417,19 @@ def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell(tmp_path):
     assert "FAILED" in index and "02_fails.html" in index
 
 
+@pytest.mark.notebooks
+def test_the_pages_kernels_keep_their_start_up_warnings_off_the_terminal(tmp_path, capfd):
+    """A report's terminal shows its progress, not a kernel log line per page; a page's own
+    output and errors stay in the page."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    page = _notebook(folder / "01_page.ipynb", "import sys\nprint('to the page', file=sys.stderr)")
+    report.build_report(tmp_path / "out", notebooks=[page], progress=False)
+    terminal = capfd.readouterr().err
+    assert "[IPKernelApp]" not in terminal, terminal
+    assert "to the page" in (tmp_path / "out" / "01_page.html").read_text(encoding="utf-8")
+
+
 # A long table of replies (30 rows: interactive) holding a customer handle, a name, an e-mail,
 # a phone and an order number, and markup; answered counts whose numeric and text order differ.
 TABLE_ANSWERED = [9, 10000, 850] + list(range(100, 127))

@@ -75,6 +75,7 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- endblock body_footer -%}
 """
 _PAPERMILL_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
+KERNEL_LOG_LEVEL = "--IPKernelApp.log_level=ERROR"
 
 
 class ReportError(RuntimeError):
@@ -397,6 +398,10 @@ def _run_notebook(
                 parameters=injected,
                 kernel_name=KERNEL_NAME,
                 cwd=scratch,
+                # The kernel's own log shows errors only: ipykernel warns on every start that a
+                # local kernel talks over TCP unencrypted, a line per page on the user's terminal
+                # that says nothing about the report (a cell's error is in the page either way).
+                extra_arguments=[KERNEL_LOG_LEVEL],
                 # papermill's bar, per cell, only where it is redrawn in place: a terminal.
                 progress_bar=bool(progress) and on_terminal(),
             )
