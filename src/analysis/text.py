@@ -103,7 +103,9 @@ CLOSING_SIGNATURE_PATTERN = (
 )
 # A caret straight before one capitalised word that `MARK_SIGNATURE_PATTERN` does not read as
 # initials or a name: a single initial or a run-together name ("^T", "^NKush", "^CharlesOpacki").
-# On Twitter a caret at the end of a reply is a sign-off whatever follows it.
+# On Twitter a caret at the end of a reply is a sign-off whatever follows it. A pattern of its own,
+# read only where the mark found none, rather than a third alternative inside the mark pattern:
+# RE2's rewrite (strip_signature) can name groups \1-\9 only, and the mark's RE2 form uses seven.
 CARET_SIGNATURE_PATTERN = r"\^(?P<caret_mark>[A-Z][A-Za-z]*)" + _TAIL
 _CLOSING_HINT = r"(?i)\n|regards|sincerely|wishes"
 _MARK_RE = re.compile(MARK_SIGNATURE_PATTERN)
